@@ -1,0 +1,1 @@
+"""onegrid HTTP API (FastAPI): app factory, thin routers, dependencies, error table."""

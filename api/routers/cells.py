@@ -1,0 +1,24 @@
+"""/cells: the cells of a generation as GeoJSON (bbox, paging, simplification by zoom)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, SessionDep
+from api.params import BBoxDep, GenerationDep, PageDep, ZoomQuery
+from gis.grid import service
+
+router = APIRouter(tags=["cells"])
+
+
+@router.get("/cells", summary="Cells as a GeoJSON FeatureCollection")
+def list_cells(session: SessionDep, principal: PrincipalDep, generation: GenerationDep,
+               bbox: BBoxDep, page: PageDep, zoom: ZoomQuery = None,
+               region: Annotated[str | None, Query(
+                   pattern="^[0-9]{6,12}$",
+                   description="only cells under this region code (prefix)")] = None) -> dict:
+    principal.require("cells:read")
+    prefix = region.rstrip("0") if region else None
+    return service.cells_feature_collection(session, generation_id=generation.id, bbox=bbox,
+                                            region_prefix=prefix, zoom=zoom, page=page)

@@ -1,0 +1,1 @@
+"""onegrid domain and persistence: cells, generations, people, incidents (no web code here)."""

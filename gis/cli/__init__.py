@@ -1,0 +1,1 @@
+"""The `onegrid` command line."""

@@ -1,0 +1,1 @@
+"""Grid generations and cells (the unified grid, versioned MapIt-style)."""

@@ -1,0 +1,47 @@
+"""ORM models of generations, cells and their subdivided lookup pieces."""
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import CHAR, BigInteger, Computed, Date, DateTime, Double, ForeignKey, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gis.db import Base
+
+
+class Generation(Base):
+    __tablename__ = "grid_generations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, default="draft")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Cell(Base):
+    __tablename__ = "grid_cells"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(CHAR(15))
+    village_code: Mapped[str] = mapped_column(CHAR(12), ForeignKey("regions.code"))
+    name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, default="base")
+    dedicated_type: Mapped[str | None] = mapped_column(Text)
+    generation_low: Mapped[int] = mapped_column(ForeignKey("grid_generations.id"))
+    generation_high: Mapped[int | None] = mapped_column(ForeignKey("grid_generations.id"))
+    geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False)
+    area_m2: Mapped[float] = mapped_column(Double, Computed("ST_Area(geom::geography)"))
+
+
+class CellPiece(Base):
+    __tablename__ = "grid_cell_pieces"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("grid_cells.id", ondelete="CASCADE"))
+    geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False)

@@ -1,0 +1,57 @@
+"""ORM models of incident categories, incidents and transitions."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Numeric, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gis.db import Base
+
+
+class IncidentCategory(Base):
+    __tablename__ = "incident_categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("incident_categories.id"))
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    time_limit_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("incident_categories.id"))
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    triage: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text, default="village")
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+    assigned_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    external_ref: Mapped[str | None] = mapped_column(Text)
+
+
+class IncidentTransition(Base):
+    __tablename__ = "incident_transitions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)

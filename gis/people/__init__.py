@@ -1,0 +1,1 @@
+"""Buildings, households, persons and special-population records."""

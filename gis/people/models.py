@@ -1,0 +1,103 @@
+"""ORM models of buildings, households (and their moves), persons, special populations."""
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gis.db import Base
+
+
+class Building(Base):
+    __tablename__ = "buildings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str | None] = mapped_column(Text, unique=True)
+    address: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    floors: Mapped[int | None] = mapped_column(SmallInteger)
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False)
+    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    address: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+    located_by: Mapped[str | None] = mapped_column(Text)
+    unlocated_reason: Mapped[str | None] = mapped_column(Text)
+    members: Mapped[int] = mapped_column(SmallInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HouseholdMove(Base):
+    __tablename__ = "household_moves"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    from_cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+    to_cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+    generation_id: Mapped[int | None] = mapped_column(ForeignKey("grid_generations.id"))
+    moved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(Text)
+    gender: Mapped[str | None] = mapped_column(CHAR(1))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    id_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_masked: Mapped[str | None] = mapped_column(Text)
+    id_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone: Mapped[str | None] = mapped_column(Text)
+    residence: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SpecialPopulationCategory(Base):
+    __tablename__ = "special_population_categories"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("special_population_categories.code"))
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+
+
+class SpecialPopulationRecord(Base):
+    __tablename__ = "special_population_records"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    category_code: Mapped[str] = mapped_column(ForeignKey("special_population_categories.code"))
+    concern_level: Mapped[str] = mapped_column(Text)
+    danger_level: Mapped[int | None] = mapped_column(SmallInteger)
+    helper_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    visit_interval_days: Mapped[int | None] = mapped_column(Integer)
+    last_visited_on: Mapped[dt.date | None] = mapped_column(Date)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Places with rules: electronic fences and cameras."""

@@ -1,0 +1,1 @@
+"""Administrative regions: district, town/street, village/community."""

@@ -1,0 +1,85 @@
+"""Settings, split by concern, built by `get_settings()` at start-up (never at import time)."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    """Where the data lives: an external server (url) or the embedded cluster (data_dir)."""
+
+    url: str | None = None
+    data_dir: Path = Path(".onegrid/pg")
+    pool_size: int = 10
+    echo: bool = False
+
+
+class GridSettings(BaseModel):
+    """Rules for cells; local standards differ, so every number is configurable."""
+
+    households_min: int = 150
+    households_max: int = 500
+    # Overlaps and gaps smaller than this are numerical noise, not planning errors.
+    area_tolerance_m2: float = 1.0
+    sliver_min_area_m2: float = 100.0
+    sliver_max_thinness: float = 0.05
+
+
+class SecuritySettings(BaseModel):
+    """Keys and the development identity used until full access control is configured."""
+
+    secret_key: str = ""
+    dev_user: str = "dev"
+    access_token_minutes: int = 15
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_request_bytes: int = 50 * 1024 * 1024
+    # A basemap tile URL template (e.g. a local Tianditu mirror); empty = no basemap (offline).
+    basemap_url: str = ""
+
+
+class Settings(BaseSettings):
+    """All settings; env vars ONEGRID_<SECTION>__<FIELD>, plus the conventional DATABASE_URL."""
+
+    model_config = SettingsConfigDict(env_prefix="ONEGRID_", env_nested_delimiter="__")
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    grid: GridSettings = Field(default_factory=GridSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    demo_size: str = "district"
+    log_level: str = "INFO"
+
+    @property
+    def state_dir(self) -> Path:
+        """The folder beside the data dir that holds the embedded cluster and local secrets."""
+        return self.database.data_dir.parent
+
+
+def get_settings(**overrides) -> Settings:
+    """Build settings from the environment; DATABASE_URL wins over the embedded default."""
+    import os
+
+    settings = Settings(**overrides)
+    if settings.database.url is None and os.environ.get("DATABASE_URL"):
+        settings.database.url = os.environ["DATABASE_URL"]
+    if not settings.security.secret_key:
+        settings.security.secret_key = _local_secret(settings.state_dir / "secret_key")
+    return settings
+
+
+def _local_secret(path: Path) -> str:
+    """A per-installation random key, created once and kept out of the repository."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,1 @@
+"""Staff of the merged team and their time-bounded cell assignments."""

@@ -1,0 +1,39 @@
+"""ORM models of staff, staff roles and cell assignments (by stable cell code)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CHAR, BigInteger, Boolean, Date, ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gis.db import Base
+
+
+class StaffRole(Base):
+    __tablename__ = "staff_roles"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StaffAssignment(Base):
+    __tablename__ = "staff_assignments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    cell_code: Mapped[str] = mapped_column(CHAR(15))
+    role_code: Mapped[str] = mapped_column(ForeignKey("staff_roles.code"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)

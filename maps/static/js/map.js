@@ -1,0 +1,51 @@
+// The onegrid web map: towns and cells of the active generation from our own GeoJSON API.
+// No basemap is fetched unless one is configured (offline government networks).
+(function () {
+  "use strict";
+  const el = document.getElementById("map");
+  const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
+  if (el.dataset.basemap) {
+    L.tileLayer(el.dataset.basemap, { maxZoom: 19 }).addTo(map);
+  }
+  const bands = [[0, "#f1faee"], [150, "#a8dadc"], [300, "#457b9d"], [500, "#e63946"]];
+  const colour = (n) => bands.filter((b) => n >= b[0]).pop()[1];
+  const towns = L.geoJSON(null, { style: { color: "#1d3557", weight: 2, fill: false } }).addTo(map);
+  const cells = L.geoJSON(null, {
+    style: (f) => ({ color: "#555", weight: 0.6, fillColor: colour(f.properties.households),
+                     fillOpacity: 0.6 }),
+    onEachFeature: (f, layer) => layer.bindTooltip(
+      `${f.properties.code}<br>${f.properties.households} households`),
+  }).addTo(map);
+
+  const legend = document.getElementById("legend");
+  legend.innerHTML = "<h3>Households per cell</h3>" + bands.map(
+    (b, i) => `<div><i style="background:${b[1]}"></i>${b[0]}${bands[i + 1] ? "–" + (bands[i + 1][0] - 1) : "+"}</div>`).join("");
+
+  fetch("/regions?level=town&zoom=10").then((r) => r.json()).then((fc) => {
+    towns.addData(fc);
+    if (fc.features.length) map.fitBounds(towns.getBounds());
+  });
+
+  let pending = null;
+  function loadCells() {
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5));
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=5000`, { signal: pending.signal })
+      .then((r) => r.json()).then((fc) => { cells.clearLayers(); cells.addData(fc); })
+      .catch(() => {});
+  }
+  map.on("moveend", loadCells);
+  loadCells();
+
+  const info = document.getElementById("info");
+  map.on("click", (e) => {
+    fetch(`/locate?lon=${e.latlng.lng}&lat=${e.latlng.lat}`).then((r) => r.json()).then((res) => {
+      const line = (label, v) => (v ? `<div><b>${label}</b> ${v.code} ${v.name || ""}</div>` : "");
+      info.innerHTML = line("cell", res.cell) + line("village", res.village) +
+        line("town", res.town) + line("district", res.district) ||
+        "outside every cell";
+    });
+  });
+})();

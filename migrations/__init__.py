@@ -1,0 +1,1 @@
+"""Alembic migrations: hand-written, readable SQL for the schema, GiST indexes and constraints."""

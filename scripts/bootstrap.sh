@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `make run` and `make test` on Debian/Ubuntu:
+# system packages (PostgreSQL + PostGIS, GDAL tools), then a virtualenv with onegrid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis gdal-bin acl python3-venv)
+
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if ((${#missing[@]})); then
+    echo "onegrid: installing system packages: ${missing[*]}"
+    if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo -n); fi
+    export DEBIAN_FRONTEND=noninteractive
+    if ! "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
+        "${SUDO[@]}" apt-get update
+        "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+fi
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+if [[ ! -x $VENV/bin/python ]]; then
+    echo "onegrid: creating virtualenv in $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+# Reinstall only when the dependency list changed.
+stamp=$VENV/.onegrid-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+    echo "onegrid: installing the project into $VENV"
+    "$VENV/bin/pip" install --quiet --upgrade pip
+    "$VENV/bin/pip" install --quiet -e '.[dev]'
+    echo "$want" > "$stamp"
+fi

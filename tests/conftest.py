@@ -1,0 +1,100 @@
+"""Test session: a throwaway PostGIS cluster, migrated once; each test rolls back."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from gis import migrate
+from gis.cluster import EmbeddedCluster
+from gis.db import make_engine
+from gis.settings import get_settings
+
+pytest_plugins = ["tests.factories"]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """ONEGRID_TEST_DATABASE_URL (an empty database to use) or a private cluster."""
+    given = os.environ.get("ONEGRID_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    root = Path(tmp_path_factory.mktemp("pg")) / "cluster"
+    cluster = EmbeddedCluster(root, durable=False)
+    cluster.start()
+    try:
+        yield cluster.url()
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url) -> str:
+    migrate.upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def engine(migrated_url) -> Iterator[Engine]:
+    eng = make_engine(migrated_url, pool_size=2)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def db(engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test.
+
+    Code under test may commit: with create_savepoint, its commits release savepoints."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def settings(migrated_url, tmp_path):
+    s = get_settings()
+    s.database.url = migrated_url
+    s.database.data_dir = tmp_path / "pg"
+    s.security.secret_key = "test-secret-key-not-for-production"
+    return s
+
+
+@pytest.fixture()
+def app(settings, db):
+    """The real app, its requests sharing the test's rolled-back session."""
+    from api import deps
+    from api.app import create_app
+
+    application = create_app(settings)
+
+    def test_session():
+        yield db
+        db.flush()
+
+    application.dependency_overrides[deps.get_session] = test_session
+    return application
+
+
+@pytest.fixture()
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def scalar(session: Session, sql: str, **params):
+    return session.execute(text(sql), params).scalar()
