@@ -7,8 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, limits
-from api.routers import cells, health, locate, regions
+from api import errors, limits, routers
 from gis.auth.principal import development_principal
 from gis.db import make_engine, make_session_factory
 from gis.settings import Settings
@@ -37,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.authenticator = lambda request: development_principal(settings.security.dev_user)
     errors.install(app)
     limits.install(app, max_bytes=settings.server.max_request_bytes)
-    for router in (health.router, regions.router, cells.router, locate.router):
+    for router in routers.discover():
         app.include_router(router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

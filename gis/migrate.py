@@ -21,7 +21,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
@@ -34,13 +34,16 @@ def current_revision(engine: Engine) -> str | None:
         exists = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
         if not exists:
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        return ",".join(sorted(rows)) or None
 
 
 def head_revision() -> str:
+    """The head revision(s), comma-separated, as current_revision reports them."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("postgresql://x/y")).get_current_head()
+    heads = ScriptDirectory.from_config(alembic_config("postgresql://x/y")).get_heads()
+    return ",".join(sorted(heads))
 
 
 def engine_for(url: str) -> Engine:

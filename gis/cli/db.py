@@ -6,6 +6,7 @@ import typer
 from gis import migrate
 from gis.cli import context
 
+NAME = "db"
 app = typer.Typer(help="The database: embedded cluster control and migrations.",
                   no_args_is_help=True)
 
@@ -54,8 +55,8 @@ def url() -> None:
 
 
 @app.command("migrate")
-def migrate_cmd(revision: str = typer.Argument("head")) -> None:
-    """Apply the Alembic migrations up to REVISION (default: head)."""
+def migrate_cmd(revision: str = typer.Argument("heads")) -> None:
+    """Apply the Alembic migrations up to REVISION (default: all heads)."""
     s = context.settings()
     migrate.upgrade(context.database_url(s), revision)
     typer.echo(f"database at revision {revision}")

@@ -1,14 +1,24 @@
-"""Entry point of the `onegrid` command: groups of sub-commands, one module each."""
+"""Entry point of the `onegrid` command.
+
+Every module in gis/cli/ that defines `app` (a typer.Typer) and `NAME` becomes a command
+group; `serve` is a single command. Adding a group means adding one file."""
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 import typer
 
-from gis.cli import db, demo, serve
+import gis.cli as package
+from gis.cli import serve
 
 app = typer.Typer(help="onegrid: one grid for community governance.", no_args_is_help=True)
-app.add_typer(db.app, name="db")
-app.add_typer(demo.app, name="demo")
 app.command("serve")(serve.serve)
+
+for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    module = importlib.import_module(f"gis.cli.{info.name}")
+    if isinstance(getattr(module, "app", None), typer.Typer) and hasattr(module, "NAME"):
+        app.add_typer(module.app, name=module.NAME)
 
 if __name__ == "__main__":
     app()
