@@ -15,6 +15,12 @@ class LngLatBBox(NamedTuple):
     east: float
     north: float
 
+    def contains(self, lon, lat):
+        """True where (lon, lat) lies in the box, edges included; NaN is never inside.
+
+        Works elementwise on numpy arrays as well as on plain floats."""
+        return (lon >= self.west) & (lon <= self.east) & (lat >= self.south) & (lat <= self.north)
+
     @classmethod
     def parse(cls, text: str, *, where: str = "bbox") -> LngLatBBox:
         parts = text.split(",")
