@@ -20,5 +20,19 @@ for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
     if isinstance(getattr(module, "app", None), typer.Typer) and hasattr(module, "NAME"):
         app.add_typer(module.app, name=module.NAME)
 
+
+
+def run() -> None:
+    """Console entry point: domain errors become one clear line and exit status 1."""
+    from gis.errors import OnegridError
+
+    try:
+        app()
+    except OnegridError as exc:
+        where = f" [{exc.where}]" if exc.where else ""
+        typer.echo(f"onegrid: {exc.message}{where}", err=True)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    run()

@@ -25,7 +25,25 @@ def serve(
     if demo:
         from gis.demo.load import load_if_empty
 
-        load_if_empty(url, size=s.demo_size)
+        load_if_empty(url, size=s.demo_size, secret_key=s.security.secret_key)
+    host = host or s.server.host
+    s.security.dev_mode = _dev_mode(s, host)
     app = create_app(s)
-    uvicorn.run(app, host=host or s.server.host, port=port or s.server.port,
+    uvicorn.run(app, host=host, port=port or s.server.port,
                 log_config=None, access_log=False)
+
+
+def _dev_mode(s, host: str) -> bool:
+    """Dev mode only on loopback, and only when asked or no user exists (gis/auth/devmode)."""
+    from gis.auth.devmode import decide_dev_mode
+    from gis.cli import context
+    from gis.errors import InvalidInput
+
+    try:
+        with context.session_scope(s, commit=False) as session:
+            on, why = decide_dev_mode(session, host=host, requested=s.security.dev_mode)
+    except InvalidInput as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(why)
+    return on

@@ -6,3 +6,4 @@ DROP TABLE IF EXISTS access_log, api_keys, area_scopes, user_roles, roles, camer
     grid_generations, regions CASCADE;
 DROP FUNCTION IF EXISTS onegrid_subdivide_cell();
 DROP FUNCTION IF EXISTS onegrid_refuse_change();
+DROP FUNCTION IF EXISTS onegrid_area_m2(geometry);

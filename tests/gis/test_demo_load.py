@@ -1,0 +1,108 @@
+"""The demo loads into PostGIS and its cells tile its villages, towns and district exactly."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.demo.load import load_demo
+from gis.errors import Conflict
+from gis.people.idnumbers import IdProtector, checksum_ok
+from gis.sql import query
+
+
+@pytest.fixture(scope="module")
+def demo_session(engine):
+    """The small demo, loaded once for the read-only tests of this module, then rolled back."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    summary = load_demo(session, size="small", secret_key="test-key")
+    yield session, summary
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture()
+def demo(demo_session):
+    return demo_session[1]
+
+
+@pytest.fixture()
+def loaded(demo_session):
+    return demo_session[0]
+
+
+def test_demo_cells_tile_without_gaps_or_overlaps(loaded, demo):
+    db = loaded
+    params = {"generation_id": demo["generation"], "tolerance_m2": 1.0}
+    assert db.execute(query("tiling_overlaps"), params).all() == []
+    assert db.execute(query("tiling_gaps"), params).all() == []
+
+
+def test_demo_villages_tile_their_towns_and_towns_the_part_of_the_district(loaded, demo):
+    db = loaded
+    leftovers = db.execute(text("""
+        SELECT p.code, onegrid_area_m2(ST_SymDifference(p.geom, ST_Union(k.geom)))
+        FROM regions AS p JOIN regions AS k ON k.parent_code = p.code
+        WHERE p.level = 'town' GROUP BY p.code, p.geom
+        HAVING onegrid_area_m2(ST_SymDifference(p.geom, ST_Union(k.geom))) > 1""")).all()
+    assert leftovers == []
+    outside_m2 = db.execute(text("""
+        SELECT max(onegrid_area_m2(ST_Difference(t.geom, d.geom))) FROM regions AS t, regions AS d
+        WHERE t.level = 'town' AND d.level = 'district'""")).scalar()
+    assert outside_m2 < 1.0
+
+
+def test_every_demo_household_and_building_is_in_a_cell(loaded, demo):
+    db = loaded
+    unassigned = db.execute(text(
+        "SELECT (SELECT count(*) FROM households WHERE cell_id IS NULL)"
+        " + (SELECT count(*) FROM buildings WHERE cell_id IS NULL)")).scalar()
+    households = db.execute(text("SELECT count(*) FROM households")).scalar()
+    assert unassigned == 0
+    assert households == demo["households"] == 5000
+
+
+def test_demo_has_people_staff_and_incidents(loaded, demo):
+    db = loaded
+    counts = db.execute(text("""
+        SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM special_population_records),
+               (SELECT count(DISTINCT cell_code) FROM staff_assignments
+                 WHERE role_code = 'grid_head'),
+               (SELECT count(*) FROM incidents WHERE cell_id IS NOT NULL),
+               (SELECT count(*) FROM incident_transitions)""")).one()
+    persons, special, headed_cells, incidents, transitions = counts
+    assert persons > demo["households"]
+    assert 0.02 < special / persons < 0.2  # a realistic share, not none and not most
+    assert headed_cells == demo["cells"]  # every cell has a grid head
+    assert incidents > 0.9 * demo["incidents"]
+    assert transitions >= demo["incidents"]
+
+
+def test_id_numbers_are_stored_masked_and_hashed_never_in_clear(loaded, demo):
+    db = loaded
+    row = db.execute(text("SELECT id_masked, id_hash, id_cipher FROM persons LIMIT 1")).one()
+    protector = IdProtector("test-key")
+    clear = protector.decrypt(row.id_cipher)  # only with the server key
+    assert checksum_ok(clear) and clear.startswith("500151")
+    assert row.id_masked == clear[:3] + "*" * 11 + clear[-4:]
+    assert bytes(row.id_hash) == protector.hash(clear)
+    leaked = db.execute(text(
+        "SELECT count(*) FROM persons WHERE encode(id_cipher, 'escape') ~ '[0-9]{17}'"
+        " OR encode(id_hash, 'escape') ~ '[0-9]{17}'")).scalar()
+    assert leaked == 0
+
+
+def test_demo_refuses_a_database_that_has_data(loaded, demo):
+    with pytest.raises(Conflict):
+        load_demo(loaded, size="small", secret_key="test-key")
+
+
+def test_demo_is_deterministic(db, loaded, demo):
+    codes_sql = text("SELECT string_agg(code || ':' || ST_AsText(geom), ',' ORDER BY code)"
+                     " FROM grid_cells")
+    first = loaded.execute(codes_sql).scalar()
+    again = load_demo(db, size="small", secret_key="test-key")  # a second, separate transaction
+    assert again["cells"] == demo["cells"] and db.execute(codes_sql).scalar() == first
