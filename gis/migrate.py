@@ -6,7 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from gis.db import sqlalchemy_url
 
@@ -29,13 +30,16 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        exists = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
-        if not exists:
-            return None
-        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        return ",".join(sorted(rows)) or None
+def current_revision(connectable: Engine | Connection | Session) -> str | None:
+    """The applied revision(s), comma-separated; None for a database never migrated."""
+    if isinstance(connectable, Engine):
+        with connectable.connect() as conn:
+            return current_revision(conn)
+    exists = connectable.execute(text("SELECT to_regclass('alembic_version')")).scalar()
+    if not exists:
+        return None
+    rows = connectable.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return ",".join(sorted(rows)) or None
 
 
 def head_revision() -> str:

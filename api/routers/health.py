@@ -19,7 +19,7 @@ def healthz(session: SessionDep) -> JSONResponse:
             "SELECT version() AS pg, postgis_full_version() AS postgis")).one()
     except OperationalError as exc:
         return JSONResponse({"status": "error", "database": str(exc.orig)}, status_code=503)
-    revision = migrate.current_revision(session.get_bind())
+    revision = migrate.current_revision(session)
     head = migrate.head_revision()
     ok = revision == head
     return JSONResponse({
