@@ -1,0 +1,1 @@
+"""Imports of boundaries and departmental layers: read → validate → CRS → store, dry-run first."""

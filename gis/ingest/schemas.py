@@ -1,0 +1,85 @@
+"""The import report: what was read, repaired, rejected, and what a commit would change."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Repair(BaseModel):
+    """A feature whose geometry was invalid and was repaired (it is imported repaired)."""
+
+    index: int = Field(description="feature index in the file, from 0 (CSV: data row, from 0)")
+    reason: str = Field(description="why it was invalid, e.g. 'Self-intersection at 106.1 29.8'")
+    how: str = Field(description="what the repair did, e.g. 'split into 2 polygons'")
+
+
+class Rejection(BaseModel):
+    """A feature that will not be imported, and why."""
+
+    index: int
+    field: str = Field(description="the column at fault, or 'geometry'")
+    reason: str
+
+
+class RegionChange(BaseModel):
+    code: str
+    level: Literal["district", "town", "village"]
+    name: str
+    action: Literal["insert", "update", "unchanged"]
+    geometry_changed: bool
+
+
+class RegionChanges(BaseModel):
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    regions: list[RegionChange] = []
+
+
+class LayerChange(BaseModel):
+    department: str
+    name: str
+    cells: int
+    layer_id: int | None = Field(None, description="the new layer's id once committed")
+    same_name_layers: list[int] = Field(
+        [], description="layers of this department with this name already loaded; an "
+                        "import never replaces them, it adds a new layer")
+
+
+class ImportReport(BaseModel):
+    """The answer of every import, dry run or commit."""
+
+    source: str = Field(description="the file name as given")
+    kind: Literal["regions", "layer"]
+    layer: str | None = Field(None, description="the layer read inside the file")
+    crs: str = Field(description="the CRS the coordinates were declared in")
+    crs_note: str | None = None
+    columns: dict[str, str | None] = Field(
+        {}, description="which source column was used for code, name, level…")
+    features_read: int = 0
+    valid: int = Field(0, description="features that will be imported (repaired included)")
+    repaired: list[Repair] = []
+    rejected: list[Rejection] = []
+    committed: bool = False
+    skip_invalid: bool = False
+    regions: RegionChanges | None = None
+    layer_change: LayerChange | None = None
+
+    def summary(self, *, outcome: bool = True) -> str:
+        """One paragraph a planner reads in a terminal (outcome: say committed or dry run)."""
+        lines = [f"{self.source}: {self.features_read} features read, {self.valid} valid "
+                 f"({len(self.repaired)} repaired), {len(self.rejected)} rejected; "
+                 f"CRS {self.crs}" + (f" ({self.crs_note})" if self.crs_note else "")]
+        lines += [f"  repaired #{r.index}: {r.reason}; {r.how}" for r in self.repaired]
+        lines += [f"  rejected #{r.index} [{r.field}]: {r.reason}" for r in self.rejected]
+        if self.regions is not None:
+            lines.append(f"  regions: {self.regions.inserted} to insert, "
+                         f"{self.regions.updated} to update, {self.regions.unchanged} unchanged")
+        if self.layer_change is not None:
+            lines.append(f"  layer {self.layer_change.department}/{self.layer_change.name}: "
+                         f"{self.layer_change.cells} cells")
+        if outcome:
+            lines.append("  committed." if self.committed
+                         else "  dry run: nothing was written (use --commit to apply).")
+        return "\n".join(lines)

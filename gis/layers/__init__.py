@@ -1,0 +1,1 @@
+"""Departmental (legacy) grid layers and how they map onto the unified grid."""

@@ -1,0 +1,3 @@
+-- Undo 0003_layers: the departmental layers and their cells.
+DROP TABLE IF EXISTS legacy_cells;
+DROP TABLE IF EXISTS legacy_layers;
