@@ -18,6 +18,7 @@ from gis.staff.models import Staff, StaffAssignment, StaffRole
 __all__ = [
     "AccessLogEntry", "ApiKey", "AreaScope", "Building", "Camera", "Cell", "CellPiece",
     "Fence", "Generation", "Household", "HouseholdMove", "Incident", "IncidentCategory",
-    "IncidentTransition", "LegacyCell", "LegacyLayer", "Person", "Region", "Role", "SpecialPopulationCategory",
+    "IncidentTransition", "LegacyCell", "LegacyLayer", "Person", "Region", "Role",
+    "SpecialPopulationCategory",
     "SpecialPopulationRecord", "Staff", "StaffAssignment", "StaffRole", "User", "UserRole",
 ]
