@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import PrincipalDep, SessionDep
 from api.params import BBoxDep, GenerationDep, PageDep, ZoomQuery
 from gis.grid import service
+from gis.grid.features import cell_feature
 
 router = APIRouter(tags=["cells"])
 
@@ -22,3 +23,10 @@ def list_cells(session: SessionDep, principal: PrincipalDep, generation: Generat
     prefix = region.rstrip("0") if region else None
     return service.cells_feature_collection(session, generation_id=generation.id, bbox=bbox,
                                             region_prefix=prefix, zoom=zoom, page=page)
+
+
+@router.get("/cells/{code}", summary="One cell as a GeoJSON Feature")
+def get_cell(session: SessionDep, principal: PrincipalDep, generation: GenerationDep,
+             code: Annotated[str, Path(pattern="^[0-9]{15}$")]) -> dict:
+    principal.require("cells:read")
+    return cell_feature(session, generation_id=generation.id, code=code)

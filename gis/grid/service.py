@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from gis.crs import WGS84, check_declared_crs, resolve_crs, to_wgs84_arrays
 from gis.errors import InvalidInput
 from gis.geo import LngLatBBox
 from gis.sql import query
@@ -45,9 +46,26 @@ def cells_feature_collection(session: Session, *, generation_id: int,
             "generation": generation_id}
 
 
-def locate(session: Session, *, lon: float, lat: float, generation_id: int) -> dict:
+def to_wgs84_point(lon: float, lat: float, crs: str | None) -> tuple[float, float]:
+    """A point given in a declared CRS as WGS84 lon/lat, refused when it cannot be there."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput("lon and lat must be finite numbers", where="lon/lat")
+    spec = resolve_crs(crs) if crs else WGS84
+    if spec != WGS84:
+        # The offsets and projected zones only make sense in China: catch a wrong crs here.
+        check_declared_crs([lon], [lat], spec, where="lon/lat")
+        xs, ys = to_wgs84_arrays([lon], [lat], spec)
+        lon, lat = float(xs[0]), float(ys[0])
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(f"lon {lon} / lat {lat} are not WGS84 degrees (lon -180..180, "
+                           "lat -90..90); give crs= for other coordinates", where="lon/lat")
+    return lon, lat
+
+
+def locate(session: Session, *, lon: float, lat: float, generation_id: int,
+           crs: str | None = None) -> dict:
+    given = {"lon": lon, "lat": lat, "crs": crs}
+    lon, lat = to_wgs84_point(lon, lat, crs)
     point = {"lon": lon, "lat": lat}
     cell = session.execute(query("locate_cell"),
                            {**point, "generation_id": generation_id}).mappings().first()
@@ -55,6 +73,7 @@ def locate(session: Session, *, lon: float, lat: float, generation_id: int) -> d
     by_level = {r["level"]: {"code": r["code"].strip(), "name": r["name"]} for r in regions}
     return {
         "lon": lon, "lat": lat, "generation": generation_id,
+        **({"given": given} if crs else {}),
         "cell": ({"id": cell["id"], "code": cell["code"], "name": cell["name"],
                   "kind": cell["kind"]} if cell else None),
         "village": by_level.get("village"), "town": by_level.get("town"),

@@ -210,6 +210,10 @@ CREATE TABLE household_moves (
     reason        text
 );
 CREATE INDEX ix_household_moves_household ON household_moves (household_id);
+-- Deleting a draft's cells checks these references; without the indexes each deleted
+-- cell would scan the whole (ever-growing) move log.
+CREATE INDEX ix_household_moves_from_cell ON household_moves (from_cell_id);
+CREATE INDEX ix_household_moves_to_cell ON household_moves (to_cell_id);
 
 -- ID numbers: id_hash is a keyed HMAC-SHA256 (matching without clear text), id_masked
 -- is what ordinary roles see, id_cipher is reversible only with the server key.

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from gis.demo.load import load_demo
 from gis.errors import Conflict
 from gis.people.idnumbers import IdProtector, checksum_ok
-from gis.sql import query
+from gis.grid.validation import validate_generation
+from gis.settings import GridSettings
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +36,12 @@ def loaded(demo_session):
 
 
 def test_demo_cells_tile_without_gaps_or_overlaps(loaded, demo):
-    db = loaded
-    params = {"generation_id": demo["generation"], "tolerance_m2": 1.0}
-    assert db.execute(query("tiling_overlaps"), params).all() == []
-    assert db.execute(query("tiling_gaps"), params).all() == []
+    # The product's own validation, with the 1 m² tolerance for gaps and overlaps.
+    report = validate_generation(loaded, generation_id=demo["generation"],
+                                 grid=GridSettings(area_tolerance_m2=1.0))
+    blocking = [(f.kind, f.codes, f.message) for f in report.findings
+                if f.severity == "blocking"]
+    assert blocking == []
 
 
 def test_demo_villages_tile_their_towns_and_towns_the_part_of_the_district(loaded, demo):

@@ -1,0 +1,212 @@
+"""Cell edits inside a draft generation: add, redraw, remove, split, merge, replace a village.
+
+History is never edited in place. A row shared with the active generation is closed at
+that generation (generation_high = active id) and a new row opens from the draft on; a
+row the draft itself created is replaced freely. A cell whose geometry and attributes do
+not change keeps its row, so its id, code and households stay as they are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shapely
+from geoalchemy2.elements import WKBElement
+from geoalchemy2.shape import to_shape
+from shapely.geometry import LineString, Polygon
+from shapely.ops import split
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+import gis.models  # noqa: F401  (every table known: Cell's foreign keys resolve)
+from gis.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
+from gis.grid.lifecycle import closing_generation_id, require_draft
+from gis.grid.models import Cell, Generation
+from gis.grid.shapes import check_cell_polygon
+
+ATTRIBUTES = ("name", "kind", "dedicated_type")
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """What happened to one code: added, redrawn, restored, unchanged or removed."""
+
+    code: str
+    action: str
+    cell_id: int | None
+
+
+def valid_in(generation_id: int):
+    """SQL condition: the cell row is valid in the generation."""
+    return and_(Cell.generation_low <= generation_id,
+                or_(Cell.generation_high.is_(None), Cell.generation_high >= generation_id))
+
+
+def current_cell(session: Session, *, generation_id: int, code: str) -> Cell | None:
+    return session.scalars(select(Cell).where(Cell.code == code, valid_in(generation_id))).first()
+
+
+def cell_shape(cell: Cell) -> Polygon:
+    return to_shape(cell.geom)
+
+
+def _check_code(session: Session, code: str) -> None:
+    if not (len(code) == 15 and code.isdigit()):
+        raise InvalidInput(f"cell code {code!r} must be 15 digits (village code + serial)",
+                           where="code")
+    if code.endswith("000"):
+        raise InvalidInput(f"cell code {code}: serials run from 001", where="code")
+    level = session.execute(text("SELECT level FROM regions WHERE code = :code"),
+                            {"code": code[:12]}).scalar()
+    if level is None:
+        raise NotFound(f"cell code {code}: village {code[:12]} does not exist", where="code")
+    if level != "village":
+        raise InvalidInput(f"cell code {code}: {code[:12]} is a {level}, not a village",
+                           where="code")
+
+
+def _same(session: Session, cell: Cell, wkb: bytes, attrs: dict) -> bool:
+    if any(getattr(cell, key) != value for key, value in attrs.items()):
+        return False
+    # Topological equality: the same shape even when vertices start elsewhere.
+    return bool(session.execute(select(func.ST_Equals(
+        cell.geom, func.ST_GeomFromWKB(wkb, 4326)))).scalar())
+
+
+def _closed_twin(session: Session, *, code: str, closing: int | None, wkb: bytes,
+                 attrs: dict) -> Cell | None:
+    """The row the draft closed for this code, if the new shape is that row's shape again."""
+    if closing is None:
+        return None
+    twin = session.scalars(select(Cell).where(Cell.code == code,
+                                              Cell.generation_high == closing)).first()
+    return twin if twin is not None and _same(session, twin, wkb, attrs) else None
+
+
+def write_cell(session: Session, draft: Generation, *, code: str, geom: Polygon,
+               attrs: dict) -> CellChange:
+    """Give `code` this shape in the draft, keeping the existing row when nothing changed."""
+    closing = closing_generation_id(session)
+    current = current_cell(session, generation_id=draft.id, code=code)
+    attrs = {"name": None, "kind": "base", "dedicated_type": None,
+             **({k: getattr(current, k) for k in ATTRIBUTES} if current else {}), **attrs}
+    wkb = shapely.to_wkb(geom)
+    if current is not None and _same(session, current, wkb, attrs):
+        return CellChange(code, "unchanged", current.id)
+    twin = _closed_twin(session, code=code, closing=closing, wkb=wkb, attrs=attrs)
+    if current is not None:
+        _close(session, draft, current, closing)
+    if twin is not None:
+        twin.generation_high = None
+        session.flush()
+        return CellChange(code, "restored", twin.id)
+    cell = Cell(code=code, village_code=code[:12], generation_low=draft.id,
+                geom=WKBElement(wkb, srid=4326), **attrs)
+    session.add(cell)
+    session.flush()
+    return CellChange(code, "redrawn" if current is not None else "added", cell.id)
+
+
+def _close(session: Session, draft: Generation, cell: Cell, closing: int | None) -> None:
+    """End a row before the draft: delete it if the draft made it, else close it."""
+    if cell.generation_low == draft.id:
+        session.delete(cell)
+    elif closing is None:
+        raise Conflict(f"cell {cell.code.strip()} belongs to an older generation but none is "
+                       "active to close it at", where="code")
+    else:
+        cell.generation_high = closing
+    session.flush()
+
+
+def add_cell(session: Session, *, generation_id: int, code: str, geom: Polygon,
+             attrs: dict | None = None) -> CellChange:
+    draft = require_draft(session, generation_id=generation_id)
+    _check_code(session, code)
+    if current_cell(session, generation_id=draft.id, code=code) is not None:
+        raise Conflict(f"cell {code} already exists in generation {draft.id}; "
+                       "use PUT to redraw it", where="code")
+    return write_cell(session, draft, code=code, geom=geom, attrs=attrs or {})
+
+
+def redraw_cell(session: Session, *, generation_id: int, code: str, geom: Polygon,
+                attrs: dict | None = None) -> CellChange:
+    draft = require_draft(session, generation_id=generation_id)
+    if current_cell(session, generation_id=draft.id, code=code) is None:
+        raise NotFound(f"cell {code} is not in generation {draft.id}; use POST to add it",
+                       where="code")
+    return write_cell(session, draft, code=code, geom=geom, attrs=attrs or {})
+
+
+def remove_cell(session: Session, *, generation_id: int, code: str) -> CellChange:
+    draft = require_draft(session, generation_id=generation_id)
+    current = current_cell(session, generation_id=draft.id, code=code)
+    if current is None:
+        raise NotFound(f"cell {code} is not in generation {draft.id}", where="code")
+    _close(session, draft, current, closing_generation_id(session))
+    return CellChange(code, "removed", None)
+
+
+def next_serial_codes(session: Session, *, village_code: str, count: int) -> list[str]:
+    """Fresh codes after the highest serial the village ever used (codes are not recycled)."""
+    highest = session.execute(text(
+        "SELECT coalesce(max(right(code, 3)::int), 0) FROM grid_cells "
+        "WHERE village_code = :village"), {"village": village_code}).scalar_one()
+    if highest + count > 999:
+        raise Conflict(f"village {village_code} has no free cell serials left", where="code")
+    return [f"{village_code}{serial:03d}" for serial in range(highest + 1, highest + 1 + count)]
+
+
+def split_cell(session: Session, *, generation_id: int, code: str,
+               line: LineString) -> list[CellChange]:
+    """Cut a cell along a line; the largest part keeps the code, the others get new codes."""
+    draft = require_draft(session, generation_id=generation_id)
+    current = current_cell(session, generation_id=draft.id, code=code)
+    if current is None:
+        raise NotFound(f"cell {code} is not in generation {draft.id}", where="code")
+    parts = sorted(split(cell_shape(current), line).geoms, key=lambda p: -p.area)
+    if len(parts) < 2:
+        raise InvalidGeometry(f"the line does not cut cell {code}: it must cross the cell "
+                              "from edge to edge", where="line")
+    new_codes = next_serial_codes(session, village_code=code[:12], count=len(parts) - 1)
+    changes = []
+    for part_code, part in zip([code, *new_codes], parts, strict=True):
+        geom = check_cell_polygon(part, where=f"part {part_code}")
+        changes.append(write_cell(session, draft, code=part_code, geom=geom,
+                                  attrs={"name": None} if part_code != code else {}))
+    return changes
+
+
+def merge_cells(session: Session, *, generation_id: int, codes: list[str]) -> list[CellChange]:
+    """Join neighbouring cells of one village into the first (lowest) code."""
+    draft = require_draft(session, generation_id=generation_id)
+    codes = sorted(set(codes))
+    if len(codes) < 2 or len({c[:12] for c in codes}) != 1:
+        raise InvalidInput("merge needs two or more cells of the same village", where="codes")
+    cells = [current_cell(session, generation_id=draft.id, code=c) for c in codes]
+    missing = [c for c, cell in zip(codes, cells, strict=True) if cell is None]
+    if missing:
+        raise NotFound(f"cells {', '.join(missing)} are not in generation {draft.id}",
+                       where="codes")
+    merged = shapely.union_all([cell_shape(cell) for cell in cells])
+    if merged.geom_type != "Polygon":
+        raise InvalidGeometry(f"cells {', '.join(codes)} do not form one polygon: merge only "
+                              "cells that share a border", where="codes")
+    merged = check_cell_polygon(merged, where="merged cell")
+    changes = [write_cell(session, draft, code=codes[0], geom=merged, attrs={})]
+    changes += [remove_cell(session, generation_id=draft.id, code=c) for c in codes[1:]]
+    return changes
+
+
+def replace_village_cells(session: Session, *, generation_id: int, village_code: str,
+                          cells: list[tuple[str, Polygon, dict]]) -> list[CellChange]:
+    """Make the village's cells in the draft exactly `cells` (code, polygon, attributes)."""
+    draft = require_draft(session, generation_id=generation_id)
+    wanted = {code for code, _, _ in cells}
+    existing = session.scalars(select(Cell.code).where(
+        Cell.village_code == village_code, valid_in(draft.id))).all()
+    changes = [remove_cell(session, generation_id=draft.id, code=code.strip())
+               for code in sorted(existing) if code.strip() not in wanted]
+    for code, geom, attrs in cells:
+        _check_code(session, code)
+        changes.append(write_cell(session, draft, code=code, geom=geom, attrs=attrs))
+    return changes

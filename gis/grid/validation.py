@@ -1,0 +1,127 @@
+"""Validation report of a generation: one finding per problem, located, in plain sentences."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy.orm import Session
+
+from gis.grid.lifecycle import get_generation
+from gis.settings import GridSettings
+from gis.sql import query
+
+BLOCKING = "blocking"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: what kind, how serious, which cells, where, and a sentence for planners."""
+
+    kind: str
+    severity: str
+    codes: list[str]
+    message: str
+    location: dict | None
+    village_code: str | None = None
+
+    def to_feature(self) -> dict:
+        properties = {k: v for k, v in asdict(self).items() if k != "location"}
+        return {"type": "Feature", "geometry": self.location, "properties": properties}
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str
+    severity: str
+    sql: str
+    sentence: Callable[[dict, GridSettings], str]
+
+
+def _m2(value: float) -> str:
+    return f"{value:,.0f} m²" if value >= 10 else f"{value:.1f} m²"
+
+
+def _outside(row: dict, grid: GridSettings) -> str:
+    where = (f"in village {', '.join(row['other_villages'])}" if row["other_villages"]
+             else "in no village")
+    return (f"Cell {row['codes'][0]} reaches {_m2(row['area_m2'])} outside its village "
+            f"{row['village_code']}, {where}.")
+
+
+_CODE_PROBLEMS = {
+    "format": "is not 15 digits",
+    "prefix": "does not start with its village code {village_code}",
+    "not_village": "names {village_code}, which is a {level}, not a village",
+    "serial": "has serial 000; serials run from 001",
+}
+
+CHECKS: tuple[Check, ...] = (
+    Check("invalid_geometry", BLOCKING, "validate_invalid_geometry",
+          lambda r, g: f"Cell {r['codes'][0]} has an invalid shape: {r['reason']}."),
+    Check("multipart", BLOCKING, "validate_multipart",
+          lambda r, g: f"Cell {r['codes'][0]} has {r['parts']} separate parts; "
+                       "a cell must be one closed polygon."),
+    Check("code", BLOCKING, "validate_codes",
+          lambda r, g: f"Cell code {r['codes'][0]} "
+                       + _CODE_PROBLEMS[r["problem"]].format(**r) + "."),
+    Check("overlap", BLOCKING, "validate_overlaps",
+          lambda r, g: f"Cells {r['codes'][0]} and {r['codes'][1]} overlap by "
+                       f"{_m2(r['area_m2'])}."),
+    Check("gap", BLOCKING, "validate_gaps",
+          lambda r, g: f"{_m2(r['area_m2'])} of village {r['village_code']} "
+                       "is in no cell."),
+    Check("outside_village", BLOCKING, "validate_outside_village", _outside),
+    Check("sliver", WARNING, "validate_slivers",
+          lambda r, g: f"Cell {r['codes'][0]} looks like a sliver: {_m2(r['area_m2'])}, "
+                       f"compactness {r['compactness']:.3f} "
+                       f"(minimum {g.sliver_min_area_m2:g} m², {g.sliver_max_thinness:g})."),
+    Check("households", WARNING, "validate_households",
+          lambda r, g: f"Cell {r['codes'][0]} has {r['households']} households; "
+                       f"the band is {g.households_min}-{g.households_max}."),
+)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    generation: int
+    status: str
+    findings: list[Finding]
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == BLOCKING]
+
+    def to_dict(self) -> dict:
+        return {"generation": self.generation, "status": self.status,
+                "blocking": len(self.blocking),
+                "warnings": len(self.findings) - len(self.blocking),
+                "findings": [asdict(f) for f in self.findings]}
+
+    def to_geojson(self) -> dict:
+        return {"type": "FeatureCollection", "generation": self.generation,
+                "features": [f.to_feature() for f in self.findings]}
+
+
+def validate_generation(session: Session, *, generation_id: int,
+                        grid: GridSettings) -> ValidationReport:
+    """Run every check on the cells valid in the generation; blocking findings first."""
+    generation = get_generation(session, generation_id=generation_id)
+    params = {"generation_id": generation.id, "tolerance_m2": grid.area_tolerance_m2,
+              "sliver_min_area_m2": grid.sliver_min_area_m2,
+              "sliver_max_thinness": grid.sliver_max_thinness,
+              "households_min": grid.households_min, "households_max": grid.households_max}
+    findings = []
+    for check in CHECKS:
+        for row in session.execute(query(check.sql), params).mappings():
+            row = dict(row)
+            row["codes"] = [code.strip() for code in row["codes"]]
+            if row.get("village_code"):
+                row["village_code"] = row["village_code"].strip()
+            findings.append(Finding(kind=check.kind, severity=check.severity,
+                                    codes=row["codes"], message=check.sentence(row, grid),
+                                    location=row["location"],
+                                    village_code=row.get("village_code")))
+    findings.sort(key=lambda f: f.severity != BLOCKING)
+    return ValidationReport(generation=generation.id, status=generation.status,
+                            findings=findings)

@@ -1,0 +1,43 @@
+-- Cells not inside exactly one village: the part of each cell outside the village its code
+-- names (more than :tolerance_m2), and which other villages that part falls in.
+-- The other villages are found through the GiST index on regions.geom (r.geom && c.geom,
+-- EPSG:4326); ST_Relate '2********' skips villages that only touch the cell's edge.
+-- Areas of these leftover pieces in m² in a local equirectangular frame at the piece's
+-- latitude (onegrid_area_m2, defined in the baseline migration), not ::geography: geography reads every
+-- edge as a geodesic, so the hair-thin sliver between two straight lon/lat edges that
+-- share their ends (GEOS noise) gains tens of m² along a 2 km border. The local frame is
+-- affine in lon/lat, keeps such slivers at their true (tiny) size, and is within 0.1 %
+-- for pieces a few km across.
+WITH cells AS NOT MATERIALIZED (
+    SELECT c.id, c.code, c.village_code, c.geom
+    FROM grid_cells AS c
+    WHERE c.generation_low <= :generation_id
+      AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
+),
+own AS (
+    SELECT c.id, c.code, c.village_code,
+           -- snap-rounded to 1e-9 degrees (0.1 mm): robust overlay, see validate_gaps.sql
+           ST_CollectionExtract(ST_Difference(c.geom, v.geom, 1e-9), 3) AS outside
+    FROM cells AS c
+    JOIN regions AS v ON v.code = c.village_code
+),
+measured AS (
+    SELECT o.*, onegrid_area_m2(o.outside) AS area_m2 FROM own AS o
+),
+elsewhere AS (
+    SELECT m.id, array_agg(r.code::text ORDER BY r.code) AS other_villages
+    FROM measured AS m
+    JOIN regions AS r ON r.level = 'village' AND r.code <> m.village_code
+                     AND r.geom && m.outside
+    WHERE m.area_m2 > :tolerance_m2
+      AND ST_Relate(r.geom, m.outside, '2********')
+      AND onegrid_area_m2(ST_Intersection(r.geom, m.outside)) > :tolerance_m2
+    GROUP BY m.id
+)
+SELECT ARRAY[m.code::text] AS codes, m.village_code, m.area_m2,
+       coalesce(e.other_villages, ARRAY[]::text[]) AS other_villages,
+       ST_AsGeoJSON(m.outside, 7)::json AS location
+FROM measured AS m
+LEFT JOIN elsewhere AS e ON e.id = m.id
+WHERE m.area_m2 > :tolerance_m2
+ORDER BY m.code
