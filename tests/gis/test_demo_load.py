@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from gis.demo.load import load_demo
 from gis.errors import Conflict
-from gis.people.idnumbers import IdProtector, checksum_ok
 from gis.grid.validation import validate_generation
+from gis.people.idnumbers import IdProtector, checksum_ok
 from gis.settings import GridSettings
 
 
