@@ -7,8 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, limits, routers
-from gis.auth.principal import development_principal
+from api import auth, errors, limits, routers
 from gis.db import make_engine, make_session_factory
 from gis.settings import Settings
 from maps import pages
@@ -33,7 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.authenticator = lambda request: development_principal(settings.security.dev_user)
+    app.state.authenticator = auth.authenticate  # bearer JWT / X-API-Key / dev mode
     errors.install(app)
     limits.install(app, max_bytes=settings.server.max_request_bytes)
     for router in routers.discover():

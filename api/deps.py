@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from api import auth
+from gis.auth import rls
 from gis.auth.principal import Principal
 from gis.settings import Settings
 
@@ -18,6 +20,8 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit after the handler returns, roll back on error."""
     session: Session = request.app.state.session_factory()
+    # Row-level security: run as onegrid_app, seeing nothing until get_principal says who.
+    rls.scope_session(session, None)
     try:
         yield session
         session.commit()
@@ -28,9 +32,16 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_principal(request: Request) -> Principal:
-    """The one authentication dependency every request passes through."""
-    return request.app.state.authenticator(request)
+def get_principal(request: Request, session: Annotated[Session, Depends(get_session)],
+                  _bearer: Annotated[str | None, Depends(auth.bearer_scheme)] = None,
+                  _api_key: Annotated[str | None, Depends(auth.api_key_scheme)] = None,
+                  ) -> Principal:
+    """The one authentication dependency every request passes through; sets the RLS area."""
+    request.state.session = session
+    principal = request.app.state.authenticator(request)
+    if rls.is_scoped(session):
+        rls.scope_session(session, principal)
+    return principal
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,16 +1,104 @@
-"""Request size cap: refuse bodies over the configured size before reading them."""
+"""Hostile-input limits: the request size cap, and values the database cannot hold.
+
+A declared Content-Length over the cap is refused before anything is read. A body
+without one (chunked uploads) is counted as it streams in; the moment it passes the cap
+the request fails with 413, so nobody can make the server buffer an unbounded body.
+
+Values that pass validation but not the database (an id of 10**25 for a bigint column,
+a NUL byte in text, an impossible date) are the caller's mistake: 422, not a 500."""
 from __future__ import annotations
+
+import json
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# PostgreSQL data exceptions caused by the value sent: numeric out of range, bad text
+# representation, string too long, NUL/untranslatable character, bad date/time.
+INPUT_SQLSTATES = frozenset({"22003", "22P02", "22001", "22021", "22P05", "22007", "22008"})
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from receive(): FastAPI re-raises HTTPExceptions met while reading a body."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, f"request body is over the limit of {max_bytes} bytes")
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, *, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                await _reply(send, 400, "BadRequest", "Content-Length is not a number")
+                return
+            if int(length) > self.max_bytes:
+                await _reply(send, 413, "PayloadTooLarge",
+                             f"request body of {int(length)} bytes is over the limit of "
+                             f"{self.max_bytes} bytes")
+                return
+        await self._counted(scope, receive, send)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge as exc:
+            # Raised outside FastAPI's body parsing (e.g. a handler streaming the body).
+            if started:
+                raise
+            await _reply(send, 413, "PayloadTooLarge", exc.detail)
+
+
+async def _reply(send: Send, status: int, error: str, message: str) -> None:
+    body = json.dumps({"error": error, "message": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def install(app: FastAPI, *, max_bytes: int) -> None:
-    @app.middleware("http")
-    async def cap_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > max_bytes:
-            return JSONResponse({"error": "PayloadTooLarge",
-                                 "message": f"request body of {length} bytes is over the "
-                                            f"limit of {max_bytes} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+
+    @app.exception_handler(DataError)
+    async def value_out_of_range(request: Request, exc: DataError) -> JSONResponse:
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        if sqlstate not in INPUT_SQLSTATES:
+            # A data error of our own making: the generic handler (api/errors.py) logs it.
+            return await app.exception_handlers[DBAPIError](request, exc)
+        detail = str(exc.orig).splitlines()[0]
+        return JSONResponse({"error": "InvalidInput",
+                             "message": f"a value is out of range for the database: {detail}"},
+                            status_code=422)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse({"error": "PayloadTooLarge", "message": exc.detail},
+                            status_code=413)

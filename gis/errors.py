@@ -57,3 +57,7 @@ class NotAuthenticated(OnegridError):
 
 class DatabaseUnavailable(OnegridError):
     """The database (or PostGIS) cannot be reached or is not set up."""
+
+
+class ReasonRequired(PermissionDenied):
+    """A sensitive read needs a stated reason (X-Access-Reason header or `reason` query)."""

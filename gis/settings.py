@@ -34,6 +34,9 @@ class SecuritySettings(BaseModel):
     secret_key: str = ""
     dev_user: str = "dev"
     access_token_minutes: int = 15
+    refresh_token_minutes: int = 12 * 60
+    # Anonymous requests act as the dev administrator; never on a public interface.
+    dev_mode: bool = False
 
 
 class ServerSettings(BaseModel):

@@ -11,9 +11,13 @@ class Principal:
     username: str
     roles: frozenset[str] = frozenset()
     permissions: frozenset[str] = frozenset()
-    # Empty scopes mean "everywhere"; otherwise region code prefixes / cell codes.
+    # The area: region codes (subtrees) and/or cell codes. With none of them, `everywhere`
+    # decides: True (admins, hand-built principals) = no limit, False = no area at all.
+    # Users loaded from the database get everywhere=False unless they hold the admin role,
+    # so a user whose scope was never configured sees nothing instead of everything.
     region_codes: tuple[str, ...] = ()
     cell_codes: tuple[str, ...] = ()
+    everywhere: bool = True
     via: str = "password"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -27,7 +31,12 @@ class Principal:
 
     @property
     def unrestricted(self) -> bool:
-        return not self.region_codes and not self.cell_codes
+        return self.everywhere and not self.region_codes and not self.cell_codes
+
+    @property
+    def nowhere(self) -> bool:
+        """No area at all: every area-bound list is empty for this caller."""
+        return not self.everywhere and not self.region_codes and not self.cell_codes
 
 
 def development_principal(username: str) -> Principal:

@@ -1,0 +1,68 @@
+"""Authentication of a request: bearer JWT, X-API-Key, or (dev mode only) nobody.
+
+`authenticate(request)` is installed as `app.state.authenticator`; api/deps.get_principal
+calls it with the request's session in `request.state.session`. Credentials that are
+present are always checked (a bad token is 401 even in dev mode); only a request with no
+credentials at all becomes the development administrator, and only when
+settings.security.dev_mode is on."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from gis.auth import service
+from gis.auth.principal import Principal, development_principal
+from gis.errors import NotAuthenticated
+
+# Declared for the OpenAPI document (the Authorize button of /docs); parsing is below.
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def authenticate(request: Request) -> Principal:
+    settings = request.app.state.settings
+    session = request.state.session
+    authorization = request.headers.get("authorization")
+    api_key = request.headers.get("x-api-key")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("Authorization must be 'Bearer <token>'",
+                                   where="Authorization")
+        return service.principal_for_token(session, settings.security, token=token.strip())
+    if api_key:
+        return service.principal_for_api_key(session, key=api_key.strip())
+    if settings.security.dev_mode and not _proxied(request):
+        return development_principal(settings.security.dev_user)
+    raise NotAuthenticated("log in first: POST /auth/token, then send "
+                           "'Authorization: Bearer <token>' (or an X-API-Key header)")
+
+
+def _proxied(request: Request) -> bool:
+    """A request relayed by a proxy may come from anywhere: dev mode never covers it,
+    so a loopback dev server put behind a public reverse proxy does not hand out admin."""
+    return any(h in request.headers for h in ("forwarded", "x-forwarded-for", "x-real-ip"))
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """What the access log needs from a request besides the principal."""
+
+    reason: str | None
+    client: str | None
+
+
+def access_context(request: Request) -> AccessContext:
+    """The stated reason (header X-Access-Reason, percent-encoded UTF-8, or ?reason=)."""
+    header = request.headers.get("x-access-reason")
+    reason = unquote(header) if header else request.query_params.get("reason")
+    host = request.client.host if request.client else None
+    agent = request.headers.get("user-agent", "")[:100]
+    return AccessContext(reason=reason or None, client=f"{host} {agent}".strip() or None)
+
+
+AccessContextDep = Annotated[AccessContext, Depends(access_context)]
