@@ -2,6 +2,39 @@
 // No basemap is fetched unless one is configured (offline government networks).
 (function () {
   "use strict";
+  // Log-in: when the service requires it (dev mode off), the first 401 shows a form that
+  // uses the OAuth2 password flow; the token lives in sessionStorage for this tab only.
+  const TOKEN_KEY = "onegrid.token";
+  let loginShown = false;
+  function api(url, options = {}) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    return fetch(url, { ...options, headers }).then((r) => {
+      if (r.status === 401) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        showLogin();
+        throw new Error("login required");
+      }
+      return r;
+    });
+  }
+  function showLogin() {
+    if (loginShown) return;
+    loginShown = true;
+    const form = document.createElement("form");
+    form.id = "login";
+    form.innerHTML = '<h3>Log in</h3><input name="username" placeholder="user" required> ' +
+      '<input name="password" type="password" placeholder="password" required> ' +
+      '<button>Log in</button><div class="error"></div>';
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      fetch("/auth/token", { method: "POST", body: new URLSearchParams(new FormData(form)) })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r)))
+        .then((t) => { sessionStorage.setItem(TOKEN_KEY, t.access_token); location.reload(); })
+        .catch(() => { form.querySelector(".error").textContent = "wrong user or password"; });
+    });
+    document.getElementById("panel").prepend(form);
+  }
   const el = document.getElementById("map");
   const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
   if (el.dataset.basemap) {
@@ -21,7 +54,7 @@
   legend.innerHTML = "<h3>Households per cell</h3>" + bands.map(
     (b, i) => `<div><i style="background:${b[1]}"></i>${b[0]}${bands[i + 1] ? "–" + (bands[i + 1][0] - 1) : "+"}</div>`).join("");
 
-  fetch("/regions?level=town&zoom=10").then((r) => r.json()).then((fc) => {
+  api("/regions?level=town&zoom=10").then((r) => r.json()).then((fc) => {
     towns.addData(fc);
     if (fc.features.length) map.fitBounds(towns.getBounds());
   });
@@ -32,7 +65,7 @@
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5));
     if (pending) pending.abort();
     pending = new AbortController();
-    fetch(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=5000`, { signal: pending.signal })
+    api(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=5000`, { signal: pending.signal })
       .then((r) => r.json()).then((fc) => { cells.clearLayers(); cells.addData(fc); })
       .catch(() => {});
   }
@@ -41,11 +74,11 @@
 
   const info = document.getElementById("info");
   map.on("click", (e) => {
-    fetch(`/locate?lon=${e.latlng.lng}&lat=${e.latlng.lat}`).then((r) => r.json()).then((res) => {
+    api(`/locate?lon=${e.latlng.lng}&lat=${e.latlng.lat}`).then((r) => r.json()).then((res) => {
       const line = (label, v) => (v ? `<div><b>${label}</b> ${v.code} ${v.name || ""}</div>` : "");
       info.innerHTML = line("cell", res.cell) + line("village", res.village) +
         line("town", res.town) + line("district", res.district) ||
         "outside every cell";
-    });
+    }).catch(() => {});
   });
 })();
