@@ -16,7 +16,8 @@ from gis.cluster import EmbeddedCluster
 from gis.db import make_engine
 from gis.settings import get_settings
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.people_fixtures", "tests.grid_fixtures",
+                  "tests.auth_fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +72,9 @@ def settings(migrated_url, tmp_path):
     s.database.url = migrated_url
     s.database.data_dir = tmp_path / "pg"
     s.security.secret_key = "test-secret-key-not-for-production"
+    # Anonymous requests act as the dev admin; tests of access control turn this off
+    # through tests/auth_fixtures.py (auth_client, anon_client).
+    s.security.dev_mode = True
     return s
 
 

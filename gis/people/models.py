@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     Text,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,8 +45,10 @@ class Household(Base):
     located_by: Mapped[str | None] = mapped_column(Text)
     unlocated_reason: Mapped[str | None] = mapped_column(Text)
     members: Mapped[int] = mapped_column(SmallInteger, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
 
 
 class HouseholdMove(Base):
@@ -56,7 +59,8 @@ class HouseholdMove(Base):
     from_cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
     to_cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
     generation_id: Mapped[int | None] = mapped_column(ForeignKey("grid_generations.id"))
-    moved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    moved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())
     reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -74,7 +78,8 @@ class Person(Base):
     id_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone: Mapped[str | None] = mapped_column(Text)
     residence: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
 
 
 class SpecialPopulationCategory(Base):

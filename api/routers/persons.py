@@ -1,0 +1,63 @@
+"""/persons: masked by default; ?reveal=true needs persons:reveal; every read is logged."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.auth import AccessContextDep
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.params import PageDep
+from api.routers.households import CellQuery, FormatQuery, RegionQuery, TextQuery, download
+from gis.people import persons as service
+from gis.people.schemas import PersonIn, PersonUpdate
+
+router = APIRouter(tags=["people"])
+
+
+@router.get("/persons", summary="Persons in the caller's area (masked; the read is logged)")
+def list_persons(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
+                 page: PageDep, cell: CellQuery = None, region: RegionQuery = None,
+                 q: TextQuery = None, household_id: int | None = None) -> dict:
+    principal.require("persons:read")
+    return service.list_persons(session, principal=principal, reason=access.reason,
+                                client=access.client, cell=cell, region=region, q=q,
+                                household_id=household_id, page=page)
+
+
+@router.get("/persons/export", summary="Persons as CSV or XLSX (masked; logged)")
+def export(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
+           format: FormatQuery = "csv", cell: CellQuery = None,
+           region: RegionQuery = None) -> Response:
+    principal.require("persons:read")
+    rows = service.export_persons(session, principal=principal, reason=access.reason,
+                                  client=access.client, cell=cell, region=region, q=None,
+                                  household_id=None)
+    return download(rows, fmt=format, name="persons")
+
+
+@router.get("/persons/{person_id}", summary="One person (masked unless revealed; logged)")
+def get_person(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
+               settings: SettingsDep, person_id: int,
+               reveal: Annotated[bool, Query(description="clear ID number and phone; "
+                                             "needs persons:reveal and a reason")] = False,
+               ) -> dict:
+    principal.require("persons:read")
+    return service.get_person(session, principal=principal, person_id=person_id,
+                              reveal=reveal, secret_key=settings.security.secret_key,
+                              reason=access.reason, client=access.client)
+
+
+@router.post("/persons", status_code=201, summary="Add a person (ID number validated)")
+def create_person(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                  body: PersonIn) -> dict:
+    principal.require("persons:write")
+    return service.create_person(session, principal=principal, data=body,
+                                 secret_key=settings.security.secret_key)
+
+
+@router.patch("/persons/{person_id}", summary="Change a person's name, household or phone")
+def update_person(session: SessionDep, principal: PrincipalDep, person_id: int,
+                  body: PersonUpdate) -> dict:
+    principal.require("persons:write")
+    return service.update_person(session, principal=principal, person_id=person_id, data=body)

@@ -1,0 +1,75 @@
+"""`onegrid people import|assign|reassign`: people data in, households into cells."""
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from gis.cli import context
+from gis.errors import OnegridError
+
+NAME = "people"
+app = typer.Typer(help="Buildings, households, persons, special populations.",
+                  no_args_is_help=True)
+
+
+class Kind(StrEnum):
+    buildings = "buildings"
+    households = "households"
+    persons = "persons"
+    special = "special"
+
+
+@app.command("import")
+def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_okay=False),
+               crs: str = typer.Option(None, help="declared CRS of lon/lat (default "
+                                       "EPSG:4326): EPSG code, cgcs2000, gcj02, bd09"),
+               mapping: Path = typer.Option(None, exists=True, dir_okay=False,
+                                            help='JSON {"field": "header in the file"}'),
+               commit: bool = typer.Option(False, help="write (one transaction); "
+                                           "default is a dry run")) -> None:
+    """Import FILE (.csv, .xlsx, .geojson) and print the report; a dry run unless --commit."""
+    from gis.people.ingest.headers import load_mapping
+    from gis.people.ingest.service import import_people
+
+    s = context.settings()
+    try:
+        with context.session_scope(s, commit=commit) as session:
+            report = import_people(session, kind=kind.value, data=file, filename=str(file),
+                                   crs=crs, mapping=load_mapping(mapping), commit=commit,
+                                   secret_key=s.security.secret_key, progress=True)
+    except OnegridError as exc:
+        typer.echo(f"error: {exc.where + ': ' if exc.where else ''}{exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(report.summary())
+    if commit and not report.committed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def assign(commit: bool = typer.Option(False, help="write; default is a dry run")) -> None:
+    """Assign every household and building to the active generation's cells (bulk)."""
+    from gis.people import rollups
+    from gis.people.assignment import assign_buildings, assign_households
+
+    s = context.settings()
+    with context.session_scope(s, commit=commit) as session:
+        result = assign_households(session, refresh=False)
+        buildings = assign_buildings(session, generation_id=result.generation_id)
+        cells = rollups.refresh_generation(session, generation_id=result.generation_id)
+    typer.echo(f"{result.as_dict()} buildings changed: {buildings}; rollups of {cells} cells"
+               + ("" if commit else " (dry run: nothing written)"))
+
+
+@app.command()
+def reassign(old: int = typer.Option(..., help="generation households are assigned to now"),
+             new: int = typer.Option(..., help="generation to move them to"),
+             commit: bool = typer.Option(False, help="write; default is a dry run")) -> None:
+    """Re-assign only the households in the area that changed between two generations."""
+    from gis.people.assignment import reassign_changed_area
+
+    s = context.settings()
+    with context.session_scope(s, commit=commit) as session:
+        result = reassign_changed_area(session, old_generation_id=old, new_generation_id=new)
+    typer.echo(f"{result.as_dict()}" + ("" if commit else " (dry run: nothing written)"))

@@ -1,0 +1,84 @@
+"""Buildings (楼栋): list by cell or region, detail, create (assigned to a cell), update."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gis.auth.principal import Principal
+from gis.auth.scope import cell_code_clause
+from gis.errors import Conflict, NotFound
+from gis.grid.models import Cell
+from gis.grid.service import Page
+from gis.people.assignment import assign_buildings
+from gis.people.common import paged, point_wgs84, region_filter, require_area
+from gis.people.models import Building
+from gis.people.schemas import BuildingIn, BuildingUpdate
+
+
+def _scoped(principal: Principal):
+    spot = func.ST_PointOnSurface(Building.geom)
+    return (select(Building, Cell.code.label("cell_code"), func.ST_X(spot).label("lon"),
+                   func.ST_Y(spot).label("lat"),
+                   func.GeometryType(Building.geom).label("geometry_type"))
+            .outerjoin(Cell, Cell.id == Building.cell_id)
+            .where(cell_code_clause(principal, Cell.code)))
+
+
+def building_dict(row) -> dict:
+    b = row.Building
+    return {"id": b.id, "code": b.code, "address": b.address, "name": b.name,
+            "floors": b.floors, "cell_id": b.cell_id, "cell_code": row.cell_code,
+            "geometry_type": row.geometry_type, "lon": round(row.lon, 7),
+            "lat": round(row.lat, 7)}
+
+
+def list_buildings(session: Session, *, principal: Principal, cell: str | None = None,
+                   region: str | None = None, q: str | None = None,
+                   page: Page = Page(), export: bool = False) -> dict:
+    stmt = _scoped(principal)
+    if cell:
+        stmt = stmt.where(Cell.code == cell)
+    if (by_region := region_filter(Cell.code, region)) is not None:
+        stmt = stmt.where(by_region)
+    if q:
+        stmt = stmt.where(Building.address.contains(q, autoescape=True) | (Building.code == q))
+    stmt = stmt.order_by(Building.id)
+    rows, matched = ((session.execute(stmt).all(), None) if export
+                     else paged(session, stmt, page=page))
+    return {"items": [building_dict(r) for r in rows], "numberMatched": matched or len(rows),
+            "numberReturned": len(rows)}
+
+
+def get_building(session: Session, *, principal: Principal, building_id: int) -> dict:
+    row = session.execute(_scoped(principal).where(Building.id == building_id)).first()
+    if row is None:
+        raise NotFound(f"building {building_id} does not exist or is outside your area",
+                       where="building_id")
+    return building_dict(row)
+
+
+def create_building(session: Session, *, principal: Principal, data: BuildingIn) -> dict:
+    if data.code and session.scalar(select(Building.id).where(Building.code == data.code)):
+        raise Conflict(f"building {data.code} already exists", where="code")
+    building = Building(code=data.code, address=data.address, name=data.name,
+                        floors=data.floors,
+                        geom=point_wgs84(data.lon, data.lat, crs=data.crs, where="lon/lat"))
+    session.add(building)
+    session.flush()
+    assign_buildings(session, building_ids=[building.id])
+    session.refresh(building)
+    require_area(principal, session.scalar(select(Cell.code).where(
+        Cell.id == building.cell_id)))
+    return get_building(session, principal=principal, building_id=building.id)
+
+
+def update_building(session: Session, *, principal: Principal, building_id: int,
+                    data: BuildingUpdate) -> dict:
+    row = session.execute(_scoped(principal).where(Building.id == building_id)).first()
+    if row is None:
+        raise NotFound(f"building {building_id} does not exist or is outside your area",
+                       where="building_id")
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(row.Building, field, value)
+    session.flush()
+    return get_building(session, principal=principal, building_id=building_id)

@@ -1,0 +1,90 @@
+"""Helpers shared by the people services: paging, declared-CRS points, cell codes, export."""
+from __future__ import annotations
+
+import csv
+import io
+
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from gis.auth.principal import Principal
+from gis.auth.scope import covers_cell_code
+from gis.crs import check_declared_crs, resolve_crs, to_wgs84_arrays
+from gis.errors import InvalidInput, NotFound, PermissionDenied
+from gis.grid.generations import resolve_generation
+from gis.grid.models import Cell
+from gis.grid.service import Page
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def paged(session: Session, stmt: Select, *, page: Page) -> tuple[list, int]:
+    """Rows of one page and how many matched in all."""
+    matched = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
+    return rows, matched or 0
+
+
+def point_wgs84(lon: float, lat: float, *, crs: str | None, where: str):
+    """A WKB element for a point given in a declared CRS (default WGS84), checked for China."""
+    spec = resolve_crs(crs or "EPSG:4326")
+    check_declared_crs([lon], [lat], spec, where=where)
+    x, y = to_wgs84_arrays([lon], [lat], spec)
+    return from_shape(shapely.Point(float(x[0]), float(y[0])), srid=4326)
+
+
+def cell_by_code(session: Session, *, code: str, principal: Principal) -> Cell:
+    """The cell with this code in the active generation, if the principal's area covers it."""
+    generation = resolve_generation(session)
+    cell = session.scalars(select(Cell).where(
+        Cell.code == code, Cell.generation_low <= generation.id,
+        (Cell.generation_high.is_(None)) | (Cell.generation_high >= generation.id))).first()
+    if cell is None:
+        raise NotFound(f"no cell {code} in the active generation", where="cell_code")
+    require_area(principal, cell.code)
+    return cell
+
+
+def require_area(principal: Principal, cell_code: str | None) -> None:
+    """Writes may only put records into cells of the principal's own area."""
+    if cell_code is None and principal.unrestricted:
+        return
+    if cell_code is None or not covers_cell_code(principal, cell_code):
+        raise PermissionDenied(f"{principal.username} may not place records in cell "
+                               f"{cell_code or '(none)'}", where="cell")
+
+
+def region_filter(code_column, region: str | None):
+    """Cells under a region code: district/town/village codes are prefixes of cell codes."""
+    from gis.auth.scope import region_prefix
+
+    if region and not region.isdigit():
+        raise InvalidInput("region must be a numeric region or cell code", where="region")
+    return code_column.like(region_prefix(region) + "%") if region else None
+
+
+def export_bytes(rows: list[dict], *, fmt: str, sheet: str) -> tuple[bytes, str]:
+    """rows -> (file bytes, media type); the columns are the keys of the first row."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"format must be one of {EXPORT_FORMATS}", where="format")
+    headers = list(rows[0]) if rows else []
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows([[r[h] for h in headers] for r in rows])
+        # utf-8-sig: Excel opens a BOM-prefixed CSV with Chinese text correctly.
+        return out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    ws.append(headers)
+    for r in rows:
+        ws.append([r[h] for h in headers])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), ("application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.sheet")

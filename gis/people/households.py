@@ -1,0 +1,149 @@
+"""Households: list by cell or region, detail with members, create, update, fix location."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from gis.auth.access_log import log_person_read
+from gis.auth.principal import Principal
+from gis.auth.scope import cell_code_clause
+from gis.errors import Conflict, InvalidInput, NotFound
+from gis.grid.models import Cell
+from gis.grid.service import Page
+from gis.people import rollups
+from gis.people.assignment import assign_households
+from gis.people.common import cell_by_code, paged, point_wgs84, region_filter, require_area
+from gis.people.models import Building, Household, Person
+from gis.people.persons import person_dict
+from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
+
+COLUMNS = (Household, Cell.code.label("cell_code"),
+           func.ST_X(Household.geom).label("lon"), func.ST_Y(Household.geom).label("lat"))
+
+
+def _scoped(principal: Principal):
+    # Outer join: unlocated households (no cell) stay visible to unrestricted callers;
+    # cell_code_clause drops them (NULL code) for everyone with an area.
+    return (select(*COLUMNS).outerjoin(Cell, Cell.id == Household.cell_id)
+            .where(cell_code_clause(principal, Cell.code)))
+
+
+def household_dict(row) -> dict:
+    h = row.Household
+    return {"id": h.id, "external_id": h.external_id, "address": h.address,
+            "members": h.members, "building_id": h.building_id, "cell_id": h.cell_id,
+            "cell_code": row.cell_code, "located_by": h.located_by,
+            "unlocated_reason": h.unlocated_reason,
+            "lon": round(row.lon, 7) if row.lon is not None else None,
+            "lat": round(row.lat, 7) if row.lat is not None else None}
+
+
+def list_households(session: Session, *, principal: Principal, cell: str | None = None,
+                    region: str | None = None, q: str | None = None,
+                    unlocated: bool = False, page: Page = Page()) -> dict:
+    stmt = _scoped(principal)
+    if cell:
+        stmt = stmt.where(Cell.code == cell)
+    if (by_region := region_filter(Cell.code, region)) is not None:
+        stmt = stmt.where(by_region)
+    if q:
+        stmt = stmt.where(Household.address.contains(q, autoescape=True)
+                          | (Household.external_id == q))
+    if unlocated:
+        stmt = stmt.where(Household.cell_id.is_(None))
+    rows, matched = paged(session, stmt.order_by(Household.id), page=page)
+    return {"items": [household_dict(r) for r in rows], "numberMatched": matched,
+            "numberReturned": len(rows)}
+
+
+def _row(session: Session, *, principal: Principal, household_id: int):
+    row = session.execute(_scoped(principal).where(Household.id == household_id)).first()
+    if row is None:
+        raise NotFound(f"household {household_id} does not exist or is outside your area",
+                       where="household_id")
+    return row
+
+
+def get_household(session: Session, *, principal: Principal, household_id: int,
+                  reason: str | None, client: str | None) -> dict:
+    """A household with its members (masked); the members' read is logged."""
+    out = household_dict(_row(session, principal=principal, household_id=household_id))
+    members = session.execute(select(Person, Cell.code.label("cell_code"))
+                              .join(Household, Household.id == Person.household_id)
+                              .outerjoin(Cell, Cell.id == Household.cell_id)
+                              .where(Person.household_id == household_id)
+                              .order_by(Person.id)).all()
+    if members:
+        log_person_read(session, principal=principal, subject_type="person",
+                        ids=[m.Person.id for m in members], reason=reason, client=client,
+                        detail={"via_household": household_id})
+    return out | {"persons": [person_dict(m.Person, m.cell_code) for m in members]}
+
+
+def create_household(session: Session, *, principal: Principal, data: HouseholdIn) -> dict:
+    if session.scalar(select(Household.id).where(Household.external_id == data.external_id)):
+        raise Conflict(f"household {data.external_id} already exists", where="external_id")
+    household = Household(external_id=data.external_id, address=data.address,
+                          members=data.members)
+    session.add(household)
+    if data.building_code:
+        building = session.scalars(select(Building).where(
+            Building.code == data.building_code)).first()
+        if building is None:
+            raise NotFound(f"no building {data.building_code}", where="building_code")
+        household.building_id = building.id
+        household.geom = (select(func.ST_PointOnSurface(Building.geom))
+                          .where(Building.id == building.id).scalar_subquery())
+        household.located_by = "building"
+    session.flush()
+    _place(session, principal=principal, household=household, location=data)
+    return household_dict(_row(session, principal=principal, household_id=household.id))
+
+
+def update_household(session: Session, *, principal: Principal, household_id: int,
+                     data: HouseholdUpdate) -> dict:
+    row = _row(session, principal=principal, household_id=household_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(row.Household, field, value)
+    row.Household.updated_at = func.now()
+    session.flush()
+    rollups.refresh_cells(session, cell_ids=[row.Household.cell_id])
+    return household_dict(_row(session, principal=principal, household_id=household_id))
+
+
+def fix_location(session: Session, *, principal: Principal, household_id: int,
+                 location: Located) -> dict:
+    """Give an (unlocated) household coordinates or a cell code; moves are recorded."""
+    if location.lon is None and location.cell_code is None:
+        raise InvalidInput("give lon and lat, or a cell_code", where="body")
+    row = _row(session, principal=principal, household_id=household_id)
+    row.Household.located_by = None
+    _place(session, principal=principal, household=row.Household, location=location)
+    return household_dict(_row(session, principal=principal, household_id=household_id))
+
+
+def _place(session: Session, *, principal: Principal, household: Household,
+           location: Located) -> None:
+    old_cell = household.cell_id
+    if location.lon is not None:
+        household.geom = point_wgs84(location.lon, location.lat, crs=location.crs,
+                                     where="lon/lat")
+        household.located_by = "coordinates"
+    if location.cell_code:
+        cell = cell_by_code(session, code=location.cell_code, principal=principal)
+        household.cell_id, household.located_by = cell.id, "manual"
+        household.unlocated_reason = None
+        session.flush()
+        if old_cell is not None and old_cell != cell.id:
+            session.execute(text(
+                "INSERT INTO household_moves (household_id, from_cell_id, to_cell_id, reason)"
+                " VALUES (:h, :f, :t, 'set by hand')"), {"h": household.id, "f": old_cell,
+                                                         "t": cell.id})
+    else:
+        session.flush()
+        assign_households(session, household_ids=[household.id], reason="location edited",
+                          refresh=False)
+    session.refresh(household)
+    code = session.scalar(select(Cell.code).where(Cell.id == household.cell_id))
+    require_area(principal, code)
+    rollups.refresh_cells(session, cell_ids=[old_cell, household.cell_id])

@@ -1,0 +1,1 @@
+"""Import of buildings, households, persons, special populations: read → validate → store."""

@@ -1,0 +1,224 @@
+"""Per-kind store steps: skip duplicates, locate, COPY, assign to cells, refresh rollups."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import NotFound
+from gis.grid.generations import resolve_generation
+from gis.people import rollups
+from gis.people.assignment import assign_buildings, assign_households
+from gis.people.idnumbers import IdProtector
+from gis.people.ingest.locate import buildings_by_code_and_address
+from gis.people.ingest.report import ImportReport
+from gis.people.ingest.store import copy_rows, ewkt, reserve_ids
+from gis.people.ingest.validate import Problem
+
+# Internal duplicate keys as the user knows the field.
+FIELD_NAMES = {"id_hash": "id_number", "key": "category"}
+
+
+def _active_generation(session: Session) -> int | None:
+    try:
+        return resolve_generation(session).id
+    except NotFound:
+        return None
+
+
+def _existing(session: Session, sql: str, values: set) -> set:
+    return set(session.execute(text(sql), {"v": sorted(values)}).scalars()) if values else set()
+
+
+def _skip_duplicates(records: list[dict], keys: dict[str, set], report: ImportReport,
+                     labels: dict[str, str]) -> list[dict]:
+    """Keep the first of each key (in the file or already stored); report the rest."""
+    kept = []
+    for record in records:
+        clash = next((k for k, seen in keys.items()
+                      if record.get(k) is not None and record[k] in seen), None)
+        if clash:
+            field = FIELD_NAMES.get(clash, clash)
+            report.duplicates.append(Problem(record["where"], field, labels[clash]))
+            continue
+        for k, seen in keys.items():
+            if record.get(k) is not None:
+                seen.add(record[k])
+        kept.append(record)
+    return kept
+
+
+def store_buildings(session: Session, records: list[dict], report: ImportReport, **_) -> None:
+    codes = _existing(session, "SELECT code FROM buildings WHERE code = ANY(:v)",
+                      {r["code"] for r in records if r["code"]})
+    addresses = _existing(session, "SELECT address FROM buildings WHERE address = ANY(:v)",
+                          {r["address"] for r in records})
+    records = _skip_duplicates(records, {"code": codes, "address": addresses}, report, {
+        "code": "same building code as an earlier row or a stored building",
+        "address": "same address as an earlier row or a stored building"})
+    placed = []
+    for record in records:
+        if record.get("geom") is None:
+            report.unlocated.append(Problem(record["where"], "lon/lat",
+                                            "no coordinates or geometry: not stored"))
+        else:
+            placed.append(record)
+    ids = reserve_ids(session, table="buildings", count=len(placed))
+    report.stored = copy_rows(session, table="buildings",
+                              columns=("id", "code", "address", "name", "floors", "geom"),
+                              rows=((i, r["code"], r["address"], r["name"], r["floors"],
+                                     ewkt(r["geom"])) for i, r in zip(ids, placed, strict=True)))
+    report.located_by_coordinates = report.stored
+    generation = _active_generation(session)
+    if generation and ids:
+        assign_buildings(session, generation_id=generation, building_ids=ids)
+        report.assigned_to_cell = session.execute(text(
+            "SELECT count(*) FROM buildings WHERE id = ANY(:ids) AND cell_id IS NOT NULL"),
+            {"ids": ids}).scalar_one()
+
+
+def _locate_household(record: dict, by_code: dict, by_address: dict,
+                      report: ImportReport) -> None:
+    found = by_code.get(record["building_code"]) if record["building_code"] else None
+    if found:
+        report.matched_by_building_code += 1
+    elif record["address"] and (found := by_address.get(record["address"])):
+        report.matched_by_address += 1
+    if found:
+        building_id, lon, lat = found
+        record.update(building_id=building_id, located_by="building",
+                      wkt=f"SRID=4326;POINT({lon!r} {lat!r})", reason=None)
+    elif record.get("geom") is not None:
+        report.located_by_coordinates += 1
+        record.update(building_id=None, located_by="coordinates", wkt=ewkt(record["geom"]),
+                      reason=None)
+    else:
+        reason = (f"building code {record['building_code']} not found, no coordinates"
+                  if record["building_code"] else
+                  "address matches no building and there are no coordinates")
+        record.update(building_id=None, located_by=None, wkt=None, reason=reason)
+        report.unlocated.append(Problem(record["where"], "location", reason))
+
+
+def store_households(session: Session, records: list[dict], report: ImportReport,
+                     **_) -> None:
+    externals = _existing(session, "SELECT external_id FROM households WHERE external_id = "
+                          "ANY(:v)", {r["external_id"] for r in records})
+    addresses = _existing(session, "SELECT address FROM households WHERE address = ANY(:v)",
+                          {r["address"] for r in records if r["address"]})
+    records = _skip_duplicates(records, {"external_id": externals, "address": addresses},
+                               report, {"external_id": "household id already imported",
+                                        "address": "same address as another household"})
+    by_code, by_address = buildings_by_code_and_address(
+        session, codes={r["building_code"] for r in records if r["building_code"]},
+        addresses={r["address"] for r in records if r["address"]})
+    for record in records:
+        _locate_household(record, by_code, by_address, report)
+    ids = reserve_ids(session, table="households", count=len(records))
+    report.stored = copy_rows(
+        session, table="households",
+        columns=("id", "external_id", "building_id", "address", "geom", "members",
+                 "located_by", "unlocated_reason"),
+        rows=((i, r["external_id"], r["building_id"], r["address"], r["wkt"], r["members"],
+               r["located_by"], r["reason"]) for i, r in zip(ids, records, strict=True)))
+    generation = _active_generation(session)
+    if generation is None or not ids:
+        report.note = "no active generation: households are stored without a cell"
+        return
+    assign_households(session, generation_id=generation, household_ids=ids)
+    outside = session.execute(text(
+        "SELECT id, unlocated_reason FROM households WHERE id = ANY(:ids) AND cell_id IS NULL "
+        "AND geom IS NOT NULL"), {"ids": ids}).all()
+    where = dict(zip(ids, (r["where"] for r in records), strict=True))
+    report.unlocated += [Problem(where[o.id], "lon/lat", o.unlocated_reason) for o in outside]
+    report.assigned_to_cell = report.stored - len(outside) - sum(
+        1 for r in records if r["wkt"] is None)
+
+
+def _refresh_for_households(session: Session, household_ids: set[int]) -> None:
+    cells = _existing(session, "SELECT DISTINCT cell_id FROM households WHERE id = ANY(:v) "
+                      "AND cell_id IS NOT NULL", household_ids)
+    rollups.refresh_cells(session, cell_ids=list(cells))
+
+
+def store_persons(session: Session, records: list[dict], report: ImportReport, *,
+                  protector: IdProtector, **_) -> None:
+    for record in records:
+        record.update(protector.protect(record["id"].value))
+    hashes = _existing(session, "SELECT id_hash FROM persons WHERE id_hash = ANY(:v)",
+                       {r["id_hash"] for r in records})
+    records = _skip_duplicates(records, {"id_hash": hashes}, report, {
+        "id_hash": "same ID number as an earlier row or a stored person"})
+    households = dict(session.execute(text(
+        "SELECT external_id, id FROM households WHERE external_id = ANY(:v)"),
+        {"v": sorted({r["household"] for r in records if r["household"]})}).all())
+    kept = []
+    for record in records:
+        if record["household"] and record["household"] not in households:
+            report.invalid.append(Problem(record["where"], "household_id", (
+                f"household {record['household']} does not exist: import households first")))
+            continue
+        if not record["household"]:
+            report.unlocated.append(Problem(record["where"], "household_id",
+                                            "not in a household, so in no cell"))
+        kept.append(record)
+    report.stored = copy_rows(
+        session, table="persons",
+        columns=("household_id", "name", "gender", "birth_date", "id_hash", "id_masked",
+                 "id_cipher", "phone", "residence"),
+        rows=((households.get(r["household"]), r["name"], r["id"].gender, r["id"].birth_date,
+               r["id_hash"], r["id_masked"], r["id_cipher"], r["phone"], r["residence"])
+              for r in kept))
+    _refresh_for_households(session, {households[r["household"]] for r in kept
+                                      if r["household"]})
+
+
+def store_special(session: Session, records: list[dict], report: ImportReport, *,
+                  protector: IdProtector, **_) -> None:
+    persons = dict(session.execute(text(
+        "SELECT id_hash, id FROM persons WHERE id_hash = ANY(:v)"),
+        {"v": sorted({protector.hash(r["id"].value) for r in records})}).all())
+    helpers = _staff_by_name(session, {r["helper"] for r in records if r["helper"]})
+    kept = []
+    for record in records:
+        person = persons.get(protector.hash(record["id"].value))
+        helper = helpers.get(record["helper"]) if record["helper"] else None
+        if person is None:
+            report.invalid.append(Problem(record["where"], "id_number",
+                                          "no person with this ID number: import persons first"))
+        elif record["helper"] and not isinstance(helper, int):
+            report.invalid.append(Problem(record["where"], "helper", helper or (
+                f"{record['helper']} is not an active staff member")))
+        else:
+            kept.append(record | {"person_id": person, "helper_id": helper,
+                                  "key": (person, record["category"])})
+    open_now = set(map(tuple, session.execute(text(
+        "SELECT person_id, category_code FROM special_population_records WHERE person_id = "
+        "ANY(:v) AND (end_date IS NULL OR end_date >= current_date)"),
+        {"v": sorted({r["person_id"] for r in kept})}).all()))
+    kept = _skip_duplicates(kept, {"key": open_now}, report, {
+        "key": "this person already has an open record of this category"})
+    report.stored = copy_rows(
+        session, table="special_population_records",
+        columns=("person_id", "category_code", "concern_level", "danger_level",
+                 "helper_staff_id", "visit_interval_days", "start_date", "note"),
+        rows=((r["person_id"], r["category"], r["concern_level"], r["danger_level"],
+               r["helper_id"], r["visit_interval_days"], r["start_date"], r["note"])
+              for r in kept))
+    household_ids = _existing(session, "SELECT household_id FROM persons WHERE id = ANY(:v) "
+                              "AND household_id IS NOT NULL", {r["person_id"] for r in kept})
+    _refresh_for_households(session, household_ids)
+
+
+def _staff_by_name(session: Session, names: set[str]) -> dict[str, int | str]:
+    """name -> staff id, or a message when two active staff share the name."""
+    found: dict[str, int | str] = {}
+    for name, staff_id in session.execute(text(
+            "SELECT name, id FROM staff WHERE active AND name = ANY(:v) ORDER BY id"),
+            {"v": sorted(names)}).all():
+        found[name] = (f"{name} names more than one staff member: use the staff id"
+                       if name in found else staff_id)
+    return found
+
+
+STORE = {"buildings": store_buildings, "households": store_households,
+         "persons": store_persons, "special": store_special}

@@ -1,0 +1,148 @@
+"""Persons: masked by default, revealed only with persons:reveal, every read logged."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis.auth.access_log import log_person_read
+from gis.auth.principal import Principal
+from gis.auth.scope import cell_code_clause
+from gis.errors import Conflict, NotFound
+from gis.grid.models import Cell
+from gis.grid.service import Page
+from gis.people import rollups
+from gis.people.common import paged, region_filter, require_area
+from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
+from gis.people.models import Household, Person
+from gis.people.schemas import PersonIn, PersonUpdate
+
+REVEAL = "persons:reveal"
+
+
+def person_dict(p: Person, cell_code: str | None, *,
+                protector: IdProtector | None = None) -> dict:
+    """What a caller sees: never id_hash or id_cipher; the clear number only when revealing."""
+    out = {"id": p.id, "household_id": p.household_id, "cell_code": cell_code, "name": p.name,
+           "gender": p.gender, "birth_year": p.birth_date.year if p.birth_date else None,
+           "id_masked": p.id_masked, "phone": mask_phone(p.phone), "residence": p.residence}
+    if protector is not None:
+        out |= {"id_number": protector.decrypt(p.id_cipher) if p.id_cipher else None,
+                "phone": p.phone, "birth_date": p.birth_date.isoformat() if p.birth_date
+                else None, "revealed": True}
+    return out
+
+
+def _scoped(principal: Principal):
+    return (select(Person, Cell.code.label("cell_code"))
+            .outerjoin(Household, Household.id == Person.household_id)
+            .outerjoin(Cell, Cell.id == Household.cell_id)
+            .where(cell_code_clause(principal, Cell.code)))
+
+
+def _filtered(principal: Principal, *, cell, region, q, household_id):
+    stmt = _scoped(principal)
+    if cell:
+        stmt = stmt.where(Cell.code == cell)
+    if (by_region := region_filter(Cell.code, region)) is not None:
+        stmt = stmt.where(by_region)
+    if q:
+        stmt = stmt.where(Person.name.contains(q, autoescape=True))
+    if household_id is not None:
+        stmt = stmt.where(Person.household_id == household_id)
+    return stmt.order_by(Person.id)
+
+
+def list_persons(session: Session, *, principal: Principal, reason: str | None,
+                 client: str | None, cell: str | None = None, region: str | None = None,
+                 q: str | None = None, household_id: int | None = None,
+                 page: Page = Page()) -> dict:
+    stmt = _filtered(principal, cell=cell, region=region, q=q, household_id=household_id)
+    rows, matched = paged(session, stmt, page=page)
+    log_person_read(session, principal=principal, subject_type="person",
+                    ids=[r.Person.id for r in rows], reason=reason, client=client,
+                    action="list")
+    return {"items": [person_dict(r.Person, r.cell_code) for r in rows],
+            "numberMatched": matched, "numberReturned": len(rows)}
+
+
+def export_persons(session: Session, *, principal: Principal, reason: str | None,
+                   client: str | None, **filters) -> list[dict]:
+    rows = session.execute(_filtered(principal, **filters)).all()
+    log_person_read(session, principal=principal, subject_type="person",
+                    ids=[r.Person.id for r in rows], reason=reason, client=client,
+                    action="export")
+    return [person_dict(r.Person, r.cell_code) for r in rows]
+
+
+def get_person(session: Session, *, principal: Principal, person_id: int, reason: str | None,
+               client: str | None, reveal: bool = False, secret_key: str = "") -> dict:
+    if reveal:
+        principal.require(REVEAL)
+    row = session.execute(_scoped(principal).where(Person.id == person_id)).first()
+    if row is None:
+        raise NotFound(f"person {person_id} does not exist or is outside your area",
+                       where="person_id")
+    # A reveal is logged as its own, more sensitive subject (a reason is then required).
+    log_person_read(session, principal=principal,
+                    subject_type="person_unmasked" if reveal else "person", ids=[person_id],
+                    reason=reason, client=client, action="reveal" if reveal else "read")
+    return person_dict(row.Person, row.cell_code,
+                       protector=IdProtector(secret_key) if reveal else None)
+
+
+def _household_cell(session: Session, *, principal: Principal, household_id: int | None):
+    if household_id is None:
+        require_area(principal, None)
+        return None
+    row = session.execute(select(Household.cell_id, Cell.code)
+                          .outerjoin(Cell, Cell.id == Household.cell_id)
+                          .where(Household.id == household_id)).first()
+    if row is None:
+        raise NotFound(f"household {household_id} does not exist", where="household_id")
+    require_area(principal, row.code)
+    return row.cell_id
+
+
+def create_person(session: Session, *, principal: Principal, data: PersonIn,
+                  secret_key: str) -> dict:
+    id_number = parse_id_number(data.id_number)
+    protector = IdProtector(secret_key)
+    protected = protector.protect(id_number.value)
+    existing = session.scalar(select(Person.id).where(Person.id_hash == protected["id_hash"]))
+    if existing:
+        raise Conflict(f"a person with this ID number already exists (person {existing})",
+                       where="id_number")
+    cell_id = _household_cell(session, principal=principal, household_id=data.household_id)
+    person = Person(name=data.name, household_id=data.household_id, phone=data.phone,
+                    residence=data.residence, gender=id_number.gender,
+                    birth_date=id_number.birth_date, **protected)
+    session.add(person)
+    session.flush()
+    rollups.refresh_cells(session, cell_ids=[cell_id])
+    code = session.scalar(select(Cell.code).where(Cell.id == cell_id)) if cell_id else None
+    return person_dict(person, code)
+
+
+def update_person(session: Session, *, principal: Principal, person_id: int,
+                  data: PersonUpdate) -> dict:
+    row = session.execute(_scoped(principal).where(Person.id == person_id)).first()
+    if row is None:
+        raise NotFound(f"person {person_id} does not exist or is outside your area",
+                       where="person_id")
+    person, old_cell = row.Person, None
+    changes = data.model_dump(exclude_unset=True)
+    if "household_id" in changes:
+        old_cell = session.scalar(select(Household.cell_id).where(
+            Household.id == person.household_id)) if person.household_id else None
+        new_cell = _household_cell(session, principal=principal,
+                                   household_id=changes["household_id"])
+        rollups_to_refresh = [old_cell, new_cell]
+    else:
+        rollups_to_refresh = []
+    for field, value in changes.items():
+        setattr(person, field, value)
+    session.flush()
+    rollups.refresh_cells(session, cell_ids=rollups_to_refresh)
+    code = session.scalar(select(Cell.code).join(Household, Household.cell_id == Cell.id)
+                          .where(Household.id == person.household_id))
+    return person_dict(person, code)

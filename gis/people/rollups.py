@@ -1,0 +1,56 @@
+"""Per-cell and per-region counts of households, residents and special populations."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.auth.principal import Principal
+from gis.auth.scope import region_prefix
+from gis.errors import InvalidInput
+from gis.sql import query
+
+LEVEL_CODE_LENGTH = {"district": 6, "town": 9, "village": 12, "cell": 15}
+
+
+def refresh_cells(session: Session, *, cell_ids: list[int]) -> None:
+    """Recompute the rollups of these cells (the ones an import, edit or move touched)."""
+    ids = sorted({int(i) for i in cell_ids if i is not None})
+    if ids:
+        session.execute(query("rollup_refresh_cells"), {"cell_ids": ids})
+
+
+def refresh_generation(session: Session, *, generation_id: int) -> int:
+    """Recompute the rollups of every cell of a generation (after a bulk assignment)."""
+    ids = session.execute(text(
+        "SELECT coalesce(array_agg(id), '{}') FROM grid_cells WHERE generation_low <= :g "
+        "AND (generation_high IS NULL OR generation_high >= :g)"), {"g": generation_id}
+    ).scalar_one()
+    refresh_cells(session, cell_ids=list(ids))
+    return len(ids)
+
+
+def scope_prefixes(principal: Principal) -> list[str] | None:
+    """The principal's area as LIKE patterns on cell codes (the rule of gis.auth.scope)."""
+    if principal.unrestricted:
+        return None
+    return [region_prefix(c) + "%" for c in principal.region_codes] + list(principal.cell_codes)
+
+
+def cell_rollups(session: Session, *, principal: Principal, generation_id: int,
+                 region: str | None = None) -> list[dict]:
+    prefix = region_prefix(region) if region else None
+    rows = session.execute(query("rollup_cells"), {
+        "generation_id": generation_id, "region_prefix": prefix,
+        "scope_prefixes": scope_prefixes(principal)}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def region_rollups(session: Session, *, principal: Principal, generation_id: int,
+                   level: str) -> list[dict]:
+    if level not in LEVEL_CODE_LENGTH or level == "cell":
+        raise InvalidInput(f"level must be district, town or village, got {level!r}",
+                           where="level")
+    rows = session.execute(query("rollup_regions"), {
+        "generation_id": generation_id, "code_length": LEVEL_CODE_LENGTH[level],
+        "scope_prefixes": scope_prefixes(principal)}).mappings().all()
+    return [dict(r) | {"level": level} for r in rows]

@@ -1,0 +1,112 @@
+"""Special-population records: list and detail (each read logged), create, update, export."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis.auth.access_log import log_person_read
+from gis.auth.principal import Principal
+from gis.auth.scope import cell_code_clause
+from gis.errors import NotFound
+from gis.grid.models import Cell
+from gis.grid.service import Page
+from gis.people import rollups
+from gis.people.common import paged, region_filter
+from gis.people.models import Household, Person, SpecialPopulationRecord
+from gis.people.schemas import SpecialIn, SpecialUpdate
+
+SUBJECT = "special_population"  # the access log asks for a reason on every such read
+
+
+def _scoped(principal: Principal):
+    return (select(SpecialPopulationRecord, Person.name, Person.id_masked,
+                   Household.cell_id, Cell.code.label("cell_code"))
+            .join(Person, Person.id == SpecialPopulationRecord.person_id)
+            .outerjoin(Household, Household.id == Person.household_id)
+            .outerjoin(Cell, Cell.id == Household.cell_id)
+            .where(cell_code_clause(principal, Cell.code)))
+
+
+def record_dict(row) -> dict:
+    r = row.SpecialPopulationRecord
+    return {"id": r.id, "person_id": r.person_id, "name": row.name,
+            "id_masked": row.id_masked, "cell_code": row.cell_code,
+            "category_code": r.category_code, "concern_level": r.concern_level,
+            "danger_level": r.danger_level, "helper_staff_id": r.helper_staff_id,
+            "visit_interval_days": r.visit_interval_days,
+            "last_visited_on": r.last_visited_on and r.last_visited_on.isoformat(),
+            "start_date": r.start_date and r.start_date.isoformat(),
+            "end_date": r.end_date and r.end_date.isoformat(), "note": r.note}
+
+
+def _filtered(principal: Principal, *, cell, region, category, concern_level):
+    stmt = _scoped(principal)
+    if cell:
+        stmt = stmt.where(Cell.code == cell)
+    if (by_region := region_filter(Cell.code, region)) is not None:
+        stmt = stmt.where(by_region)
+    if category:
+        # a parent category (key_youth) includes its sub-categories (key_youth.05)
+        stmt = stmt.where((SpecialPopulationRecord.category_code == category)
+                          | SpecialPopulationRecord.category_code.startswith(
+                              category + ".", autoescape=True))
+    if concern_level:
+        stmt = stmt.where(SpecialPopulationRecord.concern_level == concern_level)
+    return stmt.order_by(SpecialPopulationRecord.id)
+
+
+def list_special(session: Session, *, principal: Principal, reason: str | None,
+                 client: str | None, page: Page = Page(), export: bool = False,
+                 **filters) -> dict:
+    stmt = _filtered(principal, **filters)
+    if export:
+        rows, matched = session.execute(stmt).all(), None
+    else:
+        rows, matched = paged(session, stmt, page=page)
+    log_person_read(session, principal=principal, subject_type=SUBJECT,
+                    ids=[r.SpecialPopulationRecord.person_id for r in rows], reason=reason,
+                    client=client, action="export" if export else "list")
+    return {"items": [record_dict(r) for r in rows], "numberMatched": matched or len(rows),
+            "numberReturned": len(rows)}
+
+
+def get_special(session: Session, *, principal: Principal, record_id: int,
+                reason: str | None, client: str | None) -> dict:
+    row = session.execute(_scoped(principal).where(
+        SpecialPopulationRecord.id == record_id)).first()
+    if row is None:
+        raise NotFound(f"record {record_id} does not exist or is outside your area",
+                       where="record_id")
+    log_person_read(session, principal=principal, subject_type=SUBJECT,
+                    ids=[row.SpecialPopulationRecord.person_id], reason=reason, client=client)
+    return record_dict(row)
+
+
+def create_special(session: Session, *, principal: Principal, data: SpecialIn) -> dict:
+    person = session.execute(select(Person.id, Household.cell_id)
+                             .outerjoin(Household, Household.id == Person.household_id)
+                             .where(Person.id == data.person_id)
+                             .where(cell_code_clause(principal, select(Cell.code).where(
+                                 Cell.id == Household.cell_id).scalar_subquery()))).first()
+    if person is None:
+        raise NotFound(f"person {data.person_id} does not exist or is outside your area",
+                       where="person_id")
+    record = SpecialPopulationRecord(**data.model_dump())
+    session.add(record)
+    session.flush()
+    rollups.refresh_cells(session, cell_ids=[person.cell_id])
+    return {"id": record.id, "person_id": record.person_id}
+
+
+def update_special(session: Session, *, principal: Principal, record_id: int,
+                   data: SpecialUpdate) -> dict:
+    row = session.execute(_scoped(principal).where(
+        SpecialPopulationRecord.id == record_id)).first()
+    if row is None:
+        raise NotFound(f"record {record_id} does not exist or is outside your area",
+                       where="record_id")
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(row.SpecialPopulationRecord, field, value)
+    session.flush()
+    rollups.refresh_cells(session, cell_ids=[row.cell_id])
+    return {"id": record_id, "updated": sorted(data.model_dump(exclude_unset=True))}

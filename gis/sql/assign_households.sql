@@ -1,0 +1,64 @@
+-- Assign households to the cell of one generation that covers their point (set-based).
+-- household_ids NULL means every household (bulk); otherwise only those ids (an import).
+-- Driven from the cells' side: the generation's pieces (a few thousand small polygons)
+-- probe the GiST index of households.geom, so each piece's geometry is prepared once and
+-- reused for all the points under it. The naive "UPDATE households FROM grid_cells WHERE
+-- ST_Contains" lets the planner start from households and tests each point against whole
+-- cells. Everything is EPSG:4326, the tables' CRS, so no transform hides an index.
+-- Ties: a point on a shared edge is covered by both neighbours (ST_Covers, not
+-- ST_Contains); DISTINCT ON ... ORDER BY code keeps the lowest code, as locate_cell.sql.
+WITH cells AS MATERIALIZED (
+    SELECT c.id, c.code
+    FROM grid_cells AS c
+    WHERE c.generation_low <= :generation_id
+      AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
+),
+hits AS (
+    SELECT DISTINCT ON (h.id) h.id AS household_id, c.id AS cell_id
+    FROM cells AS c
+    JOIN grid_cell_pieces AS p ON p.cell_id = c.id
+    JOIN households AS h ON ST_Covers(p.geom, h.geom)
+    WHERE (CAST(:household_ids AS bigint[]) IS NULL
+           OR h.id = ANY (CAST(:household_ids AS bigint[])))
+    ORDER BY h.id, c.code
+),
+target AS (
+    SELECT h.id, h.cell_id AS old_cell_id, hits.cell_id AS new_cell_id,
+           CASE WHEN hits.cell_id IS NOT NULL THEN NULL
+                WHEN h.geom IS NULL THEN coalesce(h.unlocated_reason, 'no coordinates and no building')
+                ELSE 'outside every cell of generation ' || CAST(:generation_id AS text)
+           END AS reason
+    FROM households AS h
+    LEFT JOIN hits ON hits.household_id = h.id
+    WHERE (CAST(:household_ids AS bigint[]) IS NULL
+           OR h.id = ANY (CAST(:household_ids AS bigint[])))
+      -- a cell set by hand (PUT /households/{id}/location) is kept until edited again
+      AND h.located_by IS DISTINCT FROM 'manual'
+),
+changed AS (
+    -- Only rows whose cell or reason really change are written (no dead tuples for the rest).
+    UPDATE households AS h
+    SET cell_id = t.new_cell_id, unlocated_reason = t.reason, updated_at = now(),
+        located_by = CASE WHEN t.new_cell_id IS NULL THEN h.located_by
+                          ELSE coalesce(h.located_by, 'coordinates') END
+    FROM target AS t
+    WHERE h.id = t.id
+      AND (h.cell_id IS DISTINCT FROM t.new_cell_id
+           OR h.unlocated_reason IS DISTINCT FROM t.reason)
+    RETURNING h.id, t.old_cell_id, t.new_cell_id
+),
+recorded AS (
+    -- A first placement (no cell before) is not a move; leaving a cell is.
+    INSERT INTO household_moves (household_id, from_cell_id, to_cell_id, generation_id, reason)
+    SELECT id, old_cell_id, new_cell_id, :generation_id, :reason
+    FROM changed
+    WHERE old_cell_id IS NOT NULL AND old_cell_id IS DISTINCT FROM new_cell_id
+    RETURNING household_id
+)
+SELECT (SELECT count(*) FROM target) AS considered,
+       (SELECT count(*) FROM target WHERE new_cell_id IS NULL) AS unlocated,
+       (SELECT count(*) FROM changed) AS changed,
+       (SELECT count(*) FROM recorded) AS moved,
+       (SELECT array_agg(x) FROM (SELECT old_cell_id FROM changed
+                                   UNION SELECT new_cell_id FROM changed) AS touched(x)
+        WHERE x IS NOT NULL) AS touched_cell_ids

@@ -1,0 +1,58 @@
+-- Recompute cell_rollups for the given cells only (cell_ids, a bigint[]), so an import or a
+-- re-assignment costs in proportion to what it touched, not to the city.
+-- Joins go through ix_households_cell, ix_persons_household and
+-- ix_special_population_person; no geometry is read here.
+-- Special-population records count while open (no end date, or one not yet passed).
+WITH target AS (
+    SELECT c.id AS cell_id
+    FROM grid_cells AS c
+    WHERE c.id = ANY (CAST(:cell_ids AS bigint[]))
+),
+household_counts AS (
+    SELECT h.cell_id, count(*) AS households, coalesce(sum(h.members), 0) AS members
+    FROM households AS h JOIN target AS t ON t.cell_id = h.cell_id
+    GROUP BY h.cell_id
+),
+resident_counts AS (
+    SELECT h.cell_id, count(*) AS residents
+    FROM persons AS p
+    JOIN households AS h ON h.id = p.household_id
+    JOIN target AS t ON t.cell_id = h.cell_id
+    GROUP BY h.cell_id
+),
+special_cells AS (
+    SELECT h.cell_id, r.category_code, r.concern_level, count(*) AS n
+    FROM special_population_records AS r
+    JOIN persons AS p ON p.id = r.person_id
+    JOIN households AS h ON h.id = p.household_id
+    JOIN target AS t ON t.cell_id = h.cell_id
+    WHERE r.end_date IS NULL OR r.end_date >= current_date
+    GROUP BY h.cell_id, r.category_code, r.concern_level
+),
+by_category AS (
+    SELECT cell_id, jsonb_object_agg(category_code, levels) AS special
+    FROM (SELECT cell_id, category_code, jsonb_object_agg(concern_level, n) AS levels
+          FROM special_cells GROUP BY cell_id, category_code) AS per_category
+    GROUP BY cell_id
+),
+by_concern AS (
+    SELECT cell_id, jsonb_object_agg(concern_level, n) AS by_concern, sum(n) AS total
+    FROM (SELECT cell_id, concern_level, sum(n) AS n
+          FROM special_cells GROUP BY cell_id, concern_level) AS per_level
+    GROUP BY cell_id
+)
+INSERT INTO cell_rollups AS r (cell_id, households, members, residents, special_total,
+                               special, by_concern, refreshed_at)
+SELECT t.cell_id, coalesce(hc.households, 0), coalesce(hc.members, 0),
+       coalesce(rc.residents, 0), coalesce(bc.total, 0),
+       coalesce(cat.special, '{}'), coalesce(bc.by_concern, '{}'), now()
+FROM target AS t
+LEFT JOIN household_counts AS hc ON hc.cell_id = t.cell_id
+LEFT JOIN resident_counts AS rc ON rc.cell_id = t.cell_id
+LEFT JOIN by_category AS cat ON cat.cell_id = t.cell_id
+LEFT JOIN by_concern AS bc ON bc.cell_id = t.cell_id
+ON CONFLICT (cell_id) DO UPDATE
+SET households = excluded.households, members = excluded.members,
+    residents = excluded.residents, special_total = excluded.special_total,
+    special = excluded.special, by_concern = excluded.by_concern,
+    refreshed_at = excluded.refreshed_at
