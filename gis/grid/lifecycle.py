@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from gis.errors import ActivationRefused, Conflict, GenerationLocked, InvalidInput, NotFound
 from gis.grid.models import Cell, Generation
 from gis.settings import GridSettings
-from gis.sql import query
 
 # Transaction-scoped advisory lock taken by every change of generation state, so two
 # planners cannot both create a draft or activate at the same moment.
@@ -132,12 +131,31 @@ def activate(session: Session, *, generation_id: int, grid: GridSettings,
     draft.effective_from = effective_from
     draft.activated_at = session.execute(select(func.now())).scalar_one()
     session.flush()
-    params = {"generation_id": draft.id}
-    moved = session.execute(query("generation_reassign_households"), params).scalar_one()
-    buildings = session.execute(query("generation_reassign_buildings"), params).scalar_one()
+    moves = _reassign(session, previous_id=previous.id if previous else None, new_id=draft.id)
     return {"generation": draft.id, "retired": previous.id if previous else None,
-            "effective_from": effective_from.isoformat(), "households_moved": moved,
-            "buildings_moved": buildings, "warnings": len(report.findings)}
+            "effective_from": effective_from.isoformat(), "households_moved": moves.changed,
+            "households_unlocated": moves.unlocated, "buildings_moved": moves.buildings_changed,
+            "warnings": len(report.findings)}
+
+
+def _reassign(session: Session, *, previous_id: int | None, new_id: int):
+    """Only the changed area when a generation replaces another; everything the first time."""
+    from gis.people.assignment import (
+        AssignmentResult,
+        assign_buildings,
+        assign_households,
+        reassign_changed_area,
+    )
+
+    if previous_id is not None:
+        return reassign_changed_area(session, old_generation_id=previous_id,
+                                     new_generation_id=new_id)
+    households = assign_households(session, generation_id=new_id,
+                                   reason=f"generation {new_id} activated")
+    buildings = assign_buildings(session, generation_id=new_id)
+    return AssignmentResult(generation_id=new_id, considered=households.considered,
+                            changed=households.changed, moved=households.moved,
+                            unlocated=households.unlocated, buildings_changed=buildings)
 
 
 def generation_summary(session: Session, generation: Generation) -> dict:

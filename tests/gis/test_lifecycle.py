@@ -124,3 +124,19 @@ def test_discarding_a_draft_reopens_what_it_closed(db, draft):
     assert db.execute(text("SELECT count(*) FROM grid_cells WHERE generation_high IS NOT NULL")
                       ).scalar() == 0
     assert lifecycle.draft_generation(db) is None
+
+
+def test_activation_locates_waiting_households_in_the_redrawn_area_only(db, draft):
+    # Two households nobody had placed yet: one where the cells are redrawn, one not.
+    waiting_in_redrawn, waiting_elsewhere = add_households(db, [(1.2, 0.5), (1.9, 0.5)])
+    edits.redraw_cell(db, generation_id=draft["draft"], code=WEST, geom=box(0, 0, 1.5, 1))
+    edits.redraw_cell(db, generation_id=draft["draft"], code=EAST, geom=box(1.5, 0, 2, 1))
+    lifecycle.activate(db, generation_id=draft["draft"], grid=GRID)
+    cells = dict(db.execute(text(
+        "SELECT h.id, c.code FROM households h LEFT JOIN grid_cells c ON c.id = h.cell_id"
+    )).all())
+    assert cells[waiting_in_redrawn] == WEST
+    assert cells[waiting_elsewhere] == EAST  # east was redrawn too, so it is in the area
+    moves = db.execute(text("SELECT count(*) FROM household_moves WHERE generation_id = :g"),
+                       {"g": draft["draft"]}).scalar()
+    assert moves == 2
