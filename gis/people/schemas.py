@@ -6,10 +6,26 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from gis.text_guard import clean_text
+
 Text200 = Field(default=None, max_length=200)
 
 
-class Located(BaseModel):
+class CleanModel(BaseModel):
+    """Every text field is normalised (NFC) and stripped of control and invisible characters
+    before validation, so what is stored can be exported (XLSX refuses control characters)
+    and compared."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_texts(cls, data):
+        if not isinstance(data, dict):
+            return data
+        return {key: clean_text(value, where=str(key)) if isinstance(value, str) else value
+                for key, value in data.items()}
+
+
+class Located(CleanModel):
     """A location: coordinates in a declared CRS (default WGS84), or an explicit cell code."""
 
     lon: float | None = None
@@ -24,7 +40,7 @@ class Located(BaseModel):
         return self
 
 
-class BuildingIn(BaseModel):
+class BuildingIn(CleanModel):
     code: str | None = Field(default=None, max_length=64)
     address: str = Field(min_length=1, max_length=200)
     name: str | None = Text200
@@ -34,7 +50,7 @@ class BuildingIn(BaseModel):
     crs: str | None = Field(default=None, max_length=100)
 
 
-class BuildingUpdate(BaseModel):
+class BuildingUpdate(CleanModel):
     address: str | None = Field(default=None, min_length=1, max_length=200)
     name: str | None = Text200
     floors: int | None = Field(default=None, ge=1, le=200)
@@ -47,12 +63,12 @@ class HouseholdIn(Located):
     members: int = Field(default=0, ge=0, le=100)
 
 
-class HouseholdUpdate(BaseModel):
+class HouseholdUpdate(CleanModel):
     address: str | None = Text200
     members: int | None = Field(default=None, ge=0, le=100)
 
 
-class PersonIn(BaseModel):
+class PersonIn(CleanModel):
     name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(min_length=18, max_length=18)
     household_id: int | None = None
@@ -60,14 +76,14 @@ class PersonIn(BaseModel):
     residence: Literal["registered", "floating"] | None = None
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(CleanModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     household_id: int | None = None
     phone: str | None = Field(default=None, max_length=30)
     residence: Literal["registered", "floating"] | None = None
 
 
-class SpecialIn(BaseModel):
+class SpecialIn(CleanModel):
     person_id: int
     category_code: str = Field(max_length=64)
     concern_level: Literal["high", "medium", "low"]
@@ -78,7 +94,7 @@ class SpecialIn(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class SpecialUpdate(BaseModel):
+class SpecialUpdate(CleanModel):
     concern_level: Literal["high", "medium", "low"] | None = None
     danger_level: int | None = Field(default=None, ge=0, le=5)
     helper_staff_id: int | None = None

@@ -95,3 +95,14 @@ def test_buildings_create_and_list(client, db, three_cells):
     assert hh["cell_code"] == WEST_CODE and hh["located_by"] == "building"
     assert db.execute(text("SELECT building_id FROM households WHERE id = :i"),
                       {"i": hh["id"]}).scalar() == r.json()["id"]
+
+
+def test_control_characters_are_cleaned_so_exports_still_work(client, three_cells):
+    r = client.post("/households", json={"external_id": "H\u200b9", "lon": 106.015, "lat": LAT,
+                                         "address": "幸福路\x0b1号\x00"})
+    assert r.status_code == 201, r.text
+    listed = client.get("/households", params={"cell": MIDDLE_CODE}).json()
+    addresses = [h["address"] for h in listed["items"]]
+    assert "幸福路 1号" in addresses
+    export = client.get("/households/export", params={"format": "xlsx"})
+    assert export.status_code == 200

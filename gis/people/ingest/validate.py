@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from gis.errors import InvalidInput
 from gis.people.idnumbers import IdNumber, parse_id_number
 from gis.people.ingest.readers import RawRow
+from gis.text_guard import clean_text
 
 CONCERN_LEVELS = {"高": "high", "high": "high", "h": "high", "中": "medium", "medium": "medium",
                   "m": "medium", "一般": "medium", "低": "low", "low": "low", "l": "low"}
@@ -40,7 +41,13 @@ class RowReader:
     def raw(self, field: str):
         header = self.columns.get(field)
         value = self.row.values.get(header) if header else None
-        return value.strip() if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:  # NFC, no control or invisible characters: what is stored can be exported
+            return clean_text(value, where=field)
+        except InvalidInput as exc:
+            self.fail(field, exc.message)
+            return None
 
     def text(self, field: str, *, required: bool = False) -> str | None:
         value = self.raw(field)
