@@ -19,6 +19,8 @@ from gis.demo import contents
 from gis.demo.copy import copy_rows
 from gis.demo.geometry import SIZES, build_cells, build_regions, load_district, place_buildings
 from gis.errors import Conflict, InvalidInput
+from gis.people.assignment import assign_buildings
+from gis.people.rollups import refresh_generation
 
 log = logging.getLogger("onegrid.demo")
 DEFAULT_SEED = 20261123
@@ -66,6 +68,7 @@ def load_demo(session: Session, *, secret_key: str, size: str = "district",
     counts.update(contents.store_incidents(session, buildings=buildings, rng=rng,
                                            today=today, scale=demo_size.households))
     counts.update(contents.store_places(session, cells=cells, buildings=buildings, rng=rng))
+    refresh_generation(session, generation_id=generation_id)  # per-cell counts for the map
     progress("done", 0)
     return {"size": size, "seed": seed, "district": name, "generation": generation_id,
             "towns": len(regions.towns), "villages": len(regions.villages),
@@ -122,12 +125,5 @@ def _store_buildings(session: Session, buildings) -> None:
                 buildings["address"], buildings["floors"], buildings["lon"], buildings["lat"],
                 strict=True))]
     copy_rows(session, "buildings", ("code", "address", "floors", "geom"), rows)
-    # Buildings belong to the cell that covers them (same rule as /locate).
-    session.execute(text("""
-        UPDATE buildings AS b SET cell_id = hit.cell_id
-        FROM (SELECT DISTINCT ON (b2.id) b2.id, c.id AS cell_id
-              FROM buildings AS b2
-              JOIN grid_cell_pieces AS p ON ST_Covers(p.geom, b2.geom)
-              JOIN grid_cells AS c ON c.id = p.cell_id AND c.generation_high IS NULL
-              ORDER BY b2.id, c.code) AS hit
-        WHERE hit.id = b.id"""))
+    # Buildings belong to the cell that covers them: the product's own assignment rule.
+    assign_buildings(session)

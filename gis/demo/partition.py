@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -13,45 +11,17 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-# Every overlay snaps to this grid (degrees, about 1 µm) so that two pieces cut from the
-# same parent carry bit-identical shared edges and unions leave no slivers behind.
-GRID_DEG = 1e-11
-EARTH_RADIUS_M = 6_371_008.8
+from gis.grid.tiling import (  # noqa: F401  (re-exported for the demo modules)
+    EARTH_RADIUS_M,
+    GRID_DEG,
+    LocalFrame,
+    absorb_fragments,
+    serial_order,
+    shared_border_lengths,
+)
+
 LLOYD_ROUNDS = 15
 LLOYD_SETTLED_M = 1.0  # stop once no k-means centre moves further than this
-
-
-@dataclass(frozen=True)
-class LocalFrame:
-    """Equirectangular metres around (lon0, lat0).
-
-    Affine on purpose: straight edges stay straight when mapped back to degrees, so a
-    Voronoi diagram drawn here is still a tiling in lon/lat. Scale error over a district
-    (< 1 %) does not matter for generating shapes; measure areas with equal_area_crs.
-    """
-
-    lon0: float
-    lat0: float
-
-    @classmethod
-    def around(cls, geom: BaseGeometry) -> LocalFrame:
-        centre = geom.centroid
-        return cls(centre.x, centre.y)
-
-    @property
-    def metres_per_degree(self) -> tuple[float, float]:
-        per_deg = EARTH_RADIUS_M * math.pi / 180.0
-        return per_deg * math.cos(math.radians(self.lat0)), per_deg
-
-    def to_xy(self, lonlat: np.ndarray) -> np.ndarray:
-        kx, ky = self.metres_per_degree
-        lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
-        return np.column_stack(((lonlat[:, 0] - self.lon0) * kx, (lonlat[:, 1] - self.lat0) * ky))
-
-    def to_lonlat(self, xy: np.ndarray) -> np.ndarray:
-        kx, ky = self.metres_per_degree
-        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        return np.column_stack((xy[:, 0] / kx + self.lon0, xy[:, 1] / ky + self.lat0))
 
 
 def equal_area_crs(geom: BaseGeometry) -> pyproj.CRS:
@@ -166,7 +136,7 @@ def voronoi_partition(
             mains.append(parts.pop(main))
             kept.append(index)
             fragments.extend(parts)
-    pieces = _absorb(mains, fragments, allow_multipart=allow_multipart)
+    pieces = absorb_fragments(mains, fragments, islands_join_nearest=allow_multipart)
     islands = shapely.get_coordinates(shapely.point_on_surface(pieces[len(kept):]))
     return Partition(pieces, np.concatenate([sites[kept], islands.reshape(-1, 2)]))
 
@@ -190,50 +160,12 @@ def _polygons(geom: BaseGeometry) -> list[BaseGeometry]:
     return [part for part in parts if part.geom_type == "Polygon" and not part.is_empty]
 
 
-def _absorb(mains: list, fragments: list, *, allow_multipart: bool) -> list:
-    """Merge each fragment into the piece sharing its longest border (see voronoi_partition)."""
-    pending = sorted(fragments, key=lambda part: -part.area)
-    while pending:
-        waiting = []
-        for fragment in pending:
-            borders = shared_border_lengths(fragment, mains)
-            if len(borders) and borders.max() > 0:
-                best = int(np.argmax(borders))
-                mains[best] = shapely.union(mains[best], fragment, grid_size=GRID_DEG)
-            else:
-                waiting.append(fragment)
-        if len(waiting) == len(pending):
-            island = waiting.pop(0)  # touches no piece at all: largest such part first
-            if allow_multipart and mains:
-                nearest = int(np.argmin(shapely.distance(island, mains)))
-                mains[nearest] = shapely.union(mains[nearest], island, grid_size=GRID_DEG)
-            else:
-                mains.append(island)
-        pending = waiting
-    return mains
-
-
 def locate(points: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
     """Index (in tree) of the polygon strictly containing each lon/lat point; -1 if none."""
     owners = np.full(len(points), -1)
     point_index, geom_index = tree.query(shapely.points(points), predicate="within")
     owners[point_index] = geom_index
     return owners
-
-
-def shared_border_lengths(geom: BaseGeometry, others) -> np.ndarray:
-    """Length (in degrees) of the border geom shares with each of others."""
-    others = np.asarray(others, dtype=object)
-    if not len(others):
-        return np.zeros(0)
-    lengths = np.zeros(len(others))
-    touching = shapely.intersects(others, geom)
-    if touching.any():
-        common = shapely.intersection(
-            shapely.boundary(others[touching]), geom.boundary, grid_size=GRID_DEG
-        )
-        lengths[touching] = shapely.length(common)
-    return lengths
 
 
 def draw_inside(
@@ -257,31 +189,6 @@ def split_by_owner(points: np.ndarray, geoms) -> list[np.ndarray]:
     """The lon/lat points strictly inside each of geoms (a point in none is left out)."""
     owners = locate(points, shapely.STRtree(geoms))
     return [points[owners == index] for index in range(len(geoms))]
-
-
-def serial_order(geoms) -> list[int]:
-    """Indices of geoms in serial order: rows north→south, west→east within a row.
-
-    Rows come from a sweep down the centroids: a geometry opens a new row when its
-    centroid lies more than half a band below the first centroid of the current row. The
-    band is the median bounding-box height (the typical geometry size), or for points the
-    typical spacing. order[k] is the index of the geometry that gets serial k + 1.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    if not len(geoms):
-        return []
-    centres = shapely.get_coordinates(shapely.centroid(geoms))
-    bounds = shapely.bounds(geoms)
-    band = float(np.median(bounds[:, 3] - bounds[:, 1]))
-    if band <= 0:
-        band = float(np.ptp(centres[:, 1])) / math.sqrt(len(geoms)) or 1.0
-    rows = np.zeros(len(geoms), dtype=int)
-    row, row_top = 0, centres[:, 1].max()
-    for index in np.argsort(-centres[:, 1], kind="stable"):
-        if centres[index, 1] < row_top - band / 2:
-            row, row_top = row + 1, centres[index, 1]
-        rows[index] = row
-    return np.lexsort((centres[:, 0], rows)).tolist()
 
 
 def apportion(weights: np.ndarray, total: int, *, minimum: int = 0) -> np.ndarray:

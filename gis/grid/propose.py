@@ -14,7 +14,7 @@ Pure shapely/numpy (no database), so it is tested with hand-made points.
 4. A box clipped to a non-convex village may fall into parts: the part holding most of its
    households stays; every other part joins the cell it shares the longest border with.
    A part touching no cell (an island of the village) becomes a cell of its own.
-5. Serials run west→east, north→south (gis.demo.partition.serial_order).
+5. Serials run west→east, north→south (gis.grid.tiling.serial_order).
 
 Roads and building blocks are not followed yet: cuts are straight lines.
 """
@@ -28,8 +28,8 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gis.demo.partition import GRID_DEG, LocalFrame, serial_order, shared_border_lengths
 from gis.errors import InvalidInput
+from gis.grid.tiling import GRID_DEG, LocalFrame, absorb_fragments, serial_order
 
 
 @dataclass(frozen=True)
@@ -144,26 +144,7 @@ def _clip(boxes: list, village: BaseGeometry, points: np.ndarray, weights: np.nd
         keep = max(range(len(parts)), key=lambda i: (held[i], parts[i].area))
         mains.append(parts[keep])
         fragments.extend(p for i, p in enumerate(parts) if i != keep)
-    return _absorb(mains, fragments)
-
-
-def _absorb(mains: list, fragments: list) -> list:
-    pending = sorted(fragments, key=lambda part: -part.area)
-    while pending:
-        waiting = []
-        for fragment in pending:
-            borders = shared_border_lengths(fragment, mains)
-            if len(borders) and borders.max() > 0:
-                best = int(np.argmax(borders))
-                merged = shapely.union(mains[best], fragment, grid_size=GRID_DEG)
-                if merged.geom_type == "Polygon":
-                    mains[best] = merged
-                    continue
-            waiting.append(fragment)
-        if len(waiting) == len(pending):
-            mains.append(waiting.pop(0))  # an island of the village: a cell of its own
-        pending = waiting
-    return mains
+    return absorb_fragments(mains, fragments)
 
 
 def _count(pieces: list, points: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -66,6 +66,8 @@ def test_every_demo_household_and_building_is_in_a_cell(loaded, demo):
     households = db.execute(text("SELECT count(*) FROM households")).scalar()
     assert unassigned == 0
     assert households == demo["households"] == 5000
+    rolled_up = db.execute(text("SELECT sum(households) FROM cell_rollups")).scalar()
+    assert rolled_up == households  # the map's per-cell counts are ready
 
 
 def test_demo_has_people_staff_and_incidents(loaded, demo):
