@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from api import auth
 from gis.auth import rls
 from gis.auth.principal import Principal
+from gis.db import unit_of_work
 from gis.settings import Settings
 
 
@@ -19,17 +20,10 @@ def get_settings(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit after the handler returns, roll back on error."""
-    session: Session = request.app.state.session_factory()
-    # Row-level security: run as onegrid_app, seeing nothing until get_principal says who.
-    rls.scope_session(session, None)
-    try:
+    with unit_of_work(request.app.state.session_factory) as session:
+        # Row-level security: run as onegrid_app, seeing nothing until get_principal says who.
+        rls.scope_session(session, None)
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_principal(request: Request, session: Annotated[Session, Depends(get_session)],
