@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import auth, errors, limits, routers
+from api import auth, errors, limits, pool, routers
 from gis.db import make_engine, make_session_factory
 from gis.settings import Settings
 from maps import pages
@@ -24,7 +24,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
+        async with pool.asyncpg_pool(app):  # the /locate fast path's connections
+            yield
         engine.dispose()
 
     app = FastAPI(title="onegrid", version="0.1.0", lifespan=lifespan,

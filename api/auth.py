@@ -7,10 +7,13 @@ credentials at all becomes the development administrator, and only when
 settings.security.dev_mode is on."""
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
 
+import jwt
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
@@ -66,3 +69,57 @@ def access_context(request: Request) -> AccessContext:
 
 
 AccessContextDep = Annotated[AccessContext, Depends(access_context)]
+
+
+class PrincipalCache:
+    """Principals authenticated recently, per credential (its SHA-256), for a short TTL.
+
+    For hot read paths (/locate) that cannot afford reloading roles and areas from the
+    database on every request. The price, documented in settings.security.principal_cache
+    _seconds: a revoked key, a disabled user or a changed role takes effect within that
+    TTL rather than at once. Failures are never cached (a new key works immediately), a
+    token is never served past its own expiry, and the map is bounded."""
+
+    def __init__(self, seconds: float, *, max_entries: int = 10_000, clock=time.monotonic):
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.clock = clock  # tests move it instead of sleeping
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key: str) -> Principal | None:
+        found = self._entries.get(key)
+        if found is None or found[0] <= self.clock():
+            return None
+        return found[1]
+
+    def put(self, key: str, principal: Principal, *, expires_at: float | None = None) -> None:
+        """Keep for the TTL, or until `expires_at` (wall-clock epoch seconds) if sooner."""
+        if self.seconds <= 0:
+            return
+        ttl = self.seconds
+        if expires_at is not None:
+            ttl = min(ttl, expires_at - time.time())
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # crude but bounded; refilling costs one query per caller
+        self._entries[key] = (self.clock() + ttl, principal)
+
+
+def credential_key(request: Request) -> str | None:
+    """The cache key of the request's credential (the one authenticate uses), or None."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        return "bearer:" + hashlib.sha256(authorization.encode()).hexdigest()
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return "key:" + hashlib.sha256(api_key.strip().encode()).hexdigest()
+    return None
+
+
+def token_expiry(request: Request) -> float | None:
+    """The `exp` of the bearer token (already verified by authenticate), else None."""
+    authorization = request.headers.get("authorization", "")
+    if not authorization:
+        return None
+    claims = jwt.decode(authorization.partition(" ")[2].strip(),
+                        options={"verify_signature": False})
+    return float(claims["exp"])

@@ -29,7 +29,9 @@ def serve(
     host = host or s.server.host
     s.security.dev_mode = _dev_mode(s, host)
     app = create_app(s)
-    uvicorn.run(app, host=host, port=port or s.server.port,
+    # uvloop + httptools (uvicorn[standard]): named, not "auto", so a missing one fails
+    # loudly instead of silently serving /locate at a fraction of its speed.
+    uvicorn.run(app, host=host, port=port or s.server.port, loop="uvloop", http="httptools",
                 log_config=None, access_log=False)
 
 
