@@ -31,11 +31,7 @@ def principal_cache(app: FastAPI) -> auth.PrincipalCache:
     return cache
 
 
-async def cached_principal(
-        request: Request,
-        # Declared for the OpenAPI document (the Authorize button); parsing is in api.auth.
-        _bearer: Annotated[str | None, Depends(auth.bearer_scheme)] = None,
-        _api_key: Annotated[str | None, Depends(auth.api_key_scheme)] = None) -> Principal:
+async def cached_principal(request: Request) -> Principal:
     """api.auth.authenticate, its answer reused per credential for the configured TTL."""
     key = auth.credential_key(request)
     if key is None:
@@ -58,7 +54,14 @@ def _authenticate(request: Request) -> Principal:
         return request.app.state.authenticator(request)
 
 
-@router.get("/locate", summary="The cell and regions that cover a point", response_model=dict)
+# The security schemes are declared for the OpenAPI document only (the Authorize button):
+# as dependencies they would run on every request of the hottest route for nothing, since
+# api.auth parses the headers itself.
+OPENAPI_SECURITY = {"security": [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]}
+
+
+@router.get("/locate", summary="The cell and regions that cover a point", response_model=dict,
+            openapi_extra=OPENAPI_SECURITY)
 async def locate(
         request: Request, principal: Annotated[Principal, Depends(cached_principal)],
         lon: Annotated[float, Query(description="longitude, or easting for a projected crs")],
