@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -15,6 +16,12 @@ from gis import migrate
 from gis.cluster import EmbeddedCluster
 from gis.db import make_engine
 from gis.settings import get_settings
+
+# Property tests are derandomized so that CI is repeatable; set
+# ONEGRID_HYPOTHESIS_PROFILE=explore to search with fresh random examples (and more of them).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("ONEGRID_HYPOTHESIS_PROFILE", "repeatable"))
 
 pytest_plugins = ["tests.factories", "tests.people_fixtures", "tests.grid_fixtures",
                   "tests.auth_fixtures"]
