@@ -75,3 +75,15 @@ def import_layer(session: SessionDep, principal: PrincipalDep, file: Upload,
         return service.import_layer(session, path=path, department=department, name=name,
                                     source_name=shown, options=options, commit=commit,
                                     imported_by=principal.username)
+
+
+@router.post("/imports/roads", summary="Import road lines that proposals follow "
+                                       "(dry run unless commit=true)")
+def import_roads(session: SessionDep, principal: PrincipalDep, file: Upload,
+                 options: OptionsDep, commit: Commit = False) -> dict:
+    from gis.ingest.roads import import_roads as import_road_lines
+
+    principal.require("imports:write")
+    with saved(file) as (path, shown):
+        return import_road_lines(session, path=path, source_name=shown, options=options,
+                                 commit=commit).model_dump()

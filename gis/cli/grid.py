@@ -112,7 +112,9 @@ def propose(region: str = typer.Option(..., help="12-digit code of a district, t
     for village in result["villages"]:
         typer.echo(f"{village['village']}: {village['households']:>6} households → "
                    f"{village['cells']:>3} cells, {village['in_band']} in band, "
-                   f"Polsby-Popper {village['mean_polsby_popper']}")
+                   f"Polsby-Popper {village['mean_polsby_popper']}, "
+                   f"{village['cells_following_roads']} on roads / "
+                   f"{village['cells_with_straight_cuts']} straight")
     typer.echo(f"generation {result['generation']}: {result['cells']} cells, "
                f"{result['share_in_band']:.0%} in band {low}..{high} "
                f"({result['villages_below_band']} villages have fewer households than "

@@ -1,4 +1,4 @@
-"""`onegrid import regions|layer FILE`: dry run by default, one transaction with --commit."""
+"""`onegrid import regions|layer|roads FILE`: dry run by default, one transaction with --commit."""
 from __future__ import annotations
 
 import json
@@ -65,6 +65,21 @@ def layer_cmd(file: FileArg,
     _run(lambda session: service.import_layer(session, path=file, department=department,
                                               name=name, options=options, commit=commit,
                                               imported_by="cli"),
+         commit=commit, as_json=as_json)
+
+
+@app.command("roads")
+def roads_cmd(file: FileArg, crs: CrsOpt = None, layer: LayerOpt = None,
+              wkt_column: WktOpt = None, name_column: NameOpt = None,
+              skip_invalid: SkipOpt = False, commit: CommitOpt = False,
+              as_json: JsonOpt = False) -> None:
+    """Road lines (LineString/MultiLineString) that cell proposals follow; a re-import of
+    the same file name replaces its lines."""
+    from gis.ingest.roads import import_roads
+
+    options = service.ImportOptions(crs=crs, layer=layer, wkt_column=wkt_column,
+                                    name_column=name_column, skip_invalid=skip_invalid)
+    _run(lambda session: import_roads(session, path=file, options=options, commit=commit),
          commit=commit, as_json=as_json)
 
 

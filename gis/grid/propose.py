@@ -16,7 +16,8 @@ Pure shapely/numpy (no database), so it is tested with hand-made points.
    A part touching no cell (an island of the village) becomes a cell of its own.
 5. Serials run west→east, north→south (gis.grid.tiling.serial_order).
 
-Roads and building blocks are not followed yet: cuts are straight lines.
+Roads are followed by gis.grid.propose_roads, which uses this bisection for blocks
+holding more households than the band's maximum.
 """
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ class ProposedCell:
     geom: Polygon  # lon/lat, EPSG:4326
     households: int
     compactness: float  # Polsby-Popper 4*pi*A/P^2 in local metres
+    # What its borders with other cells follow: "roads" (all of them), "straight" (at least
+    # one straight cut), "none" (the only cell of its village: no inner border at all).
+    borders: str = "straight"
 
 
 @dataclass(frozen=True)
@@ -77,24 +81,42 @@ def cell_count(households: int, band: tuple[int, int]) -> int:
 def propose_village(village: BaseGeometry, points: np.ndarray, weights: np.ndarray,
                     band: tuple[int, int]) -> VillageProposal:
     """Cells tiling `village` (lon/lat) for households at `points` (lon/lat, weights each)."""
-    points = np.asarray(points, dtype=float).reshape(-1, 2)
-    weights = np.asarray(weights, dtype=float).reshape(-1)
+    points, weights = as_arrays(points, weights)
     village = shapely.set_precision(village, GRID_DEG)
     frame = LocalFrame.around(village)
+    pieces = bisected_pieces(village, points, weights,
+                             cell_count(int(weights.sum()), band), frame)
+    borders = ["straight" if len(pieces) > 1 else "none"] * len(pieces)
+    return build_proposal(pieces, borders, points, weights, band, frame)
+
+
+def as_arrays(points, weights) -> tuple[np.ndarray, np.ndarray]:
+    return (np.asarray(points, dtype=float).reshape(-1, 2),
+            np.asarray(weights, dtype=float).reshape(-1))
+
+
+def bisected_pieces(area: BaseGeometry, points: np.ndarray, weights: np.ndarray, k: int,
+                    frame: LocalFrame) -> list:
+    """k single Polygons tiling `area` (lon/lat, on the GRID_DEG grid), by straight cuts."""
     xy = frame.to_xy(points)
-    west, south, east, north = village.bounds
+    west, south, east, north = area.bounds
     (left, bottom), (right, top) = frame.to_xy(np.array([[west, south], [east, north]]))
-    pad = 1.0  # metres: the outer box must cover the village's edge points too
-    boxes = _bisect(xy, weights, cell_count(int(weights.sum()), band),
-                    (left - pad, bottom - pad, right + pad, top + pad))
+    pad = 1.0  # metres: the outer box must cover the area's edge points too
+    boxes = _bisect(xy, weights, k, (left - pad, bottom - pad, right + pad, top + pad))
     lonlat_boxes = [shapely.box(*frame.to_lonlat(np.array([b[:2], b[2:]])).ravel())
                     for b in boxes]
-    pieces = _clip(lonlat_boxes, village, points, weights)
-    counts = _count(pieces, points, weights)
+    return _clip(lonlat_boxes, area, points, weights)
+
+
+def build_proposal(pieces: list, borders: list[str], points: np.ndarray, weights: np.ndarray,
+                   band: tuple[int, int], frame: LocalFrame) -> VillageProposal:
+    """Count, measure and number the pieces (borders[i]: what piece i's inner borders follow)."""
+    counts = count_in(pieces, points, weights)
     metric = shapely.transform(np.array(pieces, dtype=object), frame.to_xy)
     compactness = 4 * math.pi * shapely.area(metric) / shapely.length(metric) ** 2
     cells = [ProposedCell(serial=serial, geom=shapely.normalize(pieces[index]),
-                          households=int(counts[index]), compactness=float(compactness[index]))
+                          households=int(counts[index]), compactness=float(compactness[index]),
+                          borders=borders[index])
              for serial, index in enumerate(serial_order(pieces), 1)]
     return VillageProposal(cells=cells, households=int(weights.sum()), band=band)
 
@@ -140,14 +162,14 @@ def _clip(boxes: list, village: BaseGeometry, points: np.ndarray, weights: np.nd
         parts = [p for p in shapely.get_parts(clipped) if p.geom_type == "Polygon"]
         if not parts:
             continue
-        held = _count(parts, points, weights)
+        held = count_in(parts, points, weights)
         keep = max(range(len(parts)), key=lambda i: (held[i], parts[i].area))
         mains.append(parts[keep])
         fragments.extend(p for i, p in enumerate(parts) if i != keep)
     return absorb_fragments(mains, fragments)
 
 
-def _count(pieces: list, points: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def count_in(pieces: list, points: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Households per piece; a point on a shared edge counts once, in the first piece."""
     counts = np.zeros(len(pieces))
     if not len(points):

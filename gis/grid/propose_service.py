@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from gis.errors import NotFound
 from gis.grid import lifecycle
 from gis.grid.edits import replace_village_cells
-from gis.grid.propose import check_band, propose_village
+from gis.grid.propose import check_band
+from gis.grid.propose_roads import propose_village
 from gis.sql import query
 
 # How many leading code digits a region shares with the villages under it.
@@ -38,6 +39,14 @@ def household_points(session: Session, *, village_code: str) -> tuple[np.ndarray
     return table[:, :2], table[:, 2]
 
 
+def village_roads(session: Session, *, village_code: str):
+    """The road lines crossing the village as one MultiLineString, or None if there are none."""
+    rows = session.execute(query("propose_roads"), {"village_code": village_code}).scalars().all()
+    if not rows:
+        return None
+    return shapely.multilinestrings(shapely.get_parts(shapely.from_wkb(rows)))
+
+
 def target_draft(session: Session, *, generation_id: int | None, region_code: str,
                  created_by: str | None):
     """The given draft, else the current draft, else a new one named after the region."""
@@ -61,7 +70,8 @@ def propose_for_region(session: Session, *, region_code: str, band: tuple[int, i
     for village in villages:
         code = village["code"].strip()
         points, weights = household_points(session, village_code=code)
-        proposal = propose_village(shapely.from_wkb(village["wkb"]), points, weights, band)
+        proposal = propose_village(shapely.from_wkb(village["wkb"]), points, weights, band,
+                                   roads=village_roads(session, village_code=code))
         cells = [(f"{code}{cell.serial:03d}", cell.geom,
                   {"name": f"{village['name']}第{cell.serial}网格", "kind": "base",
                    "dedicated_type": None}) for cell in proposal.cells]
@@ -73,8 +83,9 @@ def propose_for_region(session: Session, *, region_code: str, band: tuple[int, i
             "in_band": proposal.in_band,
             "mean_polsby_popper": round(proposal.mean_compactness, 3),
             "unchanged": sum(c.action == "unchanged" for c in changes),
+            **_border_counts(proposal.cells),
             "cells_detail": [{"code": f"{code}{c.serial:03d}", "households": c.households,
-                              "polsby_popper": round(c.compactness, 3)}
+                              "polsby_popper": round(c.compactness, 3), "borders": c.borders}
                              for c in proposal.cells]})
     total = sum(s["cells"] for s in summaries)
     # A village with fewer households than the band's minimum cannot have a cell in band
@@ -89,4 +100,11 @@ def propose_for_region(session: Session, *, region_code: str, band: tuple[int, i
                 sum(s["in_band"] for s in summaries if s not in small) / feasible, 3)
             if feasible else None,
             "mean_polsby_popper": round(float(np.mean(compactness)), 3),
+            **{key: sum(s[key] for s in summaries) for key in _border_counts([])},
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _border_counts(cells) -> dict:
+    """Cells whose borders with other cells all follow roads, vs those with a straight cut."""
+    return {"cells_following_roads": sum(c.borders == "roads" for c in cells),
+            "cells_with_straight_cuts": sum(c.borders == "straight" for c in cells)}

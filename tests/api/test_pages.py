@@ -26,3 +26,14 @@ def test_stylesheets_and_scripts_fetch_nothing_from_outside(client):
                  "/static/js/map.js"):
         body = client.get(path).text
         assert not re.search(r"(?:url\(|import\s|fetch\()\s*['\"]?https?://", body), path
+
+
+def test_the_chinese_font_is_served_locally(client):
+    page = client.get("/")
+    assert "/static/vendor/noto-sans-sc/400.css" in page.text
+    css = client.get("/static/vendor/noto-sans-sc/400.css").text
+    fonts = re.findall(r"url\(\./(files/[^)]+\.woff2)\)", css)
+    assert len(fonts) > 50  # unicode-range chunks covering CJK
+    for font in fonts[:3]:
+        response = client.get(f"/static/vendor/noto-sans-sc/{font}")
+        assert response.status_code == 200 and response.content[:4] == b"wOF2"

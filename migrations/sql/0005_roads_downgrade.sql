@@ -1,0 +1,2 @@
+-- Undo 0005_roads.
+DROP TABLE IF EXISTS road_lines;
