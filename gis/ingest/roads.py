@@ -19,8 +19,10 @@ from gis.ingest.columns import cell_text, map_columns
 from gis.ingest.read import read_source
 from gis.ingest.schemas import Rejection
 from gis.ingest.service import ImportOptions
-from gis.ingest.validate import MAX_VERTICES
-from gis.ingest.validate import _declared as declared_spec  # the same CRS rule as every import
+from gis.ingest.validate import (
+    MAX_VERTICES,
+    declared_spec,  # the same CRS rule as every import
+)
 
 LINE_TYPES = ("LineString", "MultiLineString")
 # Headers of a road's class, compared lower-case: OSM's highway/fclass, survey tables' 等级.

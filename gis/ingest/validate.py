@@ -35,7 +35,7 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
     Whole-file CRS mistakes (metres declared as degrees, swapped axes, outside China)
     raise CoordinateError naming the file: one bad CRS spoils every feature."""
     candidates, rejections = _precheck(layer, max_vertices=max_vertices)
-    spec, note = _declared(layer, declared_crs)
+    spec, note = declared_spec(layer, declared_crs)
     if candidates:
         indices = list(candidates)
         coords = shapely.get_coordinates(np.array([candidates[i] for i in indices]))
@@ -55,7 +55,7 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
                              rejections=sorted(rejections, key=lambda r: r.index))
 
 
-def _declared(layer: SourceLayer, declared_crs: str | None) -> tuple[CrsSpec, str | None]:
+def declared_spec(layer: SourceLayer, declared_crs: str | None) -> tuple[CrsSpec, str | None]:
     """The caller's --crs wins over the file's own; a file without any is assumed WGS84."""
     file_spec = resolve_crs(layer.crs_text) if layer.crs_text else None
     if declared_crs:
