@@ -10,7 +10,7 @@ from gis.errors import Conflict, NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people.assignment import assign_buildings
-from gis.people.common import paged, point_wgs84, region_filter, require_area
+from gis.people.common import paged, point_wgs84, require_area, where_place
 from gis.people.models import Building
 from gis.people.schemas import BuildingIn, BuildingUpdate
 
@@ -35,11 +35,7 @@ def building_dict(row) -> dict:
 def list_buildings(session: Session, *, principal: Principal, cell: str | None = None,
                    region: str | None = None, q: str | None = None,
                    page: Page = Page(), export: bool = False) -> dict:
-    stmt = _scoped(principal)
-    if cell:
-        stmt = stmt.where(Cell.code == cell)
-    if (by_region := region_filter(Cell.code, region)) is not None:
-        stmt = stmt.where(by_region)
+    stmt = where_place(_scoped(principal), cell=cell, region=region)
     if q:
         stmt = stmt.where(Building.address.contains(q, autoescape=True) | (Building.code == q))
     stmt = stmt.order_by(Building.id)

@@ -65,6 +65,15 @@ def region_filter(code_column, region: str | None):
     return code_column.like(region_prefix(region) + "%") if region else None
 
 
+def where_place(stmt: Select, *, cell: str | None, region: str | None) -> Select:
+    """Narrow a statement joined to Cell to one cell code and/or a region subtree."""
+    if cell:
+        stmt = stmt.where(Cell.code == cell)
+    if (by_region := region_filter(Cell.code, region)) is not None:
+        stmt = stmt.where(by_region)
+    return stmt
+
+
 def export_bytes(rows: list[dict], *, fmt: str, sheet: str) -> tuple[bytes, str]:
     """rows -> (file bytes, media type); the columns are the keys of the first row."""
     if fmt not in EXPORT_FORMATS:

@@ -12,7 +12,13 @@ from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
 from gis.people.assignment import assign_households
-from gis.people.common import cell_by_code, paged, point_wgs84, region_filter, require_area
+from gis.people.common import (
+    cell_by_code,
+    paged,
+    point_wgs84,
+    require_area,
+    where_place,
+)
 from gis.people.models import Building, Household, Person
 from gis.people.persons import person_dict
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
@@ -41,11 +47,7 @@ def household_dict(row) -> dict:
 def list_households(session: Session, *, principal: Principal, cell: str | None = None,
                     region: str | None = None, q: str | None = None,
                     unlocated: bool = False, page: Page = Page()) -> dict:
-    stmt = _scoped(principal)
-    if cell:
-        stmt = stmt.where(Cell.code == cell)
-    if (by_region := region_filter(Cell.code, region)) is not None:
-        stmt = stmt.where(by_region)
+    stmt = where_place(_scoped(principal), cell=cell, region=region)
     if q:
         stmt = stmt.where(Household.address.contains(q, autoescape=True)
                           | (Household.external_id == q))

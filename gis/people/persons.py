@@ -11,7 +11,7 @@ from gis.errors import Conflict, NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
-from gis.people.common import paged, region_filter, require_area
+from gis.people.common import paged, require_area, where_place
 from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
 from gis.people.models import Household, Person
 from gis.people.schemas import PersonIn, PersonUpdate
@@ -40,11 +40,7 @@ def _scoped(principal: Principal):
 
 
 def _filtered(principal: Principal, *, cell, region, q, household_id):
-    stmt = _scoped(principal)
-    if cell:
-        stmt = stmt.where(Cell.code == cell)
-    if (by_region := region_filter(Cell.code, region)) is not None:
-        stmt = stmt.where(by_region)
+    stmt = where_place(_scoped(principal), cell=cell, region=region)
     if q:
         stmt = stmt.where(Person.name.contains(q, autoescape=True))
     if household_id is not None:

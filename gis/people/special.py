@@ -11,7 +11,7 @@ from gis.errors import NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
-from gis.people.common import paged, region_filter
+from gis.people.common import paged, where_place
 from gis.people.models import Household, Person, SpecialPopulationRecord
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
@@ -40,11 +40,7 @@ def record_dict(row) -> dict:
 
 
 def _filtered(principal: Principal, *, cell, region, category, concern_level):
-    stmt = _scoped(principal)
-    if cell:
-        stmt = stmt.where(Cell.code == cell)
-    if (by_region := region_filter(Cell.code, region)) is not None:
-        stmt = stmt.where(by_region)
+    stmt = where_place(_scoped(principal), cell=cell, region=region)
     if category:
         # a parent category (key_youth) includes its sub-categories (key_youth.05)
         stmt = stmt.where((SpecialPopulationRecord.category_code == category)
