@@ -45,12 +45,26 @@ def _no_jit(session: Session) -> None:
     session.execute(text("SET LOCAL jit = off"))
 
 
+# A bulk assignment sorts and hashes a row per household (DISTINCT ON, the joins with
+# households); at the default 4MB those spill to disk in 16 batches at a million
+# households. 64MB keeps them in memory; SET LOCAL ends with the transaction.
+BULK_WORK_MEM = "64MB"
+
+
+def _bulk_memory(session: Session) -> None:
+    if BULK_WORK_MEM:
+        session.execute(text("SELECT set_config('work_mem', :mem, true)"),
+                        {"mem": BULK_WORK_MEM})
+
+
 def assign_households(session: Session, *, generation_id: int | None = None,
                       household_ids: list[int] | None = None,
                       reason: str = "assignment", refresh: bool = True) -> AssignmentResult:
     """Put households (all, or the given ids) into the covering cell of a generation."""
     gen = _generation_id(session, generation_id)
     _no_jit(session)
+    if household_ids is None:
+        _bulk_memory(session)
     row = session.execute(query("assign_households"), {
         "generation_id": gen, "household_ids": household_ids, "reason": reason,
     }).mappings().one()

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 from gis.errors import NotFound
 from gis.grid.generations import resolve_generation
 from gis.people import rollups
-from gis.people.assignment import assign_buildings, assign_households
+from gis.people.assignment import assign_buildings
 from gis.people.idnumbers import IdProtector
+from gis.people.ingest.households import insert_households
 from gis.people.ingest.locate import buildings_by_code_and_address
 from gis.people.ingest.report import ImportReport
 from gis.people.ingest.store import copy_rows, ewkt, reserve_ids
@@ -114,24 +115,17 @@ def store_households(session: Session, records: list[dict], report: ImportReport
     for record in records:
         _locate_household(record, by_code, by_address, report)
     ids = reserve_ids(session, table="households", count=len(records))
-    report.stored = copy_rows(
-        session, table="households",
-        columns=("id", "external_id", "building_id", "address", "geom", "members",
-                 "located_by", "unlocated_reason"),
-        rows=((i, r["external_id"], r["building_id"], r["address"], r["wkt"], r["members"],
-               r["located_by"], r["reason"]) for i, r in zip(ids, records, strict=True)))
     generation = _active_generation(session)
+    done = insert_households(session, generation_id=generation, rows=(
+        (i, r["external_id"], r["building_id"], r["address"], r["wkt"], r["members"],
+         r["located_by"], r["reason"]) for i, r in zip(ids, records, strict=True)))
+    report.stored = done.stored
     if generation is None or not ids:
         report.note = "no active generation: households are stored without a cell"
         return
-    assign_households(session, generation_id=generation, household_ids=ids)
-    outside = session.execute(text(
-        "SELECT id, unlocated_reason FROM households WHERE id = ANY(:ids) AND cell_id IS NULL "
-        "AND geom IS NOT NULL"), {"ids": ids}).all()
     where = dict(zip(ids, (r["where"] for r in records), strict=True))
-    report.unlocated += [Problem(where[o.id], "lon/lat", o.unlocated_reason) for o in outside]
-    report.assigned_to_cell = report.stored - len(outside) - sum(
-        1 for r in records if r["wkt"] is None)
+    report.unlocated += [Problem(where[i], "lon/lat", reason) for i, reason in done.outside.items()]
+    report.assigned_to_cell = done.assigned
 
 
 def _refresh_for_households(session: Session, household_ids: set[int]) -> None:
