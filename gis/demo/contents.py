@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.demo import people
-from gis.demo.copy import copy_rows
+from gis.demo.copy import copy_rows, identifier
 
 STAFF_PER_CELL = ("grid_head", "fulltime_worker", "safety_officer")
 STAFF_PER_VILLAGE = ("patrol", "mediator", "urban_assistant", "market_inspector",
@@ -26,13 +26,14 @@ WORKFLOW = ("reported", "registered", "dispatched", "handling", "feedback", "ver
 
 
 def _next_id(session: Session, table: str) -> int:
-    return session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one()
+    return session.execute(text(
+        f"SELECT coalesce(max(id), 0) + 1 FROM {identifier(table)}")).scalar_one()
 
 
 def _advance_sequence(session: Session, table: str) -> None:
     session.execute(text(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-        f" (SELECT coalesce(max(id), 1) FROM {table}))"))
+        "SELECT setval(pg_get_serial_sequence(:table, 'id'),"
+        f" (SELECT coalesce(max(id), 1) FROM {identifier(table)}))"), {"table": table})
 
 
 def store_households_and_people(session: Session, *, buildings: pd.DataFrame, rng,
