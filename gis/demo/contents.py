@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.demo import people
-from gis.demo.copy import copy_rows, identifier
+from gis.demo.copy import copy_rows, reserve_ids
 
 STAFF_PER_CELL = ("grid_head", "fulltime_worker", "safety_officer")
 STAFF_PER_VILLAGE = ("patrol", "mediator", "urban_assistant", "market_inspector",
@@ -25,17 +25,6 @@ TRIAGE = (("minor", 0.6), ("major", 0.25), ("private", 0.15))
 WORKFLOW = ("reported", "registered", "dispatched", "handling", "feedback", "verified", "closed")
 
 
-def _next_id(session: Session, table: str) -> int:
-    return session.execute(text(
-        f"SELECT coalesce(max(id), 0) + 1 FROM {identifier(table)}")).scalar_one()
-
-
-def _advance_sequence(session: Session, table: str) -> None:
-    session.execute(text(
-        "SELECT setval(pg_get_serial_sequence(:table, 'id'),"
-        f" (SELECT coalesce(max(id), 1) FROM {identifier(table)}))"), {"table": table})
-
-
 def store_households_and_people(session: Session, *, buildings: pd.DataFrame, rng,
                                 adcode: str, secret_key: str, progress) -> dict:
     first_building = session.execute(text(
@@ -44,7 +33,7 @@ def store_households_and_people(session: Session, *, buildings: pd.DataFrame, rn
     building_index = np.repeat(np.arange(len(buildings)), per_building)
     total = len(building_index)
     members = np.clip(rng.poisson(1.7, total) + 1, 1, 8)
-    first_id = _next_id(session, "households")
+    first_id = reserve_ids(session, "households", total)
     # Plain Python lists: per-row pandas access is what made this slow.
     addresses = buildings["address"].tolist()
     floors = buildings["floors"].tolist()
@@ -57,7 +46,6 @@ def store_households_and_people(session: Session, *, buildings: pd.DataFrame, rn
                                            strict=True)))
     copy_rows(session, "households", ("id", "external_id", "building_id", "address", "geom",
                                       "located_by", "members"), rows)
-    _advance_sequence(session, "households")
     # Households inherit the cell of their building (assigned by ST_Covers in load.py).
     session.execute(text("UPDATE households AS h SET cell_id = b.cell_id FROM buildings AS b"
                          " WHERE b.id = h.building_id AND h.id >= :first"), {"first": first_id})
@@ -70,12 +58,11 @@ def store_households_and_people(session: Session, *, buildings: pd.DataFrame, rn
 
 
 def store_staff(session: Session, *, cells: list[dict], rng) -> dict:
-    first_id = _next_id(session, "staff")
-    staff, assignments = [], []
+    staff, assignments = [], []  # ids local (0-based) until the block is reserved
     since = dt.date.today() - dt.timedelta(days=365)
 
     def hire(role: str, cell_codes: list[str]) -> None:
-        staff_id = first_id + len(staff)
+        staff_id = len(staff)
         staff.append((staff_id, people.random_name(rng), people.random_phone(rng),
                       bool(rng.random() < 0.35)))
         assignments.extend((staff_id, code, role, since) for code in cell_codes)
@@ -91,10 +78,12 @@ def store_staff(session: Session, *, cells: list[dict], rng) -> dict:
         for role in STAFF_PER_VILLAGE:
             hire(role, codes)
         hire("auxiliary_police", codes)  # "one village, one auxiliary police"
-    copy_rows(session, "staff", ("id", "name", "phone", "party_member"), staff)
-    _advance_sequence(session, "staff")
+    first_id = reserve_ids(session, "staff", len(staff))
+    copy_rows(session, "staff", ("id", "name", "phone", "party_member"),
+              ((first_id + local, *rest) for local, *rest in staff))
     copy_rows(session, "staff_assignments", ("staff_id", "cell_code", "role_code",
-                                             "valid_from"), assignments)
+                                             "valid_from"),
+              ((first_id + local, *rest) for local, *rest in assignments))
     return {"staff": len(staff), "staff_assignments": len(assignments)}
 
 
@@ -118,7 +107,7 @@ def store_incidents(session: Session, *, buildings: pd.DataFrame, rng, today: dt
     category = rng.integers(0, len(categories), n)
     age_hours = rng.uniform(0.5, 90 * 24, n)
     sources, triage = _choose(rng, SOURCES, n), _choose(rng, TRIAGE, n)
-    first_id = _next_id(session, "incidents")
+    first_id = reserve_ids(session, "incidents", n)
     incidents, transitions = [], []
     for i in range(n):
         cat_id, cat_name, limit = categories[category[i]]
@@ -132,7 +121,6 @@ def store_incidents(session: Session, *, buildings: pd.DataFrame, rng, today: dt
     copy_rows(session, "incidents", ("id", "code", "category_id", "source", "status", "triage",
                                      "level", "title", "geom", "reported_at", "dispatched_at",
                                      "due_at", "closed_at"), incidents)
-    _advance_sequence(session, "incidents")
     copy_rows(session, "incident_transitions", ("incident_id", "from_status", "to_status",
                                                 "level", "actor", "at"), transitions)
     # Each incident to the cell that covers it (the /locate rule: lowest code on an edge).

@@ -5,10 +5,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.demo.copy import copy_rows
+from gis.demo.copy import copy_rows, reserve_ids
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林谢唐冯邓曹彭曾萧田董潘袁"
             "蔡蒋余于杜叶程魏苏吕丁任沈")
@@ -81,7 +80,7 @@ def store_persons(session: Session, *, household_ids: np.ndarray, members: np.nd
     male = rng.random(n) < 0.5
     ids = id_numbers(rng, adcode=adcode, birth_dates=np.array(births, dtype=object), male=male)
     floating = rng.random(n) < 0.18
-    first = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM persons")).scalar_one()
+    first = reserve_ids(session, "persons", n)
     protector = idnumbers.IdProtector(secret_key)
     names = random_names(rng, n)
     phones = [f"1{p}{q:09d}" for p, q in zip(rng.choice([3, 5, 7, 8, 9], n).tolist(),
@@ -93,8 +92,6 @@ def store_persons(session: Session, *, household_ids: np.ndarray, members: np.nd
     copy_rows(session, "persons", ("id", "household_id", "name", "gender", "birth_date",
                                    "id_hash", "id_masked", "id_cipher", "phone", "residence"),
               rows)
-    session.execute(text("SELECT setval(pg_get_serial_sequence('persons', 'id'),"
-                         " (SELECT max(id) FROM persons))"))
     records = _special_records(rng, first_person=first, ages=ages)
     copy_rows(session, "special_population_records",
               ("person_id", "category_code", "concern_level", "danger_level",

@@ -103,3 +103,11 @@ def test_id_numbers_are_stored_masked_and_hashed_never_in_clear(loaded, demo):
 def test_demo_refuses_a_database_that_has_data(loaded, demo):
     with pytest.raises(Conflict):
         load_demo(loaded, size="small", secret_key="test-key")
+
+
+def test_rows_added_after_the_demo_get_fresh_ids(loaded, demo):
+    for table in ("households", "persons", "staff", "incidents"):
+        biggest = loaded.execute(text(f"SELECT max(id) FROM {table}")).scalar()
+        following = loaded.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table}).scalar()
+        assert following > biggest, table
