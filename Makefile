@@ -13,5 +13,6 @@ test: bootstrap
 lint: bootstrap
 	.venv/bin/ruff check .
 
-bench: bootstrap
+bench:
+	@ONEGRID_BENCH=1 bash scripts/bootstrap.sh
 	.venv/bin/python -m bench

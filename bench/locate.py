@@ -1,12 +1,12 @@
 """/locate through the API (one uvicorn worker, 8 connections) vs a naive ST_Contains peer.
 
 All endpoints are served by the same process in the same run:
-- onegrid /locate: the fast path (async, asyncpg pool, one prepared statement
-  gis/sql/locate_point.sql with ST_Covers on the subdivided pieces, cached principal);
-- the naive peer: the SAME endpoint machinery and statement, only its cell lookup is
-  ST_Contains on whole (unsubdivided) cells: the ratio is the SQL's;
-- for context, the previous sync route (SQLAlchemy session, RLS role switch,
-  principal re-read per request, two statements), as /bench/sync-locate.
+- onegrid /locate: the lane in front of the router (api.locate_lane), the asyncpg pool,
+  one prepared statement gis/sql/locate_point.sql with ST_Covers on the subdivided
+  pieces, the cached principal;
+- the naive peer: the SAME lane and statement, only its cell lookup is ST_Contains on
+  whole (unsubdivided) cells: the ratio is the SQL's;
+- for context, the same statement behind FastAPI's router (/locate's previous path).
 Points are household locations. The load average is printed (the machine may be shared).
 
     .venv/bin/python -m bench.locate [--seconds 10] [--connections 8]
@@ -14,7 +14,7 @@ Points are household locations. The load average is printed (the machine may be 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import asyncio
 import os
 import re
 import time
@@ -24,60 +24,51 @@ import orjson
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import text
 
-from api.deps import PrincipalDep, SessionDep
-from api.params import GenerationDep
-from api.pool import get_pool
-from api.routers.locate import cached_principal
-from bench.common import engine, onegrid_app, print_table, ratio, serve, wrk
+from api import locate_lane
+from api.routers import locate
+from bench.common import engine, libpq_url, onegrid_app, print_table, ratio, serve, wrk
 from gis.auth.principal import Principal
-from gis.grid import locate_async, service
-from gis.sql import query
+from gis.grid import locate_async
 
 # The peer's cell lookup: whole (unsubdivided) cells, ST_Contains; the GiST index on
 # grid_cells.geom still answers the bounding-box part.
-NAIVE_CELL_CTE = """cell AS (
-    SELECT c.id, c.code, c.name, c.kind
-    FROM point, generation, grid_cells AS c
-    WHERE ST_Contains(c.geom, point.geom)
-      AND c.generation_low <= generation.id
-      AND (c.generation_high IS NULL OR c.generation_high >= generation.id)
-    ORDER BY c.code
-    LIMIT 1
-),
-chain AS ("""
+NAIVE_CELL_LOOKUP = """LEFT JOIN LATERAL (
+        SELECT c.id, c.code, c.name, c.kind, c.village_code
+        FROM generation, grid_cells AS c
+        WHERE ST_Contains(c.geom, a.geom)
+          AND c.generation_low <= generation.id
+          AND (c.generation_high IS NULL OR c.generation_high >= generation.id)
+        ORDER BY c.code
+        LIMIT 1
+    ) AS cell ON true"""
 
 
 def naive_point_sql() -> str:
-    """locate_point.sql with its cell CTE swapped for the naive one (all else identical)."""
-    sql, swapped = re.subn(r"cell AS \(.*?\),\s*chain AS \(", lambda _: NAIVE_CELL_CTE,
-                           locate_async.sql_text(), count=1, flags=re.S)
+    """locate_points.sql with its cell lookup swapped for the naive one (all else identical)."""
+    sql, swapped = re.subn(r"LEFT JOIN LATERAL \(.*?\) AS cell ON true",
+                           lambda _: NAIVE_CELL_LOOKUP, locate_async.sql_text(), count=1,
+                           flags=re.S)
     if swapped != 1:
-        raise SystemExit("locate_point.sql changed shape: update bench.locate.naive_point_sql")
+        raise SystemExit("locate_points.sql changed shape: update bench.locate.naive_point_sql")
     return sql
 
 
 def app_with_naive_peer():
-    """uvicorn --factory target: the real app plus /bench/naive-locate and /bench/sync-locate."""
+    """uvicorn --factory target: the real app plus /bench/naive-locate and /bench/routed-locate.
+
+    The naive peer runs in a lane of its own (api.locate_lane, the machinery /locate uses)
+    with the naive statement; /bench/routed-locate is /locate's previous path, the same
+    statement behind FastAPI's router and dependencies, for context."""
     app = onegrid_app()
-    statement = locate_async.to_asyncpg(naive_point_sql())
+    locate_lane.install(app, path="/bench/naive-locate",
+                        statement=locate_async.to_asyncpg(naive_point_sql()))
 
-    @app.get("/bench/naive-locate")
-    async def naive_locate(request: Request,
-                           principal: Annotated[Principal, Depends(cached_principal)],
-                           lon: Annotated[float, Query()], lat: Annotated[float, Query()],
-                           generation: int | None = None,
-                           at: dt.date | None = None) -> Response:
-        principal.require("cells:read")
-        asked = locate_async.PointQuery(lon=lon, lat=lat, generation_id=generation, at=at)
-        answer = await locate_async.locate_point(get_pool(request), asked,
-                                                 statement=statement)
-        return Response(orjson.dumps(answer), media_type="application/json")
-
-    @app.get("/bench/sync-locate")
-    def sync_locate(session: SessionDep, principal: PrincipalDep, generation: GenerationDep,
-                    lon: Annotated[float, Query()], lat: Annotated[float, Query()]) -> dict:
-        principal.require("cells:read")
-        return service.locate(session, lon=lon, lat=lat, generation_id=generation.id)
+    @app.get("/bench/routed-locate")
+    async def routed_locate(request: Request,
+                            _: Annotated[Principal, Depends(locate.authorized)],
+                            params: Annotated[locate.LocateParams, Query()]) -> Response:
+        return Response(orjson.dumps(await locate.answer(request, params)),
+                        media_type="application/json")
 
     return app
 
@@ -95,26 +86,43 @@ def sample_points(count: int) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in rows]
 
 
-def sql_only(points: list[tuple[float, float]]) -> list[list]:
-    """The two whole statements alone, one connection, no HTTP: mean ms per point."""
-    db = engine()
+async def _sql_only(points: list[tuple[float, float]]) -> list[list]:
+    import asyncpg
+
+    from api.pool import POOL_SERVER_SETTINGS
+
     rows = []
-    with db.connect() as conn:
-        for name, statement in (("locate_point.sql (pieces, ST_Covers)", query("locate_point")),
-                                ("naive ST_Contains on whole cells", text(naive_point_sql()))):
-            started = time.perf_counter()
-            found = sum(conn.execute(statement, {"lon": x, "lat": y, "generation_id": None,
-                                                 "at": None}).mappings().one()["cell_id"]
-                        is not None for x, y in points)
-            elapsed = time.perf_counter() - started
-            rows.append([name, len(points), found, f"{elapsed / len(points) * 1000:.3f}"])
-    db.dispose()
+    connection = await asyncpg.connect(libpq_url(), server_settings=POOL_SERVER_SETTINGS)
+    try:
+        for name, (sql, _) in (("locate_points.sql (pieces, ST_Covers)",
+                                locate_async.asyncpg_statement()),
+                               ("naive ST_Contains on whole cells",
+                                locate_async.to_asyncpg(naive_point_sql()))):
+            for size in (1, 8):
+                started = time.perf_counter()
+                found = 0
+                for i in range(0, len(points), size):
+                    batch = points[i:i + size]
+                    answers = await connection.fetch(sql, [x for x, _ in batch],
+                                                     [y for _, y in batch], None, None)
+                    found += sum(a["cell_id"] is not None for a in answers)
+                elapsed = time.perf_counter() - started
+                rows.append([name, size, len(points), found,
+                             f"{elapsed / len(points) * 1000:.3f}"])
+    finally:
+        await connection.close()
     return rows
 
 
-ENDPOINTS = (("onegrid /locate (fast path, pieces, ST_Covers)", "/locate"),
-             ("naive peer (same path, ST_Contains, whole cells)", "/bench/naive-locate"),
-             ("previous sync /locate (for context)", "/bench/sync-locate"))
+def sql_only(points: list[tuple[float, float]]) -> list[list]:
+    """The statements alone on one asyncpg connection, no HTTP: ms per point, batches of
+    1 and of 8 points (the pool's settings: generic plans)."""
+    return asyncio.run(_sql_only(points))
+
+
+ENDPOINTS = (("onegrid /locate (lane, pieces, ST_Covers)", "/locate"),
+             ("naive peer (same lane, ST_Contains, whole cells)", "/bench/naive-locate"),
+             ("same SQL behind FastAPI's router (context)", "/bench/routed-locate"))
 
 
 def main() -> None:
@@ -134,9 +142,11 @@ def main() -> None:
             loads.append(" ".join(f"{v:.2f}" for v in os.getloadavg()))
     ours, peer, _ = results
     sql_rows = sql_only(points)
-    print_table("the SQL alone (one connection, sequential)",
-                ["statement", "points", "found", "ms/point"], sql_rows)
-    print(f"SQL ours/naive time: {ratio(float(sql_rows[0][3]), float(sql_rows[1][3]))}")
+    print_table("the SQL alone (one asyncpg connection, sequential)",
+                ["statement", "batch", "points", "found", "ms/point"], sql_rows)
+    print(f"SQL ours/naive time, batches of 1: "
+          f"{ratio(float(sql_rows[0][4]), float(sql_rows[2][4]))}, of 8: "
+          f"{ratio(float(sql_rows[1][4]), float(sql_rows[3][4]))}")
     print_table(f"/locate, 1 worker, {args.connections} connections, {args.seconds} s each, "
                 f"{len(points)} household points ({os.cpu_count()} CPUs)",
                 ["endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms",

@@ -14,6 +14,11 @@ class DatabaseSettings(BaseModel):
     url: str | None = None
     data_dir: Path = Path(".onegrid/pg")
     pool_size: int = 10
+    # The asyncpg pool of the /locate fast path. Small on purpose: each connection is a
+    # server process, and more of them than cores only adds context switches (on 2 cores
+    # 2 connections served 1.35x the requests of 10 at 8 concurrent clients, with lower
+    # p99; bench/locate.py). Requests beyond it wait a few hundred microseconds in line.
+    async_pool_size: int = 2
     echo: bool = False
 
 

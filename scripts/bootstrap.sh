@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis gdal-bin acl python3-venv)
+# `make bench` also needs the HTTP load generator the benchmarks drive.
+if [[ ${ONEGRID_BENCH:-} == 1 ]]; then SYSTEM_PACKAGES+=(wrk); fi
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -1,15 +1,17 @@
-"""Point -> cell and regions in one prepared statement on an asyncpg pool (the /locate fast path).
+"""Points -> cells and regions on an asyncpg pool (the /locate fast path), batched.
 
-The answer is the same dict `gis.grid.service.locate` builds, from one statement
-(gis/sql/locate_point.sql) that also resolves ?generation= / ?at= / the active generation.
-The same statement text can run on a SQLAlchemy session (`locate_point_sync`): tests use
+One statement (gis/sql/locate_points.sql) answers a batch of points: it resolves
+?generation= / ?at= / the active generation, finds each point's cell and names the cell's
+own village, town and district. `PointBatcher` coalesces concurrent lookups into such
+batches. The same statement runs on a SQLAlchemy session (`locate_point_sync`): tests use
 that to see the rows of their rolled-back transaction, which a pool connection cannot.
 
 No row-level-security role switch here: cells, pieces, generations and regions are not
 area-bound data (the 0003_rls policies cover people and households), so every caller
-holding cells:read may see every cell, as the sync /locate does."""
+holding cells:read may see every cell."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -24,7 +26,9 @@ from gis.sql import HERE, query
 # A :name bind, not a ::cast and not a time literal like '10:30'.
 _BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _COMMENT = re.compile(r"--[^\n]*")  # our .sql files hold no '--' inside string literals
-_SQL_NAME = "locate_point"
+_SQL_NAME = "locate_points"
+
+Statement = tuple[str, tuple[str, ...]]  # asyncpg SQL text and its bind names in order
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ class PointQuery:
 
 
 @cache
-def asyncpg_statement() -> tuple[str, tuple[str, ...]]:
-    """locate_point.sql in asyncpg's form (see to_asyncpg)."""
+def asyncpg_statement() -> Statement:
+    """locate_points.sql in asyncpg's form (see to_asyncpg)."""
     return to_asyncpg(sql_text())
 
 
@@ -48,7 +52,7 @@ def sql_text() -> str:
     return (HERE / f"{_SQL_NAME}.sql").read_text()
 
 
-def to_asyncpg(sql: str) -> tuple[str, tuple[str, ...]]:
+def to_asyncpg(sql: str) -> Statement:
     """SQL with :name binds turned into asyncpg's $1..$n, and the bind names in order."""
     names: list[str] = []
 
@@ -61,38 +65,100 @@ def to_asyncpg(sql: str) -> tuple[str, tuple[str, ...]]:
     return _BIND.sub(number, _COMMENT.sub("", sql)), tuple(names)
 
 
-def _binds(asked: PointQuery) -> tuple[dict, tuple[float, float]]:
-    """The statement's parameters, after the checks service.locate and the params make."""
+def _checked(asked: PointQuery) -> tuple[tuple[float, float], tuple]:
+    """(WGS84 point, generation key), after the checks of the coordinates and generation."""
     if asked.generation_id is not None and asked.at is not None:
         raise InvalidInput("give either generation or at, not both", where="query")
-    lon, lat = to_wgs84_point(asked.lon, asked.lat, asked.crs)
-    return ({"lon": lon, "lat": lat, "generation_id": asked.generation_id, "at": asked.at},
-            (lon, lat))
+    return to_wgs84_point(asked.lon, asked.lat, asked.crs), (asked.generation_id, asked.at)
 
 
-async def locate_point(pool, asked: PointQuery, *,
-                       statement: tuple[str, tuple[str, ...]] | None = None) -> dict:
-    """The /locate answer from an asyncpg pool: one round trip, a prepared statement.
-
-    `statement` (from to_asyncpg) swaps in another SQL with the same binds and columns:
-    bench/locate.py runs its naive peer through this very function."""
-    binds, point = _binds(asked)
-    sql, names = statement or asyncpg_statement()
+async def _fetch(pool, statement: Statement, points: list[tuple[float, float]],
+                 generation: tuple) -> list:
+    sql, names = statement
+    binds = {"lons": [p[0] for p in points], "lats": [p[1] for p in points],
+             "generation_id": generation[0], "at": generation[1]}
     async with pool.acquire() as connection:
         # asyncpg caches the prepared statement per connection (statement_cache_size).
-        row = await connection.fetchrow(sql, *(binds[n] for n in names))
-    return shape_answer(asked, point, row)
+        return await connection.fetch(sql, *(binds[n] for n in names))
+
+
+async def locate_point(pool, asked: PointQuery, *, statement: Statement | None = None) -> dict:
+    """One lookup on its own round trip (no batching): the /locate answer for `asked`."""
+    point, generation = _checked(asked)
+    rows = await _fetch(pool, statement or asyncpg_statement(), [point], generation)
+    return shape_answer(asked, point, rows[0])
+
+
+class PointBatcher:
+    """Concurrent lookups coalesced into one statement per round trip (a DataLoader).
+
+    A lookup that finds a connection free goes at once, with whatever arrived in the same
+    event-loop turn; while all `lanes` connections are busy, lookups queue, and the next
+    free connection takes up to `max_batch` of them (same generation key) in one statement.
+    Under light load nothing waits; under heavy load one round trip answers many points,
+    which cuts the per-statement work of the database and of the driver alike."""
+
+    def __init__(self, pool, *, lanes: int, max_batch: int = 64,
+                 statement: Statement | None = None):
+        self.pool = pool
+        self.lanes = max(1, lanes)
+        self.max_batch = max_batch
+        self.statement = statement or asyncpg_statement()
+        self._waiting: dict[tuple, list[tuple[tuple[float, float], asyncio.Future]]] = {}
+        self._running = 0
+
+    async def locate(self, asked: PointQuery) -> dict:
+        point, generation = _checked(asked)
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(generation, []).append((point, future))
+        if self._running < self.lanes:
+            self._running += 1
+            asyncio.ensure_future(self._drain())
+        return shape_answer(asked, point, await future)
+
+    async def _drain(self) -> None:
+        """Run batches until nothing waits; at most `lanes` of these run at once."""
+        # A new task first runs on the loop's next turn: lookups that arrived in this turn
+        # are in the first batch already.
+        try:
+            while self._waiting:
+                generation, batch = self._take()
+                try:
+                    rows = await _fetch(self.pool, self.statement, [p for p, _ in batch],
+                                        generation)
+                except Exception as exc:  # the database's error belongs to every caller
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), row in zip(batch, rows, strict=True):
+                    if not future.done():  # a caller that went away cancelled its future
+                        future.set_result(row)
+        finally:
+            self._running -= 1
+
+    def _take(self) -> tuple[tuple, list]:
+        generation = next(iter(self._waiting))
+        queue = self._waiting[generation]
+        batch, rest = queue[:self.max_batch], queue[self.max_batch:]
+        if rest:
+            self._waiting[generation] = rest
+        else:
+            del self._waiting[generation]
+        return generation, batch
 
 
 def locate_point_sync(session: Session, asked: PointQuery) -> dict:
     """The same statement on a SQLAlchemy session (tests, and any sync caller)."""
-    binds, point = _binds(asked)
-    row = session.execute(query(_SQL_NAME), binds).mappings().one()
-    return shape_answer(asked, point, row)
+    (lon, lat), (generation_id, at) = _checked(asked)
+    row = session.execute(query(_SQL_NAME), {"lons": [lon], "lats": [lat],
+                                             "generation_id": generation_id,
+                                             "at": at}).mappings().one()
+    return shape_answer(asked, (lon, lat), row)
 
 
 def shape_answer(asked: PointQuery, point: tuple[float, float], row) -> dict:
-    """The JSON of /locate (the fields of service.locate), or NotFound for no generation."""
+    """The JSON of /locate, or NotFound when no generation answers the question."""
     if row["generation_id"] is None:
         raise _no_generation(asked)
     lon, lat = point

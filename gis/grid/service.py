@@ -60,22 +60,3 @@ def to_wgs84_point(lon: float, lat: float, crs: str | None) -> tuple[float, floa
         raise InvalidInput(f"lon {lon} / lat {lat} are not WGS84 degrees (lon -180..180, "
                            "lat -90..90); give crs= for other coordinates", where="lon/lat")
     return lon, lat
-
-
-def locate(session: Session, *, lon: float, lat: float, generation_id: int,
-           crs: str | None = None) -> dict:
-    given = {"lon": lon, "lat": lat, "crs": crs}
-    lon, lat = to_wgs84_point(lon, lat, crs)
-    point = {"lon": lon, "lat": lat}
-    cell = session.execute(query("locate_cell"),
-                           {**point, "generation_id": generation_id}).mappings().first()
-    regions = session.execute(query("locate_regions"), {"lon": lon, "lat": lat}).mappings().all()
-    by_level = {r["level"]: {"code": r["code"].strip(), "name": r["name"]} for r in regions}
-    return {
-        "lon": lon, "lat": lat, "generation": generation_id,
-        **({"given": given} if crs else {}),
-        "cell": ({"id": cell["id"], "code": cell["code"], "name": cell["name"],
-                  "kind": cell["kind"]} if cell else None),
-        "village": by_level.get("village"), "town": by_level.get("town"),
-        "district": by_level.get("district"),
-    }

@@ -6,7 +6,7 @@
 -- ST_Contains" lets the planner start from households and tests each point against whole
 -- cells. Everything is EPSG:4326, the tables' CRS, so no transform hides an index.
 -- Ties: a point on a shared edge is covered by both neighbours (ST_Covers, not
--- ST_Contains); DISTINCT ON ... ORDER BY code keeps the lowest code, as locate_cell.sql.
+-- ST_Contains); DISTINCT ON ... ORDER BY code keeps the lowest code, as locate_point.sql.
 WITH cells AS MATERIALIZED (
     SELECT c.id, c.code
     FROM grid_cells AS c

@@ -61,3 +61,36 @@ def test_generation_and_date_select_the_boundaries(client, china_grid):
     assert located(client, lon=LON, lat=LAT, generation=china_grid["generation"])["cell"]
     response = client.get("/locate", params={"lon": LON, "lat": LAT, "at": "2020-01-01"})
     assert response.status_code == 404 and "2020-01-01" in response.json()["message"]
+
+
+def by_lane_and_by_route(app, params: dict):
+    """The response of the fast lane, and of the documented route (the app without lanes)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        by_lane = client.get("/locate", params=params)
+    lanes, app.fast_lanes = app.fast_lanes, []
+    try:
+        with TestClient(app) as client:
+            return by_lane, client.get("/locate", params=params)
+    finally:
+        app.fast_lanes = lanes
+
+
+@pytest.mark.parametrize("params", [
+    {"lat": LAT}, {"lon": "east", "lat": LAT}, {"lon": LON, "lat": LAT, "generation": 0},
+    {"lon": LON, "lat": LAT, "crs": "x" * 65}, {"lon": LON, "lat": LAT, "at": "yesterday"},
+    {"lon": LON, "lat": LAT, "generation": 1, "at": "2026-02-01"},
+    {"lon": LON, "lat": LAT, "at": "2020-01-01"},
+])
+def test_the_fast_lane_answers_bad_queries_as_the_documented_route_does(app, china_grid,
+                                                                         params):
+    by_lane, by_route = by_lane_and_by_route(app, params)
+    assert by_lane.status_code == by_route.status_code >= 400
+    assert by_lane.json() == by_route.json()
+
+
+def test_the_fast_lane_serves_the_same_answer_as_the_route(app, china_grid):
+    by_lane, by_route = by_lane_and_by_route(app, {"lon": LON, "lat": LAT})
+    assert by_lane.json() == by_route.json() and by_lane.json()["cell"]["code"] == VILLAGE + "001"
+    assert by_lane.headers["content-type"] == by_route.headers["content-type"]

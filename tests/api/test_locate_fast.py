@@ -19,6 +19,7 @@ from tests.factories import VILLAGE, add_cell, add_generation
 
 INSIDE_WEST = {"lon": 0.5, "lat": 0.5}
 OTHER_VILLAGE = "500151001002"
+UNGRIDDED_VILLAGE = "500151001003"
 
 
 def activate_single_cell_generation(db, old_generation: int) -> int:
@@ -103,7 +104,7 @@ class OneConnection:
         yield self.connection
 
 
-async def _asyncpg_answers(url: str) -> tuple[dict, dict, Exception | None]:
+async def _asyncpg_answers(url: str) -> tuple[dict, dict, dict, Exception | None]:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with connection.transaction():
@@ -121,17 +122,22 @@ async def _asyncpg_answers(url: str) -> tuple[dict, dict, Exception | None]:
                     "INSERT INTO grid_cells (code, village_code, generation_low, geom) VALUES "
                     "($1, $2, $3, ST_MakeEnvelope($4::float8, 0, $4::float8 + 1, 1, 4326))",
                     village + "001", village, gen, west)
+            # a third village east of the others, with no cell drawn in it yet
+            await connection.execute(
+                "INSERT INTO regions (code, level, name, geom) VALUES ($1, 'village', 'v', "
+                "ST_Multi(ST_MakeEnvelope(2, 0, 3, 1, 4326)))", UNGRIDDED_VILLAGE)
             pool = OneConnection(connection)
             edge = await locate_async.locate_point(pool, locate_async.PointQuery(1.0, 0.5))
             dated = await locate_async.locate_point(
                 pool, locate_async.PointQuery(1.5, 0.5, at=dt.date(2026, 3, 1)))
+            ungridded = await locate_async.locate_point(pool, locate_async.PointQuery(2.5, 0.5))
             try:
                 await locate_async.locate_point(pool, locate_async.PointQuery(
                     0.5, 0.5, generation_id=gen + 1000))
                 missing = None
             except NotFound as exc:
                 missing = exc
-            raise _Rollback(edge, dated, missing)
+            raise _Rollback(edge, dated, ungridded, missing)
     except _Rollback as done:
         return done.args
     finally:
@@ -143,9 +149,12 @@ class _Rollback(Exception):
 
 
 def test_the_asyncpg_statement_applies_the_same_rules(migrated_url):
-    edge, dated, missing = asyncio.run(_asyncpg_answers(migrated_url))
-    # on the shared edge: the lower cell code, and of two villages the higher code
+    edge, dated, ungridded, missing = asyncio.run(_asyncpg_answers(migrated_url))
+    # on the shared edge: the lower cell code, and the village of that very cell (not the
+    # neighbour whose boundary the point is also on)
     assert edge["cell"]["code"] == VILLAGE + "001"
-    assert edge["village"]["code"] == OTHER_VILLAGE and edge["district"] is None
+    assert edge["village"]["code"] == VILLAGE and edge["district"] is None
+    # outside every cell: no cell, and the village that covers the point
+    assert ungridded["cell"] is None and ungridded["village"]["code"] == UNGRIDDED_VILLAGE
     assert dated["cell"]["code"] == OTHER_VILLAGE + "001"
     assert missing is not None and "does not exist" in missing.message

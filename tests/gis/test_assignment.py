@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from gis.grid import service as grid
+from gis.grid.locate_async import PointQuery, locate_point_sync
 from gis.people.assignment import assign_households, reassign_changed_area
 from tests.people_fixtures import (
     EAST_CODE,
@@ -25,7 +25,7 @@ def test_household_on_shared_edge_goes_to_the_same_cell_every_time(db, three_cel
         assign_households(db, generation_id=gen)
         assert cell_code_of(db, on_edge) == WEST_CODE
     # The point lookup of /locate resolves the same point the same way.
-    found = grid.locate(db, lon=106.01, lat=MID_LAT, generation_id=gen)
+    found = locate_point_sync(db, PointQuery(lon=106.01, lat=MID_LAT, generation_id=gen))
     assert found["cell"]["code"] == WEST_CODE
 
 
