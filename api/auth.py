@@ -48,7 +48,11 @@ def authenticate(request: Request) -> Principal:
 def _proxied(request: Request) -> bool:
     """A request relayed by a proxy may come from anywhere: dev mode never covers it,
     so a loopback dev server put behind a public reverse proxy does not hand out admin."""
-    return any(h in request.headers for h in ("forwarded", "x-forwarded-for", "x-real-ip"))
+    names = {name for name, _ in request.headers.raw}  # raw names are lower-case bytes
+    return not names.isdisjoint(_PROXY_HEADERS)
+
+
+_PROXY_HEADERS = frozenset({b"forwarded", b"x-forwarded-for", b"x-real-ip"})
 
 
 @dataclass(frozen=True)

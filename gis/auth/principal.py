@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from gis.errors import PermissionDenied
 
@@ -39,7 +40,9 @@ class Principal:
         return not self.everywhere and not self.region_codes and not self.cell_codes
 
 
+@cache
 def development_principal(username: str) -> Principal:
-    """The development user of the foundation: an administrator everywhere."""
+    """The development user of the foundation: an administrator everywhere (immutable, so
+    one instance per name serves every anonymous dev-mode request)."""
     return Principal(username=username, roles=frozenset({"admin"}),
                      permissions=frozenset({"*"}), via="development")
