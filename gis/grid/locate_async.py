@@ -106,6 +106,7 @@ class PointBatcher:
         self.statement = statement or asyncpg_statement()
         self._waiting: dict[tuple, list[tuple[tuple[float, float], asyncio.Future]]] = {}
         self._running = 0
+        self._drainers: set[asyncio.Task] = set()  # the loop keeps only weak references
 
     async def locate(self, asked: PointQuery) -> dict:
         point, generation = _checked(asked)
@@ -113,7 +114,9 @@ class PointBatcher:
         self._waiting.setdefault(generation, []).append((point, future))
         if self._running < self.lanes:
             self._running += 1
-            asyncio.ensure_future(self._drain())
+            drainer = asyncio.ensure_future(self._drain())
+            self._drainers.add(drainer)
+            drainer.add_done_callback(self._drainers.discard)
         return shape_answer(asked, point, await future)
 
     async def _drain(self) -> None:
