@@ -29,8 +29,8 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 def authenticate(request: Request) -> Principal:
     settings = request.app.state.settings
     session = request.state.session
-    authorization = request.headers.get("authorization")
-    api_key = request.headers.get("x-api-key")
+    authorization = header(request, b"authorization")
+    api_key = header(request, b"x-api-key")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -48,8 +48,7 @@ def authenticate(request: Request) -> Principal:
 def _proxied(request: Request) -> bool:
     """A request relayed by a proxy may come from anywhere: dev mode never covers it,
     so a loopback dev server put behind a public reverse proxy does not hand out admin."""
-    names = {name for name, _ in request.headers.raw}  # raw names are lower-case bytes
-    return not names.isdisjoint(_PROXY_HEADERS)
+    return any(name in _PROXY_HEADERS for name, _ in request.scope["headers"])
 
 
 _PROXY_HEADERS = frozenset({b"forwarded", b"x-forwarded-for", b"x-real-ip"})
@@ -108,12 +107,21 @@ class PrincipalCache:
         self._entries[key] = (self.clock() + ttl, principal)
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The first header of that (lower-case) name, read off the raw ASGI list: the lookups
+    here run on every /locate request, and Starlette's Headers raise a KeyError per miss."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def credential_key(request: Request) -> str | None:
     """The cache key of the request's credential (the one authenticate uses), or None."""
-    authorization = request.headers.get("authorization")
+    authorization = header(request, b"authorization")
     if authorization:
         return "bearer:" + hashlib.sha256(authorization.encode()).hexdigest()
-    api_key = request.headers.get("x-api-key")
+    api_key = header(request, b"x-api-key")
     if api_key:
         return "key:" + hashlib.sha256(api_key.strip().encode()).hexdigest()
     return None
@@ -121,7 +129,7 @@ def credential_key(request: Request) -> str | None:
 
 def token_expiry(request: Request) -> float | None:
     """The `exp` of the bearer token (already verified by authenticate), else None."""
-    authorization = request.headers.get("authorization", "")
+    authorization = header(request, b"authorization")
     if not authorization:
         return None
     claims = jwt.decode(authorization.partition(" ")[2].strip(),
