@@ -1,9 +1,9 @@
 """GET /locate answered in front of FastAPI's stack: the hottest read takes the shortest path.
 
 api.app.OnegridApp hands a request to a lane before any middleware when the lane matches
-it; every other request goes through FastAPI as usual. The lane runs what the documented route
-(api/routers/locate.py) runs, the same parameter model, principal cache, permission check
-and statement, and answers errors with the same bodies and statuses (api.errors table,
+it; every other request goes through FastAPI as usual. The lane runs what the documented
+route (api/routers/locate.py) runs, the same parameter model, principal cache, permission
+check and statement, and answers errors with the same bodies and statuses (api.errors table,
 FastAPI's 422 shape for bad parameters). What it skips is per-request machinery that cost
 more than the query itself: matching the path against every route, solving dependencies,
 the middleware stack (exception, telemetry and body-limit wrappers on every send),

@@ -3,8 +3,8 @@
 The hottest read of the service. Its parameters are one model (LocateParams) and its work
 one coroutine (`answer`): the caller, cached per credential (api.auth.PrincipalCache); one
 prepared statement on the asyncpg pool, concurrent lookups batched into one round trip
-(gis.grid.locate_async.PointBatcher). No SQLAlchemy session and
-no row-level-security role switch per request: cells and regions are not area-bound data.
+(gis.grid.locate_async.PointBatcher). No SQLAlchemy session and no row-level-security
+role switch per request: cells and regions are not area-bound data.
 
 GET requests are answered by api.locate_lane in front of FastAPI's router, with this very
 model and coroutine; the route below documents the endpoint (OpenAPI) and serves HEAD."""
