@@ -52,7 +52,8 @@ def add_special(session: Session, *, person_id: int, category: str, level: str) 
 
 def cell_code_of(session: Session, household_id: int) -> str | None:
     return session.execute(text(
-        "SELECT c.code FROM households h LEFT JOIN grid_cells c ON c.id = h.cell_id "
+        "SELECT c.code FROM households h LEFT JOIN household_cells hc ON hc.household_id = h.id "
+        "LEFT JOIN grid_cells c ON c.id = hc.cell_id "
         "WHERE h.id = :id"), {"id": household_id}).scalar_one()
 
 

@@ -51,14 +51,13 @@ def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_oka
 def assign(commit: bool = typer.Option(False, help="write; default is a dry run")) -> None:
     """Assign every household and building to the active generation's cells (bulk)."""
     from gis.people import rollups
-    from gis.people.assignment import assign_buildings, assign_households
+    from gis.people.assignment import assign_households
 
     s = context.settings()
     with context.session_scope(s, commit=commit) as session:
-        result = assign_households(session, refresh=False)
-        buildings = assign_buildings(session, generation_id=result.generation_id)
+        result = assign_households(session, refresh=False)  # buildings and households
         cells = rollups.refresh_generation(session, generation_id=result.generation_id)
-    typer.echo(f"{result.as_dict()} buildings changed: {buildings}; rollups of {cells} cells"
+    typer.echo(f"{result.as_dict()}; rollups of {cells} cells"
                + ("" if commit else " (dry run: nothing written)"))
 
 

@@ -46,9 +46,7 @@ def store_households_and_people(session: Session, *, buildings: pd.DataFrame, rn
                                            strict=True)))
     copy_rows(session, "households", ("id", "external_id", "building_id", "address", "geom",
                                       "located_by", "members"), rows)
-    # Households inherit the cell of their building (assigned by ST_Covers in load.py).
-    session.execute(text("UPDATE households AS h SET cell_id = b.cell_id FROM buildings AS b"
-                         " WHERE b.id = h.building_id AND h.id >= :first"), {"first": first_id})
+    # Located by their building, households are in its cell (building_cells, load.py).
     progress("households", total)
     persons = people.store_persons(session, household_ids=np.arange(first_id, first_id + total),
                                    members=members, rng=rng, adcode=adcode,

@@ -126,4 +126,4 @@ def _store_buildings(session: Session, buildings) -> None:
                 strict=True))]
     copy_rows(session, "buildings", ("code", "address", "floors", "geom"), rows)
     # Buildings belong to the cell that covers them: the product's own assignment rule.
-    assign_buildings(session)
+    assign_buildings(session, refresh=False)  # rollups: refresh_generation, below

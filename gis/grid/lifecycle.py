@@ -140,22 +140,14 @@ def activate(session: Session, *, generation_id: int, grid: GridSettings,
 
 def _reassign(session: Session, *, previous_id: int | None, new_id: int):
     """Only the changed area when a generation replaces another; everything the first time."""
-    from gis.people.assignment import (
-        AssignmentResult,
-        assign_buildings,
-        assign_households,
-        reassign_changed_area,
-    )
+    from gis.people.assignment import assign_households, reassign_changed_area
 
     if previous_id is not None:
         return reassign_changed_area(session, old_generation_id=previous_id,
                                      new_generation_id=new_id)
-    households = assign_households(session, generation_id=new_id,
-                                   reason=f"generation {new_id} activated")
-    buildings = assign_buildings(session, generation_id=new_id)
-    return AssignmentResult(generation_id=new_id, considered=households.considered,
-                            changed=households.changed, moved=households.moved,
-                            unlocated=households.unlocated, buildings_changed=buildings)
+    # every building (and the households it locates) and every household on its own
+    return assign_households(session, generation_id=new_id,
+                             reason=f"generation {new_id} activated")
 
 
 def generation_summary(session: Session, generation: Generation) -> dict:

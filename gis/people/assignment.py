@@ -1,7 +1,11 @@
 """Households and buildings to cells: bulk, by id (imports) and incrementally on redraws.
 
-Persons have no cell of their own: they follow their household. Every statement is
-set-based (see gis/sql/assign_*.sql); rollups of the cells touched are refreshed after.
+A building is placed in the cell that covers its spot (building_cells). A household
+located by its building is in the building's cell; one located by its coordinates (or by
+hand) has a cell of its own (households.own_cell_id). Persons have no cell of their own:
+they follow their household. The view household_cells reads either kind of placement.
+Every statement is set-based (see gis/sql/assign_*.sql); rollups of the cells touched are
+refreshed after.
 """
 from __future__ import annotations
 
@@ -17,19 +21,36 @@ from gis.sql import query
 
 @dataclass(frozen=True)
 class AssignmentResult:
-    """What an assignment did: households looked at, changed, moved out of a cell, unlocated."""
+    """What an assignment did.
+
+    considered: households placed on their own that were looked at (those located by a
+    building follow it: see buildings_*); changed: households whose own placement was
+    written, plus those that moved with their building; moved: households that left a
+    cell (each has a household_moves row); unlocated: households without a cell after it,
+    either way; buildings_considered/buildings_changed: buildings looked at, and placed,
+    moved or unplaced."""
 
     generation_id: int
     considered: int = 0
     changed: int = 0
     moved: int = 0
     unlocated: int = 0
+    buildings_considered: int = 0
     buildings_changed: int = 0
     touched_cell_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("generation_id", "considered", "changed", "moved",
-                                              "unlocated", "buildings_changed")}
+                                              "unlocated", "buildings_considered",
+                                              "buildings_changed")}
+
+    def __add__(self, other: AssignmentResult) -> AssignmentResult:
+        numbers = {k: getattr(self, k) + getattr(other, k) for k in (
+            "considered", "changed", "moved", "unlocated", "buildings_considered",
+            "buildings_changed")}
+        touched = sorted(set(self.touched_cell_ids) | set(other.touched_cell_ids))
+        return AssignmentResult(generation_id=self.generation_id, touched_cell_ids=touched,
+                                **numbers)
 
 
 def _generation_id(session: Session, generation_id: int | None) -> int:
@@ -57,53 +78,77 @@ def _bulk_memory(session: Session) -> None:
                         {"mem": BULK_WORK_MEM})
 
 
+def _own_placements(session: Session, *, generation_id: int,
+                    household_ids: list[int] | None, reason: str) -> AssignmentResult:
+    row = session.execute(query("assign_households"), {
+        "generation_id": generation_id, "household_ids": household_ids, "reason": reason,
+    }).mappings().one()
+    return AssignmentResult(generation_id=generation_id, considered=row["considered"],
+                            changed=row["changed"], moved=row["moved"],
+                            unlocated=row["unlocated"],
+                            touched_cell_ids=list(row["touched_cell_ids"]))
+
+
+def _refreshed(session: Session, result: AssignmentResult, refresh: bool) -> AssignmentResult:
+    if refresh and result.touched_cell_ids:
+        rollups.refresh_cells(session, cell_ids=result.touched_cell_ids)
+    return result
+
+
 def assign_households(session: Session, *, generation_id: int | None = None,
                       household_ids: list[int] | None = None,
                       reason: str = "assignment", refresh: bool = True) -> AssignmentResult:
-    """Put households (all, or the given ids) into the covering cell of a generation."""
+    """Place households in the cells of a generation (default: the active one).
+
+    Without household_ids: everything, i.e. every building (and with it the households it
+    locates) and every household placed on its own (bulk). With ids: only those
+    households that are placed on their own; a household located by its building follows
+    the building (assign_buildings)."""
     gen = _generation_id(session, generation_id)
     _no_jit(session)
-    if household_ids is None:
-        _bulk_memory(session)
-    row = session.execute(query("assign_households"), {
-        "generation_id": gen, "household_ids": household_ids, "reason": reason,
-    }).mappings().one()
-    touched = list(row["touched_cell_ids"] or [])
-    if refresh and touched:
-        rollups.refresh_cells(session, cell_ids=touched)
-    return AssignmentResult(generation_id=gen, considered=row["considered"],
-                            changed=row["changed"], moved=row["moved"],
-                            unlocated=row["unlocated"], touched_cell_ids=touched)
+    if household_ids is not None:
+        result = _own_placements(session, generation_id=gen, household_ids=household_ids,
+                                 reason=reason)
+        return _refreshed(session, result, refresh)
+    _bulk_memory(session)
+    result = assign_buildings(session, generation_id=gen, reason=reason, refresh=False)
+    result += _own_placements(session, generation_id=gen, household_ids=None, reason=reason)
+    return _refreshed(session, result, refresh)
 
 
 def assign_buildings(session: Session, *, generation_id: int | None = None,
-                     building_ids: list[int] | None = None) -> int:
-    """Put buildings (all, or the given ids) into a cell by the households' rule; count changes."""
+                     building_ids: list[int] | None = None, reason: str = "assignment",
+                     refresh: bool = True) -> AssignmentResult:
+    """Place buildings (all, or the given ids) in a cell; their households follow them."""
     gen = _generation_id(session, generation_id)
+    _no_jit(session)
     row = session.execute(query("assign_buildings"), {
-        "generation_id": gen, "building_ids": building_ids}).mappings().one()
-    return row["changed"]
+        "generation_id": gen, "building_ids": building_ids, "reason": reason,
+    }).mappings().one()
+    result = AssignmentResult(
+        generation_id=gen, changed=row["households_moved"], moved=row["households_moved"],
+        unlocated=row["households_unlocated"], buildings_considered=row["considered"],
+        buildings_changed=row["changed"], touched_cell_ids=list(row["touched_cell_ids"]))
+    return _refreshed(session, result, refresh)
 
 
 def reassign_changed_area(session: Session, *, old_generation_id: int,
                           new_generation_id: int) -> AssignmentResult:
-    """Re-assign only the households and buildings whose cell rows differ between generations.
+    """Re-place only the buildings and households whose cell rows differ between generations.
 
     Call it when a generation is activated (or a cell redrawn into a new generation); every
     household whose cell changes gets a household_moves row under the new generation."""
     params = {"old_generation_id": old_generation_id, "new_generation_id": new_generation_id}
+    reason = f"generation {new_generation_id} replaces {old_generation_id}"
     _no_jit(session)
-    row = session.execute(query("assign_changed_area"), {
-        **params, "reason": f"generation {new_generation_id} replaces {old_generation_id}",
-    }).mappings().one()
     building_ids = session.execute(query("assign_buildings_changed"), params).scalar_one()
-    buildings_changed = (assign_buildings(session, generation_id=new_generation_id,
-                                          building_ids=list(building_ids))
-                         if building_ids else 0)
-    touched = list(row["touched_cell_ids"] or [])
-    if touched:
-        rollups.refresh_cells(session, cell_ids=touched)
-    return AssignmentResult(generation_id=new_generation_id, considered=row["considered"],
-                            changed=row["changed"], moved=row["moved"],
-                            unlocated=row["unlocated"], buildings_changed=buildings_changed,
-                            touched_cell_ids=touched)
+    result = (assign_buildings(session, generation_id=new_generation_id,
+                               building_ids=list(building_ids), reason=reason, refresh=False)
+              if building_ids else AssignmentResult(generation_id=new_generation_id))
+    row = session.execute(query("assign_changed_area"), {
+        **params, "reason": reason}).mappings().one()
+    result += AssignmentResult(generation_id=new_generation_id, considered=row["considered"],
+                               changed=row["changed"], moved=row["moved"],
+                               unlocated=row["unlocated"],
+                               touched_cell_ids=list(row["touched_cell_ids"] or []))
+    return _refreshed(session, result, True)

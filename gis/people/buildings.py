@@ -11,23 +11,24 @@ from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people.assignment import assign_buildings
 from gis.people.common import paged, point_wgs84, require_area, where_place
-from gis.people.models import Building
+from gis.people.models import Building, BuildingCell
 from gis.people.schemas import BuildingIn, BuildingUpdate
 
 
 def _scoped(principal: Principal):
     spot = func.ST_PointOnSurface(Building.geom)
-    return (select(Building, Cell.code.label("cell_code"), func.ST_X(spot).label("lon"),
-                   func.ST_Y(spot).label("lat"),
+    return (select(Building, BuildingCell.cell_id, Cell.code.label("cell_code"),
+                   func.ST_X(spot).label("lon"), func.ST_Y(spot).label("lat"),
                    func.GeometryType(Building.geom).label("geometry_type"))
-            .outerjoin(Cell, Cell.id == Building.cell_id)
+            .outerjoin(BuildingCell, BuildingCell.building_id == Building.id)
+            .outerjoin(Cell, Cell.id == BuildingCell.cell_id)
             .where(cell_code_clause(principal, Cell.code)))
 
 
 def building_dict(row) -> dict:
     b = row.Building
     return {"id": b.id, "code": b.code, "address": b.address, "name": b.name,
-            "floors": b.floors, "cell_id": b.cell_id, "cell_code": row.cell_code,
+            "floors": b.floors, "cell_id": row.cell_id, "cell_code": row.cell_code,
             "geometry_type": row.geometry_type, "lon": round(row.lon, 7),
             "lat": round(row.lat, 7)}
 
@@ -62,9 +63,9 @@ def create_building(session: Session, *, principal: Principal, data: BuildingIn)
     session.add(building)
     session.flush()
     assign_buildings(session, building_ids=[building.id])
-    session.refresh(building)
-    require_area(principal, session.scalar(select(Cell.code).where(
-        Cell.id == building.cell_id)))
+    require_area(principal, session.scalar(
+        select(Cell.code).join(BuildingCell, BuildingCell.cell_id == Cell.id)
+        .where(BuildingCell.building_id == building.id)))
     return get_building(session, principal=principal, building_id=building.id)
 
 

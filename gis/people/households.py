@@ -19,27 +19,44 @@ from gis.people.common import (
     require_area,
     where_place,
 )
-from gis.people.models import Building, Household, Person
+from gis.people.models import Building, Household, HouseholdCell, Person
 from gis.people.persons import person_dict
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
 
-COLUMNS = (Household, Cell.code.label("cell_code"),
+COLUMNS = (Household, HouseholdCell.cell_id.label("cell_id"), Cell.code.label("cell_code"),
            func.ST_X(Household.geom).label("lon"), func.ST_Y(Household.geom).label("lat"))
 
 
 def _scoped(principal: Principal):
-    # Outer join: unlocated households (no cell) stay visible to unrestricted callers;
+    # Outer joins: unlocated households (no cell) stay visible to unrestricted callers;
     # cell_code_clause drops them (NULL code) for everyone with an area.
-    return (select(*COLUMNS).outerjoin(Cell, Cell.id == Household.cell_id)
+    return (select(*COLUMNS)
+            .outerjoin(HouseholdCell, HouseholdCell.household_id == Household.id)
+            .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
             .where(cell_code_clause(principal, Cell.code)))
+
+
+def cell_of(session: Session, household_id: int) -> int | None:
+    """The cell a household is in now, however it is placed (None: unlocated)."""
+    return session.scalar(select(HouseholdCell.cell_id)
+                          .where(HouseholdCell.household_id == household_id))
+
+
+def unlocated_reason(h: Household, cell_id: int | None) -> str | None:
+    """Why a household has no cell: its own reason, or its building's placement."""
+    if cell_id is not None:
+        return None
+    if h.located_by == "building" and h.building_id is not None:
+        return f"its building {h.building_id} is outside every cell of the active generation"
+    return h.unlocated_reason
 
 
 def household_dict(row) -> dict:
     h = row.Household
     return {"id": h.id, "external_id": h.external_id, "address": h.address,
-            "members": h.members, "building_id": h.building_id, "cell_id": h.cell_id,
+            "members": h.members, "building_id": h.building_id, "cell_id": row.cell_id,
             "cell_code": row.cell_code, "located_by": h.located_by,
-            "unlocated_reason": h.unlocated_reason,
+            "unlocated_reason": unlocated_reason(h, row.cell_id),
             "lon": round(row.lon, 7) if row.lon is not None else None,
             "lat": round(row.lat, 7) if row.lat is not None else None}
 
@@ -52,7 +69,7 @@ def list_households(session: Session, *, principal: Principal, cell: str | None 
         stmt = stmt.where(Household.address.contains(q, autoescape=True)
                           | (Household.external_id == q))
     if unlocated:
-        stmt = stmt.where(Household.cell_id.is_(None))
+        stmt = stmt.where(HouseholdCell.cell_id.is_(None))
     rows, matched = paged(session, stmt.order_by(Household.id), page=page)
     return {"items": [household_dict(r) for r in rows], "numberMatched": matched,
             "numberReturned": len(rows)}
@@ -72,7 +89,9 @@ def get_household(session: Session, *, principal: Principal, household_id: int,
     out = household_dict(_row(session, principal=principal, household_id=household_id))
     members = session.execute(select(Person, Cell.code.label("cell_code"))
                               .join(Household, Household.id == Person.household_id)
-                              .outerjoin(Cell, Cell.id == Household.cell_id)
+                              .outerjoin(HouseholdCell,
+                                         HouseholdCell.household_id == Household.id)
+                              .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
                               .where(Person.household_id == household_id)
                               .order_by(Person.id)).all()
     if members:
@@ -109,7 +128,7 @@ def update_household(session: Session, *, principal: Principal, household_id: in
         setattr(row.Household, field, value)
     row.Household.updated_at = func.now()
     session.flush()
-    rollups.refresh_cells(session, cell_ids=[row.Household.cell_id])
+    rollups.refresh_cells(session, cell_ids=[row.cell_id])
     return household_dict(_row(session, principal=principal, household_id=household_id))
 
 
@@ -126,14 +145,14 @@ def fix_location(session: Session, *, principal: Principal, household_id: int,
 
 def _place(session: Session, *, principal: Principal, household: Household,
            location: Located) -> None:
-    old_cell = household.cell_id
+    old_cell = cell_of(session, household.id)
     if location.lon is not None:
         household.geom = point_wgs84(location.lon, location.lat, crs=location.crs,
                                      where="lon/lat")
         household.located_by = "coordinates"
     if location.cell_code:
         cell = cell_by_code(session, code=location.cell_code, principal=principal)
-        household.cell_id, household.located_by = cell.id, "manual"
+        household.located_by, household.own_cell_id = "manual", cell.id
         household.unlocated_reason = None
         session.flush()
         if old_cell is not None and old_cell != cell.id:
@@ -146,6 +165,7 @@ def _place(session: Session, *, principal: Principal, household: Household,
         assign_households(session, household_ids=[household.id], reason="location edited",
                           refresh=False)
     session.refresh(household)
-    code = session.scalar(select(Cell.code).where(Cell.id == household.cell_id))
+    new_cell = cell_of(session, household.id)
+    code = session.scalar(select(Cell.code).where(Cell.id == new_cell))
     require_area(principal, code)
-    rollups.refresh_cells(session, cell_ids=[old_cell, household.cell_id])
+    rollups.refresh_cells(session, cell_ids=[old_cell, new_cell])

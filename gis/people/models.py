@@ -30,7 +30,17 @@ class Building(Base):
     name: Mapped[str | None] = mapped_column(Text)
     floors: Mapped[int | None] = mapped_column(SmallInteger)
     geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False)
-    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+
+
+class BuildingCell(Base):
+    """The cell a building is placed in (narrow, so a bulk assignment rewrites it fast).
+
+    No foreign keys, on purpose: see migrations/sql/0006_placements_upgrade.sql."""
+
+    __tablename__ = "building_cells"
+
+    building_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class Household(Base):
@@ -41,7 +51,9 @@ class Household(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     address: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
-    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
+    # Only for households placed on their own (located_by 'coordinates' or 'manual'); one
+    # located by its building is in the building's cell. Read HouseholdCell for either.
+    own_cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
     located_by: Mapped[str | None] = mapped_column(Text)
     unlocated_reason: Mapped[str | None] = mapped_column(Text)
     members: Mapped[int] = mapped_column(SmallInteger, default=0)
@@ -49,6 +61,18 @@ class Household(Base):
                                                     server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())
+
+
+class HouseholdCell(Base):
+    """The view household_cells: the cell of every placed household, however placed.
+
+    Read-only. Unlocated households have no row, so join it with an outer join."""
+
+    __tablename__ = "household_cells"
+    __table_args__ = {"info": {"is_view": True}}
+
+    household_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class HouseholdMove(Base):

@@ -13,7 +13,7 @@ from gis.grid.service import Page
 from gis.people import rollups
 from gis.people.common import paged, require_area, where_place
 from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
-from gis.people.models import Household, Person
+from gis.people.models import Household, HouseholdCell, Person
 from gis.people.schemas import PersonIn, PersonUpdate
 
 REVEAL = "persons:reveal"
@@ -34,8 +34,8 @@ def person_dict(p: Person, cell_code: str | None, *,
 
 def _scoped(principal: Principal):
     return (select(Person, Cell.code.label("cell_code"))
-            .outerjoin(Household, Household.id == Person.household_id)
-            .outerjoin(Cell, Cell.id == Household.cell_id)
+            .outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id)
+            .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
             .where(cell_code_clause(principal, Cell.code)))
 
 
@@ -90,8 +90,10 @@ def _household_cell(session: Session, *, principal: Principal, household_id: int
     if household_id is None:
         require_area(principal, None)
         return None
-    row = session.execute(select(Household.cell_id, Cell.code)
-                          .outerjoin(Cell, Cell.id == Household.cell_id)
+    row = session.execute(select(HouseholdCell.cell_id, Cell.code)
+                          .select_from(Household)
+                          .outerjoin(HouseholdCell, HouseholdCell.household_id == Household.id)
+                          .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
                           .where(Household.id == household_id)).first()
     if row is None:
         raise NotFound(f"household {household_id} does not exist", where="household_id")
@@ -128,8 +130,8 @@ def update_person(session: Session, *, principal: Principal, person_id: int,
     person, old_cell = row.Person, None
     changes = data.model_dump(exclude_unset=True)
     if "household_id" in changes:
-        old_cell = session.scalar(select(Household.cell_id).where(
-            Household.id == person.household_id)) if person.household_id else None
+        old_cell = session.scalar(select(HouseholdCell.cell_id).where(
+            HouseholdCell.household_id == person.household_id)) if person.household_id else None
         new_cell = _household_cell(session, principal=principal,
                                    household_id=changes["household_id"])
         rollups_to_refresh = [old_cell, new_cell]
@@ -139,6 +141,7 @@ def update_person(session: Session, *, principal: Principal, person_id: int,
         setattr(person, field, value)
     session.flush()
     rollups.refresh_cells(session, cell_ids=rollups_to_refresh)
-    code = session.scalar(select(Cell.code).join(Household, Household.cell_id == Cell.id)
-                          .where(Household.id == person.household_id))
+    code = session.scalar(select(Cell.code)
+                          .join(HouseholdCell, HouseholdCell.cell_id == Cell.id)
+                          .where(HouseholdCell.household_id == person.household_id))
     return person_dict(person, code)

@@ -12,7 +12,7 @@ from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
 from gis.people.common import paged, where_place
-from gis.people.models import Household, Person, SpecialPopulationRecord
+from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
 SUBJECT = "special_population"  # the access log asks for a reason on every such read
@@ -20,10 +20,10 @@ SUBJECT = "special_population"  # the access log asks for a reason on every such
 
 def _scoped(principal: Principal):
     return (select(SpecialPopulationRecord, Person.name, Person.id_masked,
-                   Household.cell_id, Cell.code.label("cell_code"))
+                   HouseholdCell.cell_id, Cell.code.label("cell_code"))
             .join(Person, Person.id == SpecialPopulationRecord.person_id)
-            .outerjoin(Household, Household.id == Person.household_id)
-            .outerjoin(Cell, Cell.id == Household.cell_id)
+            .outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id)
+            .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
             .where(cell_code_clause(principal, Cell.code)))
 
 
@@ -79,11 +79,12 @@ def get_special(session: Session, *, principal: Principal, record_id: int,
 
 
 def create_special(session: Session, *, principal: Principal, data: SpecialIn) -> dict:
-    person = session.execute(select(Person.id, Household.cell_id)
-                             .outerjoin(Household, Household.id == Person.household_id)
+    person = session.execute(select(Person.id, HouseholdCell.cell_id)
+                             .outerjoin(HouseholdCell,
+                                        HouseholdCell.household_id == Person.household_id)
                              .where(Person.id == data.person_id)
                              .where(cell_code_clause(principal, select(Cell.code).where(
-                                 Cell.id == Household.cell_id).scalar_subquery()))).first()
+                                 Cell.id == HouseholdCell.cell_id).scalar_subquery()))).first()
     if person is None:
         raise NotFound(f"person {data.person_id} does not exist or is outside your area",
                        where="person_id")

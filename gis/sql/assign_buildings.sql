@@ -1,33 +1,101 @@
--- Assign buildings (points or footprints) to cells of one generation, the households' rule.
--- A footprint goes where its ST_PointOnSurface lies: one cell even when the footprint
--- straddles an edge. Driven from the pieces: `b.geom && p.geom` lets the GiST index of
--- buildings.geom (EPSG:4326, like the pieces) find candidates per piece.
--- building_ids NULL = every building; otherwise only those ids.
+-- Place buildings (points or footprints) in the cells of one generation; the households
+-- located by a building (located_by = 'building') are in its cell, so this also places
+-- them, and records a household_moves row for each of those that leaves a cell.
+-- building_ids NULL = every building (bulk); otherwise only those ids.
+--
+-- A building goes where its spot lies (buildings.spot, the ST_PointOnSurface of its
+-- geometry): a footprint straddling an edge still lands in one cell; a point on a shared edge is covered by both neighbours (ST_Covers) and the lowest
+-- code wins, the rule of locate_points.sql and assign_households.sql.
+-- Driven from the generation's pieces (a few thousand small polygons): each piece probes
+-- ix_buildings_spot (GiST), and its geometry is prepared once for all the buildings
+-- under it. Everything is EPSG:4326, the tables' CRS.
+-- Only placements that change are written: rows of building_cells are inserted, updated
+-- or deleted, never rewritten unchanged (the table is narrow and has two btree indexes,
+-- which is what makes a city's bulk assignment take seconds; see 0006_placements).
 WITH cells AS MATERIALIZED (
     SELECT c.id, c.code
     FROM grid_cells AS c
     WHERE c.generation_low <= :generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
 ),
-target AS (
-    SELECT b.id, ST_PointOnSurface(b.geom) AS spot
-    FROM buildings AS b
-    WHERE (CAST(:building_ids AS bigint[]) IS NULL
-           OR b.id = ANY (CAST(:building_ids AS bigint[])))
-),
-hits AS (
+hits AS MATERIALIZED (
     SELECT DISTINCT ON (b.id) b.id AS building_id, c.id AS cell_id
     FROM cells AS c
     JOIN grid_cell_pieces AS p ON p.cell_id = c.id
-    JOIN buildings AS b ON b.geom && p.geom
-    JOIN target AS t ON t.id = b.id
-    WHERE ST_Covers(p.geom, t.spot)
+    JOIN buildings AS b ON ST_Covers(p.geom, b.spot)
+    WHERE (CAST(:building_ids AS bigint[]) IS NULL
+           OR b.id = ANY (CAST(:building_ids AS bigint[])))
     ORDER BY b.id, c.code
 ),
-changed AS (
-    UPDATE buildings AS b SET cell_id = hits.cell_id
-    FROM target AS t LEFT JOIN hits ON hits.building_id = t.id
-    WHERE b.id = t.id AND b.cell_id IS DISTINCT FROM hits.cell_id
-    RETURNING b.id
+diff AS MATERIALIZED (
+    -- One row per building whose placement changes: placed elsewhere or for the first
+    -- time (hits against building_cells, by primary key), or no longer placed at all.
+    SELECT hits.building_id, bc.cell_id AS old_cell_id, hits.cell_id AS new_cell_id
+    FROM hits
+    LEFT JOIN building_cells AS bc ON bc.building_id = hits.building_id
+    WHERE bc.cell_id IS DISTINCT FROM hits.cell_id
+    UNION ALL
+    SELECT bc.building_id, bc.cell_id, NULL
+    FROM building_cells AS bc
+    WHERE (CAST(:building_ids AS bigint[]) IS NULL
+           OR bc.building_id = ANY (CAST(:building_ids AS bigint[])))
+      AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.building_id = bc.building_id)
+),
+added AS (
+    INSERT INTO building_cells (building_id, cell_id)
+    SELECT d.building_id, d.new_cell_id FROM diff AS d
+    WHERE d.old_cell_id IS NULL
+    ORDER BY d.building_id  -- fills the primary key in order
+    RETURNING building_id
+),
+moved AS (
+    UPDATE building_cells AS bc SET cell_id = d.new_cell_id
+    FROM diff AS d
+    WHERE bc.building_id = d.building_id
+      AND d.old_cell_id IS NOT NULL AND d.new_cell_id IS NOT NULL
+    RETURNING bc.building_id
+),
+removed AS (
+    DELETE FROM building_cells AS bc
+    USING diff AS d
+    WHERE bc.building_id = d.building_id AND d.new_cell_id IS NULL
+    RETURNING bc.building_id
+),
+recorded AS (
+    -- A first placement (no cell before) is not a move; leaving a cell is. LATERAL: one
+    -- probe of ix_households_building per building that moved (the planner, misjudging
+    -- how many did, would otherwise sort all households to merge-join them).
+    INSERT INTO household_moves (household_id, from_cell_id, to_cell_id, generation_id, reason)
+    SELECT h.id, d.old_cell_id, d.new_cell_id, :generation_id, :reason
+    FROM diff AS d
+    CROSS JOIN LATERAL (
+        SELECT h.id FROM households AS h
+        WHERE h.building_id = d.building_id
+          AND h.located_by = 'building' AND h.own_cell_id IS NULL
+        OFFSET 0) AS h
+    WHERE d.old_cell_id IS NOT NULL
+    RETURNING household_id
 )
-SELECT (SELECT count(*) FROM target) AS considered, (SELECT count(*) FROM changed) AS changed
+SELECT (SELECT count(*) FROM buildings AS b
+        WHERE CAST(:building_ids AS bigint[]) IS NULL
+           OR b.id = ANY (CAST(:building_ids AS bigint[]))) AS considered,
+       (SELECT count(*) FROM hits) AS placed,
+       (SELECT count(*) FROM diff) AS changed,
+       (SELECT count(*) FROM added) + (SELECT count(*) FROM moved)
+           + (SELECT count(*) FROM removed) AS written,
+       (SELECT count(*) FROM recorded) AS households_moved,
+       -- households of the buildings outside every cell (anti-join first, so only
+       -- those few buildings probe ix_households_building)
+       (SELECT coalesce(sum(n.households), 0)::bigint
+        FROM buildings AS b
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS households FROM households AS h
+            WHERE h.building_id = b.id AND h.located_by = 'building' AND h.own_cell_id IS NULL
+        ) AS n
+        WHERE (CAST(:building_ids AS bigint[]) IS NULL
+               OR b.id = ANY (CAST(:building_ids AS bigint[])))
+          AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.building_id = b.id))
+           AS households_unlocated,
+       (SELECT coalesce(array_agg(x), '{}')
+        FROM (SELECT old_cell_id FROM diff UNION SELECT new_cell_id FROM diff) AS touched(x)
+        WHERE x IS NOT NULL) AS touched_cell_ids

@@ -1,6 +1,7 @@
 -- Ids of the buildings in the area that changed between two generations (see
--- assign_changed_area.sql): by cell_id for cell rows that are gone, by the GiST index of
--- buildings.geom (EPSG:4326) against the pieces of cell rows that came.
+-- assign_changed_area.sql): through building_cells for cell rows that are gone
+-- (ix_building_cells_cell), and by the GiST index of buildings.spot (EPSG:4326, like the
+-- pieces) under the pieces of cell rows that came.
 WITH gone AS (
     SELECT c.id FROM grid_cells AS c
     WHERE c.generation_low <= :old_generation_id
@@ -16,10 +17,11 @@ came AS (
                AND (c.generation_high IS NULL OR c.generation_high >= :old_generation_id))
 )
 SELECT coalesce(array_agg(DISTINCT id), '{}') AS ids FROM (
-    SELECT b.id FROM buildings AS b WHERE b.cell_id IN (SELECT id FROM gone)
+    SELECT bc.building_id AS id FROM building_cells AS bc
+    WHERE bc.cell_id IN (SELECT id FROM gone)
     UNION ALL
     SELECT b.id
     FROM came
     JOIN grid_cell_pieces AS p ON p.cell_id = came.id
-    JOIN buildings AS b ON b.geom && p.geom
+    JOIN buildings AS b ON ST_Covers(p.geom, b.spot)
 ) AS found

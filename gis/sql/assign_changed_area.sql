@@ -1,9 +1,12 @@
--- Re-assign only the households of the area that changed between two generations.
+-- Re-assign only the households placed on their own (by coordinates; see
+-- assign_households.sql) in the area that changed between two generations. Buildings,
+-- and the households they locate, are re-placed by assign_buildings.sql with the ids
+-- from assign_buildings_changed.sql.
 -- The changed area is the symmetric difference of the two generations' cell rows: rows
 -- valid in the old generation only ("gone") and rows valid in the new one only ("came").
--- Rather than union those polygons we take its households two cheap ways: by cell_id for
--- the gone cells (ix_households_cell) and by ST_Covers on the came cells' pieces (GiST on
--- households.geom). Unchanged cells are one row valid in both generations: not touched.
+-- Rather than union those polygons we take its households two cheap ways: by own_cell_id
+-- for the gone cells (ix_households_own_cell) and by ST_Covers on the came cells' pieces
+-- (ix_households_own_geom, the GiST index of the households placed on their own). Unchanged cells are one row valid in both generations: not touched.
 WITH gone AS (
     SELECT c.id FROM grid_cells AS c
     WHERE c.generation_low <= :old_generation_id
@@ -19,17 +22,19 @@ came AS (
                AND (c.generation_high IS NULL OR c.generation_high >= :old_generation_id))
 ),
 candidates AS (
-    SELECT h.id FROM households AS h WHERE h.cell_id IN (SELECT id FROM gone)
+    SELECT h.id FROM households AS h WHERE h.own_cell_id IN (SELECT id FROM gone)
     UNION
     SELECT h.id
     FROM came
     JOIN grid_cell_pieces AS p ON p.cell_id = came.id
     JOIN households AS h ON ST_Covers(p.geom, h.geom)
+    WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
+      AND h.located_by IS DISTINCT FROM 'manual'
 ),
 placed AS (
     -- Per candidate: one GiST probe of the pieces, then the cell row by primary key.
     -- Few candidates, so this lateral lookup is cheap; it never scans households.
-    SELECT h.id, h.cell_id AS old_cell_id, found.id AS new_cell_id
+    SELECT h.id, h.own_cell_id AS old_cell_id, found.id AS new_cell_id
     FROM candidates AS k
     JOIN households AS h ON h.id = k.id
     LEFT JOIN LATERAL (
@@ -45,12 +50,12 @@ placed AS (
 ),
 changed AS (
     UPDATE households AS h
-    SET cell_id = pl.new_cell_id, updated_at = now(),
+    SET own_cell_id = pl.new_cell_id, updated_at = now(),
         unlocated_reason = CASE WHEN pl.new_cell_id IS NOT NULL THEN NULL
             WHEN h.geom IS NULL THEN coalesce(h.unlocated_reason, 'no coordinates and no building')
             ELSE 'outside every cell of generation ' || CAST(:new_generation_id AS text) END
     FROM placed AS pl
-    WHERE h.id = pl.id AND h.cell_id IS DISTINCT FROM pl.new_cell_id
+    WHERE h.id = pl.id AND h.own_cell_id IS DISTINCT FROM pl.new_cell_id
     RETURNING h.id, pl.old_cell_id, pl.new_cell_id
 ),
 recorded AS (

@@ -1,12 +1,15 @@
--- Assign households to the cell of one generation that covers their point (set-based).
--- household_ids NULL means every household (bulk); otherwise only those ids (an import).
--- Driven from the cells' side: the generation's pieces (a few thousand small polygons)
--- probe the GiST index of households.geom, so each piece's geometry is prepared once and
--- reused for all the points under it. The naive "UPDATE households FROM grid_cells WHERE
--- ST_Contains" lets the planner start from households and tests each point against whole
--- cells. Everything is EPSG:4326, the tables' CRS, so no transform hides an index.
+-- Place the households that are placed on their own (not by a building) in the cell of
+-- one generation that covers their point. household_ids NULL = all of them (bulk);
+-- otherwise only those ids (an import, an edit). Households located by their building
+-- (located_by = 'building') are placed by assign_buildings.sql and are not touched here;
+-- those placed by hand ('manual') keep their cell until edited again.
+-- Driven from the cells' side: the generation's pieces probe ix_households_own_geom, the
+-- GiST index of households.geom restricted to households placed on their own (EPSG:4326
+-- like the pieces), so each piece's geometry is prepared once and a city whose
+-- households all have buildings costs nothing here. The naive "UPDATE households FROM
+-- grid_cells WHERE ST_Contains" starts from households and tests whole cells.
 -- Ties: a point on a shared edge is covered by both neighbours (ST_Covers, not
--- ST_Contains); DISTINCT ON ... ORDER BY code keeps the lowest code, as locate_point.sql.
+-- ST_Contains); DISTINCT ON ... ORDER BY code keeps the lowest code, as locate_points.sql.
 WITH cells AS MATERIALIZED (
     SELECT c.id, c.code
     FROM grid_cells AS c
@@ -18,32 +21,33 @@ hits AS (
     FROM cells AS c
     JOIN grid_cell_pieces AS p ON p.cell_id = c.id
     JOIN households AS h ON ST_Covers(p.geom, h.geom)
-    WHERE (CAST(:household_ids AS bigint[]) IS NULL
+    WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
+      AND (CAST(:household_ids AS bigint[]) IS NULL
            OR h.id = ANY (CAST(:household_ids AS bigint[])))
     ORDER BY h.id, c.code
 ),
 target AS (
-    SELECT h.id, h.cell_id AS old_cell_id, hits.cell_id AS new_cell_id,
+    SELECT h.id, h.own_cell_id AS old_cell_id, hits.cell_id AS new_cell_id,
            CASE WHEN hits.cell_id IS NOT NULL THEN NULL
                 WHEN h.geom IS NULL THEN coalesce(h.unlocated_reason, 'no coordinates and no building')
                 ELSE 'outside every cell of generation ' || CAST(:generation_id AS text)
            END AS reason
     FROM households AS h
     LEFT JOIN hits ON hits.household_id = h.id
-    WHERE (CAST(:household_ids AS bigint[]) IS NULL
+    WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
+      AND (CAST(:household_ids AS bigint[]) IS NULL
            OR h.id = ANY (CAST(:household_ids AS bigint[])))
-      -- a cell set by hand (PUT /households/{id}/location) is kept until edited again
       AND h.located_by IS DISTINCT FROM 'manual'
 ),
 changed AS (
     -- Only rows whose cell or reason really change are written (no dead tuples for the rest).
     UPDATE households AS h
-    SET cell_id = t.new_cell_id, unlocated_reason = t.reason, updated_at = now(),
+    SET own_cell_id = t.new_cell_id, unlocated_reason = t.reason, updated_at = now(),
         located_by = CASE WHEN t.new_cell_id IS NULL THEN h.located_by
                           ELSE coalesce(h.located_by, 'coordinates') END
     FROM target AS t
     WHERE h.id = t.id
-      AND (h.cell_id IS DISTINCT FROM t.new_cell_id
+      AND (h.own_cell_id IS DISTINCT FROM t.new_cell_id
            OR h.unlocated_reason IS DISTINCT FROM t.reason)
     RETURNING h.id, t.old_cell_id, t.new_cell_id
 ),
@@ -59,6 +63,6 @@ SELECT (SELECT count(*) FROM target) AS considered,
        (SELECT count(*) FROM target WHERE new_cell_id IS NULL) AS unlocated,
        (SELECT count(*) FROM changed) AS changed,
        (SELECT count(*) FROM recorded) AS moved,
-       (SELECT array_agg(x) FROM (SELECT old_cell_id FROM changed
+       (SELECT coalesce(array_agg(x), '{}') FROM (SELECT old_cell_id FROM changed
                                    UNION SELECT new_cell_id FROM changed) AS touched(x)
         WHERE x IS NOT NULL) AS touched_cell_ids

@@ -16,7 +16,7 @@ WITH selected AS (
 SELECT count(*) OVER () AS matched,
        s.id, s.code, s.name, s.kind, s.dedicated_type, s.village_code,
        round(s.area_m2::numeric, 1)::float AS area_m2,
-       (SELECT count(*) FROM households AS h WHERE h.cell_id = s.id) AS households,
+       (SELECT count(*) FROM household_cells AS h WHERE h.cell_id = s.id) AS households,
        ST_AsGeoJSON(CASE WHEN :tolerance > 0
                          THEN ST_SimplifyPreserveTopology(s.geom, :tolerance)
                          ELSE s.geom END, 7)::json AS geometry

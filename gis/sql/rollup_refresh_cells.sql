@@ -1,33 +1,37 @@
 -- Recompute cell_rollups for the given cells only (cell_ids, a bigint[]), so an import or a
 -- re-assignment costs in proportion to what it touched, not to the city.
--- Joins go through ix_households_cell, ix_persons_household and
--- ix_special_population_person; no geometry is read here.
+-- A household counts in its cell however it is placed (the view household_cells: its own
+-- cell through ix_households_own_cell, or its building's through ix_building_cells_cell
+-- and ix_households_building); persons through ix_persons_household, records through
+-- ix_special_population_person. No geometry is read here.
 -- Special-population records count while open (no end date, or one not yet passed).
 WITH target AS (
     SELECT c.id AS cell_id
     FROM grid_cells AS c
     WHERE c.id = ANY (CAST(:cell_ids AS bigint[]))
 ),
+placed AS MATERIALIZED (
+    SELECT hc.household_id, hc.cell_id
+    FROM household_cells AS hc JOIN target AS t ON t.cell_id = hc.cell_id
+),
 household_counts AS (
-    SELECT h.cell_id, count(*) AS households, coalesce(sum(h.members), 0) AS members
-    FROM households AS h JOIN target AS t ON t.cell_id = h.cell_id
-    GROUP BY h.cell_id
+    SELECT pl.cell_id, count(*) AS households, coalesce(sum(h.members), 0) AS members
+    FROM placed AS pl JOIN households AS h ON h.id = pl.household_id
+    GROUP BY pl.cell_id
 ),
 resident_counts AS (
-    SELECT h.cell_id, count(*) AS residents
+    SELECT pl.cell_id, count(*) AS residents
     FROM persons AS p
-    JOIN households AS h ON h.id = p.household_id
-    JOIN target AS t ON t.cell_id = h.cell_id
-    GROUP BY h.cell_id
+    JOIN placed AS pl ON pl.household_id = p.household_id
+    GROUP BY pl.cell_id
 ),
 special_cells AS (
-    SELECT h.cell_id, r.category_code, r.concern_level, count(*) AS n
+    SELECT pl.cell_id, r.category_code, r.concern_level, count(*) AS n
     FROM special_population_records AS r
     JOIN persons AS p ON p.id = r.person_id
-    JOIN households AS h ON h.id = p.household_id
-    JOIN target AS t ON t.cell_id = h.cell_id
+    JOIN placed AS pl ON pl.household_id = p.household_id
     WHERE r.end_date IS NULL OR r.end_date >= current_date
-    GROUP BY h.cell_id, r.category_code, r.concern_level
+    GROUP BY pl.cell_id, r.category_code, r.concern_level
 ),
 by_category AS (
     SELECT cell_id, jsonb_object_agg(category_code, levels) AS special

@@ -18,8 +18,9 @@ selected AS (
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
 ),
 counted AS (
-    -- ix_households_cell answers each count
-    SELECT s.*, (SELECT count(*) FROM households AS h WHERE h.cell_id = s.id) AS households
+    -- each count through the view's two branches (ix_households_own_cell; ix_building_cells_cell
+    -- then ix_households_building)
+    SELECT s.*, (SELECT count(*) FROM household_cells AS h WHERE h.cell_id = s.id) AS households
     FROM selected AS s
 ),
 features AS (

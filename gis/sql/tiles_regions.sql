@@ -14,9 +14,9 @@ selected AS (
     WHERE r.level = :level AND r.geom && b.query_4326
 ),
 per_village AS (
-    SELECT c.village_code, count(h.id) AS households
+    SELECT c.village_code, count(h.household_id) AS households
     FROM grid_cells AS c
-    JOIN households AS h ON h.cell_id = c.id
+    JOIN household_cells AS h ON h.cell_id = c.id
     WHERE c.generation_low <= :generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
       AND EXISTS (SELECT 1 FROM selected AS s

@@ -1,7 +1,7 @@
 -- Base cells whose household count lies outside :households_min..:households_max.
 -- A household counts in its assigned cell when that cell is valid in this generation;
 -- otherwise (not assigned yet, or its cell was redrawn or removed here) in the cell that
--- covers its point (own coordinates, else its building's), found by ST_Covers on the
+-- covers its point (its building's spot, or its own coordinates), found by ST_Covers on the
 -- subdivided pieces (GiST index, EPSG:4326; ORDER BY code settles edge points).
 -- Dedicated cells (schools, parks...) are not sized by households and are skipped.
 WITH cells AS NOT MATERIALIZED (
@@ -11,21 +11,35 @@ WITH cells AS NOT MATERIALIZED (
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
 ),
 assigned AS (
-    SELECT h.cell_id, count(*) AS households
-    FROM households AS h
-    JOIN cells AS c ON c.id = h.cell_id
-    GROUP BY h.cell_id
+    SELECT hc.cell_id, count(*) AS households
+    FROM household_cells AS hc
+    JOIN cells AS c ON c.id = hc.cell_id
+    GROUP BY hc.cell_id
 ),
 stranded AS (
-    -- households of one building share a point: look each point up once
-    SELECT coalesce(h.geom, ST_PointOnSurface(b.geom)) AS point, count(*) AS households
+    -- Households whose placement is not a cell of this generation, by the point that
+    -- would place them: a building's spot (its households share it: one lookup per
+    -- building), or a household's own coordinates.
+    SELECT b.spot AS point, count(*) AS households
     FROM households AS h
-    LEFT JOIN grid_cells AS old ON old.id = h.cell_id
-    LEFT JOIN buildings AS b ON b.id = h.building_id
-    WHERE old.id IS NULL
-       OR NOT (old.generation_low <= :generation_id
-               AND (old.generation_high IS NULL OR old.generation_high >= :generation_id))
-    GROUP BY 1
+    JOIN buildings AS b ON b.id = h.building_id
+    LEFT JOIN building_cells AS bc ON bc.building_id = b.id
+    LEFT JOIN grid_cells AS old ON old.id = bc.cell_id
+    WHERE h.located_by = 'building' AND h.own_cell_id IS NULL
+      AND (old.id IS NULL
+           OR NOT (old.generation_low <= :generation_id
+                   AND (old.generation_high IS NULL OR old.generation_high >= :generation_id)))
+    GROUP BY b.id, b.spot
+    UNION ALL
+    SELECT h.geom, count(*)
+    FROM households AS h
+    LEFT JOIN grid_cells AS old ON old.id = h.own_cell_id
+    WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
+      AND h.geom IS NOT NULL
+      AND (old.id IS NULL
+           OR NOT (old.generation_low <= :generation_id
+                   AND (old.generation_high IS NULL OR old.generation_high >= :generation_id)))
+    GROUP BY h.geom
 ),
 relocated AS (
     SELECT covering.id AS cell_id, sum(s.households)::bigint AS households

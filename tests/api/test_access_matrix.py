@@ -34,7 +34,7 @@ def world(db, two_cells):
     """A household in each cell, a second town elsewhere, then RLS switched on."""
     add_region(db, code=OTHER_TOWN, level="town", parent=DISTRICT, geom=box(5, 5, 6, 6))
     for side in ("west", "east"):
-        db.execute(text("INSERT INTO households (cell_id, address) VALUES (:c, :a)"),
+        db.execute(text("INSERT INTO households (own_cell_id, address) VALUES (:c, :a)"),
                    {"c": two_cells[side], "a": side})
     db.flush()
     return two_cells

@@ -24,7 +24,7 @@ def people(db, two_cells):
     category = db.execute(text("SELECT id FROM incident_categories LIMIT 1")).scalar()
     for side in ("west", "east"):
         household = db.execute(text(
-            "INSERT INTO households (cell_id, address) VALUES (:c, :a) RETURNING id"),
+            "INSERT INTO households (own_cell_id, address) VALUES (:c, :a) RETURNING id"),
             {"c": two_cells[side], "a": f"{side} 1"}).scalar()
         person = db.execute(text(
             "INSERT INTO persons (household_id, name) VALUES (:h, :n) RETURNING id"),
@@ -90,7 +90,7 @@ def test_scope_follows_the_caller_into_later_transactions(db, people):
 def test_writes_outside_the_area_are_refused(db, people):
     scoped(db, worker(cell_codes=(WEST,)))
     with pytest.raises(ProgrammingError, match="row-level security"):
-        db.execute(text("INSERT INTO households (cell_id, address) VALUES (:c, 'sneaky')"),
+        db.execute(text("INSERT INTO households (own_cell_id, address) VALUES (:c, 'sneaky')"),
                    {"c": people["east"]})
 
 

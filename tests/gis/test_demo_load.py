@@ -61,8 +61,10 @@ def test_demo_villages_tile_their_towns_and_towns_the_part_of_the_district(loade
 def test_every_demo_household_and_building_is_in_a_cell(loaded, demo):
     db = loaded
     unassigned = db.execute(text(
-        "SELECT (SELECT count(*) FROM households WHERE cell_id IS NULL)"
-        " + (SELECT count(*) FROM buildings WHERE cell_id IS NULL)")).scalar()
+        "SELECT (SELECT count(*) FROM households h WHERE NOT EXISTS ("
+        "    SELECT 1 FROM household_cells hc WHERE hc.household_id = h.id))"
+        " + (SELECT count(*) FROM buildings b WHERE NOT EXISTS ("
+        "    SELECT 1 FROM building_cells bc WHERE bc.building_id = b.id))")).scalar()
     households = db.execute(text("SELECT count(*) FROM households")).scalar()
     assert unassigned == 0
     assert households == demo["households"] == 5000

@@ -103,8 +103,9 @@ def test_activation_moves_households_of_redrawn_cells(db, draft):
     edits.redraw_cell(db, generation_id=draft["draft"], code=WEST, geom=box(0, 0, 1.5, 1))
     edits.redraw_cell(db, generation_id=draft["draft"], code=EAST, geom=box(1.5, 0, 2, 1))
     assert lifecycle.activate(db, generation_id=draft["draft"], grid=GRID)["households_moved"] == 1
-    cell = db.execute(text("SELECT c.code FROM households h JOIN grid_cells c ON c.id = h.cell_id "
-                           "WHERE h.id = :id"), {"id": home}).scalar()
+    cell = db.execute(text("SELECT c.code FROM household_cells hc "
+                           "JOIN grid_cells c ON c.id = hc.cell_id "
+                           "WHERE hc.household_id = :id"), {"id": home}).scalar()
     assert cell == WEST
 
 
@@ -133,7 +134,8 @@ def test_activation_locates_waiting_households_in_the_redrawn_area_only(db, draf
     edits.redraw_cell(db, generation_id=draft["draft"], code=EAST, geom=box(1.5, 0, 2, 1))
     lifecycle.activate(db, generation_id=draft["draft"], grid=GRID)
     cells = dict(db.execute(text(
-        "SELECT h.id, c.code FROM households h LEFT JOIN grid_cells c ON c.id = h.cell_id"
+        "SELECT h.id, c.code FROM households h LEFT JOIN household_cells hc "
+        "ON hc.household_id = h.id LEFT JOIN grid_cells c ON c.id = hc.cell_id"
     )).all())
     assert cells[waiting_in_redrawn] == WEST
     assert cells[waiting_elsewhere] == EAST  # east was redrawn too, so it is in the area

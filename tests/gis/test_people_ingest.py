@@ -78,7 +78,8 @@ def test_household_commit_stores_and_assigns(db, three_cells):
     report = run(db, "households", csv_bytes(good), "hh.csv", commit=True)
     assert report.committed and report.stored == 2
     cells = dict(db.execute(text(
-        "SELECT h.external_id, c.code FROM households h JOIN grid_cells c ON c.id = h.cell_id"
+        "SELECT h.external_id, c.code FROM households h JOIN household_cells hc "
+        "ON hc.household_id = h.id JOIN grid_cells c ON c.id = hc.cell_id"
     )).all())
     assert cells == {"H1": MIDDLE_CODE, "H2": WEST_CODE}
     assert scalar(db, "SELECT households FROM cell_rollups WHERE cell_id = :c",
@@ -144,7 +145,7 @@ def test_special_populations_with_chinese_names(db, three_cells, tmp_path):
     person = make_id(seq="111")
     run(db, "persons", csv_bytes([["姓名", "身份证号", "户编号"], ["张三", person, "H1"]]),
         "p.csv", commit=True)
-    db.execute(text("UPDATE households SET cell_id = :c WHERE id = :h"),
+    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
                {"c": three_cells["middle"], "h": household})
     rows = [["身份证号", "类别", "关注程度", "走访周期"],
             [person, "社区矫正人员", "高", 7],

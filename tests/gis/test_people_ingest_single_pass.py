@@ -19,8 +19,9 @@ ROWS = [
 
 def _cells(db) -> dict[str, str | None]:
     return dict(db.execute(text(
-        "SELECT h.external_id, c.code FROM households h LEFT JOIN grid_cells c "
-        "ON c.id = h.cell_id ORDER BY h.external_id")).all())
+        "SELECT h.external_id, c.code FROM households h LEFT JOIN household_cells hc "
+        "ON hc.household_id = h.id LEFT JOIN grid_cells c ON c.id = hc.cell_id "
+        "ORDER BY h.external_id")).all())
 
 
 def test_imported_households_on_edges_take_the_lowest_code(db, three_cells):

@@ -73,7 +73,7 @@ def store_buildings(session: Session, records: list[dict], report: ImportReport,
     if generation and ids:
         assign_buildings(session, generation_id=generation, building_ids=ids)
         report.assigned_to_cell = session.execute(text(
-            "SELECT count(*) FROM buildings WHERE id = ANY(:ids) AND cell_id IS NOT NULL"),
+            "SELECT count(*) FROM building_cells WHERE building_id = ANY(:ids)"),
             {"ids": ids}).scalar_one()
 
 
@@ -116,6 +116,7 @@ def store_households(session: Session, records: list[dict], report: ImportReport
         _locate_household(record, by_code, by_address, report)
     ids = reserve_ids(session, table="households", count=len(records))
     generation = _active_generation(session)
+    _place_unplaced_buildings(session, generation, {r["building_id"] for r in records})
     done = insert_households(session, generation_id=generation, rows=(
         (i, r["external_id"], r["building_id"], r["address"], r["wkt"], r["members"],
          r["located_by"], r["reason"]) for i, r in zip(ids, records, strict=True)))
@@ -128,9 +129,25 @@ def store_households(session: Session, records: list[dict], report: ImportReport
     report.assigned_to_cell = done.assigned
 
 
+def _place_unplaced_buildings(session: Session, generation: int | None,
+                              building_ids: set[int | None]) -> None:
+    """Households located by a building are in its cell: a building stored while no
+    generation was active (or by hand) is placed now, before its households arrive."""
+    wanted = sorted(i for i in building_ids if i is not None)
+    if generation is None or not wanted:
+        return
+    unplaced = session.execute(text(
+        "SELECT coalesce(array_agg(b.id), '{}') FROM buildings AS b WHERE b.id = ANY(:ids) "
+        "AND NOT EXISTS (SELECT 1 FROM building_cells AS bc WHERE bc.building_id = b.id)"),
+        {"ids": wanted}).scalar_one()
+    if unplaced:
+        assign_buildings(session, generation_id=generation, building_ids=list(unplaced),
+                         refresh=False)
+
+
 def _refresh_for_households(session: Session, household_ids: set[int]) -> None:
-    cells = _existing(session, "SELECT DISTINCT cell_id FROM households WHERE id = ANY(:v) "
-                      "AND cell_id IS NOT NULL", household_ids)
+    cells = _existing(session, "SELECT DISTINCT cell_id FROM household_cells "
+                      "WHERE household_id = ANY(:v)", household_ids)
     rollups.refresh_cells(session, cell_ids=list(cells))
 
 
