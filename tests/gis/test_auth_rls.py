@@ -20,12 +20,23 @@ def count(db, table: str) -> int:
 
 @pytest.fixture()
 def people(db, two_cells):
-    """One household, person, special-population record and incident in each cell."""
+    """One household, person, special-population record and incident in each cell.
+
+    The west household has a cell of its own; the east one is located by its building,
+    so every policy is checked for both kinds of placement."""
     category = db.execute(text("SELECT id FROM incident_categories LIMIT 1")).scalar()
+    building = db.execute(text(
+        "INSERT INTO buildings (address, geom) VALUES ('east building', "
+        "ST_SetSRID(ST_MakePoint(1.5, 0.5), 4326)) RETURNING id")).scalar()
+    db.execute(text("INSERT INTO building_cells (building_id, cell_id) VALUES (:b, :c)"),
+               {"b": building, "c": two_cells["east"]})
     for side in ("west", "east"):
         household = db.execute(text(
             "INSERT INTO households (own_cell_id, address) VALUES (:c, :a) RETURNING id"),
-            {"c": two_cells[side], "a": f"{side} 1"}).scalar()
+            {"c": two_cells[side] if side == "west" else None, "a": f"{side} 1"}).scalar()
+        if side == "east":
+            db.execute(text("UPDATE households SET building_id = :b, located_by = 'building' "
+                            "WHERE id = :h"), {"b": building, "h": household})
         person = db.execute(text(
             "INSERT INTO persons (household_id, name) VALUES (:h, :n) RETURNING id"),
             {"h": household, "n": f"{side} person"}).scalar()
@@ -98,3 +109,12 @@ def test_updates_cannot_reach_rows_outside_the_area(db, people):
     scoped(db, worker(cell_codes=(WEST,)))
     changed = db.execute(text("UPDATE households SET address = 'x'")).rowcount
     assert changed == 1
+
+
+def test_no_household_can_be_located_by_a_building_outside_the_area(db, people):
+    east_building = db.execute(text(
+        "SELECT id FROM buildings WHERE address = 'east building'")).scalar_one()
+    scoped(db, worker(cell_codes=(WEST,)))
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        db.execute(text("INSERT INTO households (building_id, located_by, address) "
+                        "VALUES (:b, 'building', 'sneaky')"), {"b": east_building})
