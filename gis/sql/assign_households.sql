@@ -3,37 +3,16 @@
 -- otherwise only those ids (an import, an edit). Households located by their building
 -- (located_by = 'building') are placed by assign_buildings.sql and are not touched here;
 -- those placed by hand ('manual') keep their cell until edited again.
--- Driven from the cells' side: the generation's pieces probe ix_households_own_geom, the
--- GiST index of households.geom restricted to households placed on their own (EPSG:4326
--- like the pieces), so each piece's geometry is prepared once and a city whose
--- households all have buildings costs nothing here. The naive "UPDATE households FROM
--- grid_cells WHERE ST_Contains" starts from households and tests whole cells.
--- Ties: a point on a shared edge is covered by both neighbours (ST_Covers, not
--- ST_Contains); DISTINCT ON ... ORDER BY code keeps the lowest code, as locate_points.sql.
-WITH cells AS MATERIALIZED (
-    SELECT c.id, c.code
-    FROM grid_cells AS c
-    WHERE c.generation_low <= :generation_id
-      AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
-),
-hits AS (
-    SELECT DISTINCT ON (h.id) h.id AS household_id, c.id AS cell_id
-    FROM cells AS c
-    JOIN grid_cell_pieces AS p ON p.cell_id = c.id
-    JOIN households AS h ON ST_Covers(p.geom, h.geom)
-    WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
-      AND (CAST(:household_ids AS bigint[]) IS NULL
-           OR h.id = ANY (CAST(:household_ids AS bigint[])))
-    ORDER BY h.id, c.code
-),
-target AS (
+-- The hits (household -> covering cell) are in the temporary table own_hits, made by
+-- assign_households_hits.sql; a household placed on its own without a hit is unlocated.
+WITH target AS (
     SELECT h.id, h.own_cell_id AS old_cell_id, hits.cell_id AS new_cell_id,
            CASE WHEN hits.cell_id IS NOT NULL THEN NULL
                 WHEN h.geom IS NULL THEN coalesce(h.unlocated_reason, 'no coordinates and no building')
                 ELSE 'outside every cell of generation ' || CAST(:generation_id AS text)
            END AS reason
     FROM households AS h
-    LEFT JOIN hits ON hits.household_id = h.id
+    LEFT JOIN own_hits AS hits ON hits.household_id = h.id
     WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
       AND (CAST(:household_ids AS bigint[]) IS NULL
            OR h.id = ANY (CAST(:household_ids AS bigint[])))
