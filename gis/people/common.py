@@ -6,11 +6,12 @@ import io
 
 import shapely
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Select, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from gis.auth.principal import Principal
-from gis.auth.scope import covers_cell_code
+from gis.auth.scope import cell_code_clause, covers_cell_code
 from gis.crs import check_declared_crs, resolve_crs, to_wgs84_arrays
 from gis.errors import InvalidInput, NotFound, PermissionDenied
 from gis.grid.generations import resolve_generation
@@ -65,12 +66,30 @@ def region_filter(code_column, region: str | None):
     return code_column.like(region_prefix(region) + "%") if region else None
 
 
-def where_place(stmt: Select, *, cell: str | None, region: str | None) -> Select:
-    """Narrow a statement joined to Cell to one cell code and/or a region subtree."""
+def where_place(stmt: Select, *, cell: str | None, region: str | None,
+                placed=None, session: Session | None = None,
+                principal: Principal | None = None) -> Select:
+    """Narrow a statement joined to Cell to one cell code and/or a region subtree.
+
+    placed: when the statement reaches Cell through the view household_cells, its
+    cell_id column. The matching cells (within the principal's area) are then also given
+    to it as a constant array of ids: PostgreSQL pushes a constant filter into both
+    branches of that UNION ALL view (ix_households_own_cell, ix_building_cells_cell), but
+    not a join condition, which made a list of one cell's households read the whole city
+    (~0.8 s for 1,000,000 households, against ~5 ms)."""
+    conditions = []
     if cell:
-        stmt = stmt.where(Cell.code == cell)
+        conditions.append(Cell.code == cell)
     if (by_region := region_filter(Cell.code, region)) is not None:
-        stmt = stmt.where(by_region)
+        conditions.append(by_region)
+    if principal is not None and not principal.unrestricted:
+        conditions.append(cell_code_clause(principal, Cell.code))
+    if not conditions:
+        return stmt
+    stmt = stmt.where(*conditions)
+    if placed is not None and session is not None:
+        ids = session.scalars(select(Cell.id).where(*conditions)).all()
+        stmt = stmt.where(placed == any_(literal(list(ids), ARRAY(BigInteger))))
     return stmt
 
 

@@ -64,7 +64,8 @@ def household_dict(row) -> dict:
 def list_households(session: Session, *, principal: Principal, cell: str | None = None,
                     region: str | None = None, q: str | None = None,
                     unlocated: bool = False, page: Page = Page()) -> dict:
-    stmt = where_place(_scoped(principal), cell=cell, region=region)
+    stmt = where_place(_scoped(principal), cell=cell, region=region,
+                       placed=HouseholdCell.cell_id, session=session, principal=principal)
     if q:
         stmt = stmt.where(Household.address.contains(q, autoescape=True)
                           | (Household.external_id == q))

@@ -75,6 +75,21 @@ class HouseholdCell(Base):
     cell_id: Mapped[int] = mapped_column(BigInteger)
 
 
+def placement_of(household_id_column):
+    """The cell of one household, as a LATERAL subquery (column cell_id) to outer-join.
+
+    For reads of a few rows found by their own key (a person, a record): the outer
+    household id then reaches the view household_cells as a parameter of each branch, one
+    index probe each. A plain join on it would make PostgreSQL read the whole view."""
+    from sqlalchemy import select
+
+    # LIMIT 1 (a household has at most one placement) also keeps PostgreSQL from pulling
+    # the subquery up into a plain join, which would undo the point.
+    return (select(HouseholdCell.cell_id.label("cell_id"))
+            .where(HouseholdCell.household_id == household_id_column)
+            .limit(1).lateral("placement"))
+
+
 class HouseholdMove(Base):
     __tablename__ = "household_moves"
 

@@ -1,7 +1,7 @@
 """Persons: masked by default, revealed only with persons:reveal, every read logged."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from gis.auth.access_log import log_person_read
@@ -13,7 +13,7 @@ from gis.grid.service import Page
 from gis.people import rollups
 from gis.people.common import paged, require_area, where_place
 from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
-from gis.people.models import Household, HouseholdCell, Person
+from gis.people.models import Household, HouseholdCell, Person, placement_of
 from gis.people.schemas import PersonIn, PersonUpdate
 
 REVEAL = "persons:reveal"
@@ -32,15 +32,23 @@ def person_dict(p: Person, cell_code: str | None, *,
     return out
 
 
-def _scoped(principal: Principal):
+def _scoped(principal: Principal, *, one: bool = False):
+    """Persons joined to their cell; one=True for a read by person id (see placement_of)."""
+    if one:
+        placement = placement_of(Person.household_id)
+        return (select(Person, Cell.code.label("cell_code")).select_from(Person)
+                .outerjoin(placement, true())
+                .outerjoin(Cell, Cell.id == placement.c.cell_id)
+                .where(cell_code_clause(principal, Cell.code)))
     return (select(Person, Cell.code.label("cell_code"))
             .outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id)
             .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
             .where(cell_code_clause(principal, Cell.code)))
 
 
-def _filtered(principal: Principal, *, cell, region, q, household_id):
-    stmt = where_place(_scoped(principal), cell=cell, region=region)
+def _filtered(session: Session, principal: Principal, *, cell, region, q, household_id):
+    stmt = where_place(_scoped(principal), cell=cell, region=region,
+                       placed=HouseholdCell.cell_id, session=session, principal=principal)
     if q:
         stmt = stmt.where(Person.name.contains(q, autoescape=True))
     if household_id is not None:
@@ -52,7 +60,7 @@ def list_persons(session: Session, *, principal: Principal, reason: str | None,
                  client: str | None, cell: str | None = None, region: str | None = None,
                  q: str | None = None, household_id: int | None = None,
                  page: Page = Page()) -> dict:
-    stmt = _filtered(principal, cell=cell, region=region, q=q, household_id=household_id)
+    stmt = _filtered(session, principal, cell=cell, region=region, q=q, household_id=household_id)
     rows, matched = paged(session, stmt, page=page)
     log_person_read(session, principal=principal, subject_type="person",
                     ids=[r.Person.id for r in rows], reason=reason, client=client,
@@ -63,7 +71,7 @@ def list_persons(session: Session, *, principal: Principal, reason: str | None,
 
 def export_persons(session: Session, *, principal: Principal, reason: str | None,
                    client: str | None, **filters) -> list[dict]:
-    rows = session.execute(_filtered(principal, **filters)).all()
+    rows = session.execute(_filtered(session, principal, **filters)).all()
     log_person_read(session, principal=principal, subject_type="person",
                     ids=[r.Person.id for r in rows], reason=reason, client=client,
                     action="export")
@@ -74,7 +82,7 @@ def get_person(session: Session, *, principal: Principal, person_id: int, reason
                client: str | None, reveal: bool = False, secret_key: str = "") -> dict:
     if reveal:
         principal.require(REVEAL)
-    row = session.execute(_scoped(principal).where(Person.id == person_id)).first()
+    row = session.execute(_scoped(principal, one=True).where(Person.id == person_id)).first()
     if row is None:
         raise NotFound(f"person {person_id} does not exist or is outside your area",
                        where="person_id")
@@ -123,7 +131,7 @@ def create_person(session: Session, *, principal: Principal, data: PersonIn,
 
 def update_person(session: Session, *, principal: Principal, person_id: int,
                   data: PersonUpdate) -> dict:
-    row = session.execute(_scoped(principal).where(Person.id == person_id)).first()
+    row = session.execute(_scoped(principal, one=True).where(Person.id == person_id)).first()
     if row is None:
         raise NotFound(f"person {person_id} does not exist or is outside your area",
                        where="person_id")

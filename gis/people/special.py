@@ -1,7 +1,7 @@
 """Special-population records: list and detail (each read logged), create, update, export."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from gis.auth.access_log import log_person_read
@@ -12,18 +12,23 @@ from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
 from gis.people.common import paged, where_place
-from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord
+from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord, placement_of
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
 SUBJECT = "special_population"  # the access log asks for a reason on every such read
 
 
-def _scoped(principal: Principal):
-    return (select(SpecialPopulationRecord, Person.name, Person.id_masked,
-                   HouseholdCell.cell_id, Cell.code.label("cell_code"))
-            .join(Person, Person.id == SpecialPopulationRecord.person_id)
-            .outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id)
-            .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
+def _scoped(principal: Principal, *, one: bool = False):
+    """Records joined to their cell; one=True for a read by record id (see placement_of)."""
+    placed = placement_of(Person.household_id) if one else HouseholdCell
+    cell_id = placed.c.cell_id if one else HouseholdCell.cell_id
+    stmt = (select(SpecialPopulationRecord, Person.name, Person.id_masked,
+                   cell_id.label("cell_id"), Cell.code.label("cell_code"))
+            .select_from(SpecialPopulationRecord)
+            .join(Person, Person.id == SpecialPopulationRecord.person_id))
+    stmt = (stmt.outerjoin(placed, true()) if one else
+            stmt.outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id))
+    return (stmt.outerjoin(Cell, Cell.id == cell_id)
             .where(cell_code_clause(principal, Cell.code)))
 
 
@@ -39,8 +44,10 @@ def record_dict(row) -> dict:
             "end_date": r.end_date and r.end_date.isoformat(), "note": r.note}
 
 
-def _filtered(principal: Principal, *, cell, region, category, concern_level):
-    stmt = where_place(_scoped(principal), cell=cell, region=region)
+def _filtered(session: Session, principal: Principal, *, cell, region, category,
+              concern_level):
+    stmt = where_place(_scoped(principal), cell=cell, region=region,
+                       placed=HouseholdCell.cell_id, session=session, principal=principal)
     if category:
         # a parent category (key_youth) includes its sub-categories (key_youth.05)
         stmt = stmt.where((SpecialPopulationRecord.category_code == category)
@@ -54,7 +61,7 @@ def _filtered(principal: Principal, *, cell, region, category, concern_level):
 def list_special(session: Session, *, principal: Principal, reason: str | None,
                  client: str | None, page: Page = Page(), export: bool = False,
                  **filters) -> dict:
-    stmt = _filtered(principal, **filters)
+    stmt = _filtered(session, principal, **filters)
     if export:
         rows, matched = session.execute(stmt).all(), None
     else:
@@ -68,7 +75,7 @@ def list_special(session: Session, *, principal: Principal, reason: str | None,
 
 def get_special(session: Session, *, principal: Principal, record_id: int,
                 reason: str | None, client: str | None) -> dict:
-    row = session.execute(_scoped(principal).where(
+    row = session.execute(_scoped(principal, one=True).where(
         SpecialPopulationRecord.id == record_id)).first()
     if row is None:
         raise NotFound(f"record {record_id} does not exist or is outside your area",
@@ -79,12 +86,12 @@ def get_special(session: Session, *, principal: Principal, record_id: int,
 
 
 def create_special(session: Session, *, principal: Principal, data: SpecialIn) -> dict:
-    person = session.execute(select(Person.id, HouseholdCell.cell_id)
-                             .outerjoin(HouseholdCell,
-                                        HouseholdCell.household_id == Person.household_id)
+    placement = placement_of(Person.household_id)
+    person = session.execute(select(Person.id, placement.c.cell_id).select_from(Person)
+                             .outerjoin(placement, true())
                              .where(Person.id == data.person_id)
                              .where(cell_code_clause(principal, select(Cell.code).where(
-                                 Cell.id == HouseholdCell.cell_id).scalar_subquery()))).first()
+                                 Cell.id == placement.c.cell_id).scalar_subquery()))).first()
     if person is None:
         raise NotFound(f"person {data.person_id} does not exist or is outside your area",
                        where="person_id")
@@ -97,7 +104,7 @@ def create_special(session: Session, *, principal: Principal, data: SpecialIn) -
 
 def update_special(session: Session, *, principal: Principal, record_id: int,
                    data: SpecialUpdate) -> dict:
-    row = session.execute(_scoped(principal).where(
+    row = session.execute(_scoped(principal, one=True).where(
         SpecialPopulationRecord.id == record_id)).first()
     if row is None:
         raise NotFound(f"record {record_id} does not exist or is outside your area",

@@ -19,27 +19,48 @@ WITH cells AS MATERIALIZED (
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
 ),
 hits AS MATERIALIZED (
+    -- Every building (bulk): driven from the pieces, see above.
     SELECT DISTINCT ON (b.id) b.id AS building_id, c.id AS cell_id
     FROM cells AS c
     JOIN grid_cell_pieces AS p ON p.cell_id = c.id
     JOIN buildings AS b ON ST_Covers(p.geom, b.spot)
-    WHERE (CAST(:building_ids AS bigint[]) IS NULL
-           OR b.id = ANY (CAST(:building_ids AS bigint[])))
+    WHERE CAST(:building_ids AS bigint[]) IS NULL
     ORDER BY b.id, c.code
+),
+hits_by_id AS MATERIALIZED (
+    -- Given buildings (an import, a redraw): one probe of the pieces' GiST index per
+    -- building, then the cell by primary key, instead of every piece scanning the city.
+    SELECT b.id AS building_id, found.id AS cell_id
+    FROM buildings AS b
+    CROSS JOIN LATERAL (
+        SELECT c.id
+        FROM grid_cell_pieces AS p
+        JOIN grid_cells AS c ON c.id = p.cell_id
+        WHERE ST_Covers(p.geom, b.spot)
+          AND c.generation_low <= :generation_id
+          AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
+        ORDER BY c.code
+        LIMIT 1) AS found
+    WHERE b.id = ANY (CAST(:building_ids AS bigint[]))
+),
+placed AS MATERIALIZED (
+    SELECT building_id, cell_id FROM hits
+    UNION ALL
+    SELECT building_id, cell_id FROM hits_by_id
 ),
 diff AS MATERIALIZED (
     -- One row per building whose placement changes: placed elsewhere or for the first
     -- time (hits against building_cells, by primary key), or no longer placed at all.
-    SELECT hits.building_id, bc.cell_id AS old_cell_id, hits.cell_id AS new_cell_id
-    FROM hits
-    LEFT JOIN building_cells AS bc ON bc.building_id = hits.building_id
-    WHERE bc.cell_id IS DISTINCT FROM hits.cell_id
+    SELECT placed.building_id, bc.cell_id AS old_cell_id, placed.cell_id AS new_cell_id
+    FROM placed
+    LEFT JOIN building_cells AS bc ON bc.building_id = placed.building_id
+    WHERE bc.cell_id IS DISTINCT FROM placed.cell_id
     UNION ALL
     SELECT bc.building_id, bc.cell_id, NULL
     FROM building_cells AS bc
     WHERE (CAST(:building_ids AS bigint[]) IS NULL
            OR bc.building_id = ANY (CAST(:building_ids AS bigint[])))
-      AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.building_id = bc.building_id)
+      AND NOT EXISTS (SELECT 1 FROM placed WHERE placed.building_id = bc.building_id)
 ),
 added AS (
     INSERT INTO building_cells (building_id, cell_id)
@@ -79,7 +100,7 @@ recorded AS (
 SELECT (SELECT count(*) FROM buildings AS b
         WHERE CAST(:building_ids AS bigint[]) IS NULL
            OR b.id = ANY (CAST(:building_ids AS bigint[]))) AS considered,
-       (SELECT count(*) FROM hits) AS placed,
+       (SELECT count(*) FROM placed) AS placed,
        (SELECT count(*) FROM diff) AS changed,
        (SELECT count(*) FROM added) + (SELECT count(*) FROM moved)
            + (SELECT count(*) FROM removed) AS written,
@@ -94,7 +115,7 @@ SELECT (SELECT count(*) FROM buildings AS b
         ) AS n
         WHERE (CAST(:building_ids AS bigint[]) IS NULL
                OR b.id = ANY (CAST(:building_ids AS bigint[])))
-          AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.building_id = b.id))
+          AND NOT EXISTS (SELECT 1 FROM placed WHERE placed.building_id = b.id))
            AS households_unlocated,
        (SELECT coalesce(array_agg(x), '{}')
         FROM (SELECT old_cell_id FROM diff UNION SELECT new_cell_id FROM diff) AS touched(x)

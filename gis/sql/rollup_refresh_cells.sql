@@ -11,8 +11,11 @@ WITH target AS (
     WHERE c.id = ANY (CAST(:cell_ids AS bigint[]))
 ),
 placed AS MATERIALIZED (
+    -- A constant filter, not a join with target: PostgreSQL pushes it into both branches
+    -- of the view (it cannot push a join condition into the branch that is a join).
     SELECT hc.household_id, hc.cell_id
-    FROM household_cells AS hc JOIN target AS t ON t.cell_id = hc.cell_id
+    FROM household_cells AS hc
+    WHERE hc.cell_id = ANY (CAST(:cell_ids AS bigint[]))
 ),
 household_counts AS (
     SELECT pl.cell_id, count(*) AS households, coalesce(sum(h.members), 0) AS members

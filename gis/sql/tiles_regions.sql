@@ -14,9 +14,11 @@ selected AS (
     WHERE r.level = :level AND r.geom && b.query_4326
 ),
 per_village AS (
-    SELECT c.village_code, count(h.household_id) AS households
+    -- one count per cell through the view's indexes (a correlated filter is pushed into
+    -- both branches of household_cells; a join condition would not be)
+    SELECT c.village_code,
+           sum((SELECT count(*) FROM household_cells AS h WHERE h.cell_id = c.id)) AS households
     FROM grid_cells AS c
-    JOIN household_cells AS h ON h.cell_id = c.id
     WHERE c.generation_low <= :generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
       AND EXISTS (SELECT 1 FROM selected AS s
