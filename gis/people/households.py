@@ -1,6 +1,7 @@
 """Households: list by cell or region, detail with members, create, update, fix location."""
 from __future__ import annotations
 
+from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -8,6 +9,7 @@ from gis.auth.access_log import log_person_read
 from gis.auth.principal import Principal
 from gis.auth.scope import cell_code_clause
 from gis.errors import Conflict, InvalidInput, NotFound
+from gis.grid.locate_async import PointQuery, locate_point_sync
 from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
@@ -19,7 +21,7 @@ from gis.people.common import (
     require_area,
     where_place,
 )
-from gis.people.models import Building, Household, HouseholdCell, Person
+from gis.people.models import Building, BuildingCell, Household, HouseholdCell, Person
 from gis.people.persons import person_dict
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
 
@@ -107,7 +109,8 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
         raise Conflict(f"household {data.external_id} already exists", where="external_id")
     household = Household(external_id=data.external_id, address=data.address,
                           members=data.members)
-    session.add(household)
+    # Placed before the row is written: under row-level security a caller with an area
+    # may only write a household that is already in it (WITH CHECK on households).
     if data.building_code:
         building = session.scalars(select(Building).where(
             Building.code == data.building_code)).first()
@@ -117,9 +120,31 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
         household.geom = (select(func.ST_PointOnSurface(Building.geom))
                           .where(Building.id == building.id).scalar_subquery())
         household.located_by = "building"
+        require_area(principal, session.scalar(
+            select(Cell.code).join(BuildingCell, BuildingCell.cell_id == Cell.id)
+            .where(BuildingCell.building_id == building.id)))
+    elif data.cell_code:
+        cell = cell_by_code(session, code=data.cell_code, principal=principal)
+        household.own_cell_id, household.located_by = cell.id, "manual"
+    elif data.lon is not None:
+        household.geom = point_wgs84(data.lon, data.lat, crs=data.crs, where="lon/lat")
+        household.located_by = "coordinates"
+        cell = _covering_cell(session, household.geom)
+        require_area(principal, cell["code"] if cell else None)
+        household.own_cell_id = cell["id"] if cell else None
+    session.add(household)
     session.flush()
     _place(session, principal=principal, household=household, location=data)
     return household_dict(_row(session, principal=principal, household_id=household.id))
+
+
+def _covering_cell(session: Session, point) -> dict | None:
+    """The active generation's cell covering a point (id, code), by the rule of /locate."""
+    spot = to_shape(point)
+    try:
+        return locate_point_sync(session, PointQuery(lon=spot.x, lat=spot.y))["cell"]
+    except NotFound:  # no active generation yet: stored unlocated
+        return None
 
 
 def update_household(session: Session, *, principal: Principal, household_id: int,

@@ -106,3 +106,29 @@ def test_control_characters_are_cleaned_so_exports_still_work(client, three_cell
     assert "幸福路 1号" in addresses
     export = client.get("/households/export", params={"format": "xlsx"})
     assert export.status_code == 200
+
+
+def test_a_scoped_grid_worker_creates_households_in_the_area_only(
+        three_cells, db, make_user, auth_client, request):
+    """Under row-level security a new household must already be in the caller's area
+    when it is written: its cell is found before the row is inserted."""
+    add_building_row = text(
+        "INSERT INTO buildings (code, address, geom) VALUES ('B9', '幸福路9号', "
+        "ST_SetSRID(ST_MakePoint(106.025, :lat), 4326)) RETURNING id")
+    building = db.execute(add_building_row, {"lat": LAT}).scalar_one()
+    assign_households(db, generation_id=three_cells["generation"])
+    make_user("m", "grid_worker", cells=[WEST_CODE, EAST_CODE])
+    request.getfixturevalue("rls_db")
+    client = auth_client("m")
+    by_point = client.post("/households", json={"external_id": "P1", "lon": 106.005,
+                                                "lat": LAT})
+    assert by_point.status_code == 201, by_point.text
+    assert by_point.json()["cell_code"] == WEST_CODE
+    by_building = client.post("/households", json={"external_id": "P2",
+                                                   "building_code": "B9"})
+    assert by_building.status_code == 201, by_building.text
+    assert by_building.json()["cell_code"] == EAST_CODE
+    assert by_building.json()["building_id"] == building
+    outside = client.post("/households", json={"external_id": "P3", "lon": 106.015,
+                                               "lat": LAT})
+    assert outside.status_code == 403, outside.text
