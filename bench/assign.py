@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from bench.common import print_table, ratio
@@ -136,30 +136,24 @@ UNASSIGN = [text("DELETE FROM building_cells"),
 # it the planner starts from households (a parallel index scan, ~6x slower here). A plain
 # SELECT may also go parallel, which costs the households-driven plan lower: the bench
 # turns parallelism off, as it is for the UPDATE (PostgreSQL never runs DML in parallel).
-JOIN_ONLY = text("""
+def join_only(table: str, point: str) -> TextClause:
+    """A point-in-cell join of every row of table (by its point column), counted."""
+    return text(f"""
 WITH cells AS MATERIALIZED (
     SELECT c.id, c.code FROM grid_cells AS c
     WHERE c.generation_low <= :g AND (c.generation_high IS NULL OR c.generation_high >= :g)
 )
 SELECT count(*) FROM (
-    SELECT DISTINCT ON (h.id) h.id, c.id AS cell_id
+    SELECT DISTINCT ON (x.id) x.id, c.id AS cell_id
     FROM cells AS c
     JOIN grid_cell_pieces AS p ON p.cell_id = c.id
-    JOIN households AS h ON ST_Covers(p.geom, h.geom)
-    ORDER BY h.id, c.code) AS hits""")
+    JOIN {table} AS x ON ST_Covers(p.geom, x.{point})
+    ORDER BY x.id, c.code) AS hits""")  # constant names only
 
+
+JOIN_ONLY = join_only("households", "geom")
 # The join of assign_buildings.sql alone (buildings' spots), counted, not written.
-BUILDINGS_JOIN_ONLY = text("""
-WITH cells AS MATERIALIZED (
-    SELECT c.id, c.code FROM grid_cells AS c
-    WHERE c.generation_low <= :g AND (c.generation_high IS NULL OR c.generation_high >= :g)
-)
-SELECT count(*) FROM (
-    SELECT DISTINCT ON (b.id) b.id, c.id AS cell_id
-    FROM cells AS c
-    JOIN grid_cell_pieces AS p ON p.cell_id = c.id
-    JOIN buildings AS b ON ST_Covers(p.geom, b.spot)
-    ORDER BY b.id, c.code) AS hits""")
+BUILDINGS_JOIN_ONLY = join_only("buildings", "spot")
 
 
 def explain(session: Session, statement, params: dict) -> str:

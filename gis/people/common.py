@@ -82,15 +82,35 @@ def where_place(stmt: Select, *, cell: str | None, region: str | None,
         conditions.append(Cell.code == cell)
     if (by_region := region_filter(Cell.code, region)) is not None:
         conditions.append(by_region)
-    if principal is not None and not principal.unrestricted:
-        conditions.append(cell_code_clause(principal, Cell.code))
-    if not conditions:
-        return stmt
-    stmt = stmt.where(*conditions)
-    if placed is not None and session is not None:
-        ids = session.scalars(select(Cell.id).where(*conditions)).all()
+    if conditions:
+        stmt = stmt.where(*conditions)
+    # the statement already carries the area clause; here it only narrows the ids
+    area = ([cell_code_clause(principal, Cell.code)]
+            if principal is not None and not principal.unrestricted else [])
+    if placed is not None and session is not None and (conditions or area):
+        ids = session.scalars(select(Cell.id).where(*conditions, *area)).all()
         stmt = stmt.where(placed == any_(literal(list(ids), ARRAY(BigInteger))))
     return stmt
+
+
+def join_household_cell(stmt: Select, household_id, *, one: bool = False):
+    """Outer-join a statement to the cell of the household in household_id, then to Cell.
+
+    Returns (statement, the cell id column). one=True for reads of a few rows found by
+    their own key: a LATERAL lookup (models.placement_of); otherwise a plain join of the
+    view household_cells, which where_place(placed=...) narrows with constant ids."""
+    from sqlalchemy import true
+
+    from gis.people.models import HouseholdCell, placement_of
+
+    if one:
+        placement = placement_of(household_id)
+        cell_id = placement.c.cell_id
+        stmt = stmt.outerjoin(placement, true())
+    else:
+        cell_id = HouseholdCell.cell_id
+        stmt = stmt.outerjoin(HouseholdCell, HouseholdCell.household_id == household_id)
+    return stmt.outerjoin(Cell, Cell.id == cell_id), cell_id
 
 
 def export_bytes(rows: list[dict], *, fmt: str, sheet: str) -> tuple[bytes, str]:

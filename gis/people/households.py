@@ -16,6 +16,7 @@ from gis.people import rollups
 from gis.people.assignment import assign_households
 from gis.people.common import (
     cell_by_code,
+    join_household_cell,
     paged,
     point_wgs84,
     require_area,
@@ -32,10 +33,9 @@ COLUMNS = (Household, HouseholdCell.cell_id.label("cell_id"), Cell.code.label("c
 def _scoped(principal: Principal):
     # Outer joins: unlocated households (no cell) stay visible to unrestricted callers;
     # cell_code_clause drops them (NULL code) for everyone with an area.
-    return (select(*COLUMNS)
-            .outerjoin(HouseholdCell, HouseholdCell.household_id == Household.id)
-            .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
-            .where(cell_code_clause(principal, Cell.code)))
+    # by household id the planner carries the constant into the view: no LATERAL needed
+    stmt, _ = join_household_cell(select(*COLUMNS).select_from(Household), Household.id)
+    return stmt.where(cell_code_clause(principal, Cell.code))
 
 
 def cell_of(session: Session, household_id: int) -> int | None:

@@ -1,7 +1,7 @@
 """Persons: masked by default, revealed only with persons:reveal, every read logged."""
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.auth.access_log import log_person_read
@@ -11,9 +11,9 @@ from gis.errors import Conflict, NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
-from gis.people.common import paged, require_area, where_place
+from gis.people.common import join_household_cell, paged, require_area, where_place
 from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
-from gis.people.models import Household, HouseholdCell, Person, placement_of
+from gis.people.models import Household, HouseholdCell, Person
 from gis.people.schemas import PersonIn, PersonUpdate
 
 REVEAL = "persons:reveal"
@@ -34,16 +34,9 @@ def person_dict(p: Person, cell_code: str | None, *,
 
 def _scoped(principal: Principal, *, one: bool = False):
     """Persons joined to their cell; one=True for a read by person id (see placement_of)."""
-    if one:
-        placement = placement_of(Person.household_id)
-        return (select(Person, Cell.code.label("cell_code")).select_from(Person)
-                .outerjoin(placement, true())
-                .outerjoin(Cell, Cell.id == placement.c.cell_id)
-                .where(cell_code_clause(principal, Cell.code)))
-    return (select(Person, Cell.code.label("cell_code"))
-            .outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id)
-            .outerjoin(Cell, Cell.id == HouseholdCell.cell_id)
-            .where(cell_code_clause(principal, Cell.code)))
+    stmt, _ = join_household_cell(select(Person, Cell.code.label("cell_code"))
+                                  .select_from(Person), Person.household_id, one=one)
+    return stmt.where(cell_code_clause(principal, Cell.code))
 
 
 def _filtered(session: Session, principal: Principal, *, cell, region, q, household_id):

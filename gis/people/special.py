@@ -11,7 +11,7 @@ from gis.errors import NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page
 from gis.people import rollups
-from gis.people.common import paged, where_place
+from gis.people.common import join_household_cell, paged, where_place
 from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord, placement_of
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
@@ -20,15 +20,13 @@ SUBJECT = "special_population"  # the access log asks for a reason on every such
 
 def _scoped(principal: Principal, *, one: bool = False):
     """Records joined to their cell; one=True for a read by record id (see placement_of)."""
-    placed = placement_of(Person.household_id) if one else HouseholdCell
-    cell_id = placed.c.cell_id if one else HouseholdCell.cell_id
-    stmt = (select(SpecialPopulationRecord, Person.name, Person.id_masked,
-                   cell_id.label("cell_id"), Cell.code.label("cell_code"))
-            .select_from(SpecialPopulationRecord)
-            .join(Person, Person.id == SpecialPopulationRecord.person_id))
-    stmt = (stmt.outerjoin(placed, true()) if one else
-            stmt.outerjoin(HouseholdCell, HouseholdCell.household_id == Person.household_id))
-    return (stmt.outerjoin(Cell, Cell.id == cell_id)
+    stmt, cell_id = join_household_cell(
+        select(SpecialPopulationRecord, Person.name, Person.id_masked,
+               Cell.code.label("cell_code"))
+        .select_from(SpecialPopulationRecord)
+        .join(Person, Person.id == SpecialPopulationRecord.person_id),
+        Person.household_id, one=one)
+    return (stmt.add_columns(cell_id.label("cell_id"))
             .where(cell_code_clause(principal, Cell.code)))
 
 
