@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, limits, locate_lane, pool, routers
+from api import auth, errors, limits, locate_index, locate_lane, pool, routers
 from gis.db import make_engine, make_session_factory
 from gis.settings import Settings
 from maps import pages
@@ -42,7 +42,8 @@ def create_app(settings: Settings) -> OnegridApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        async with pool.asyncpg_pool(app):  # the /locate fast path's connections
+        # the /locate fast path's connections and in-memory cells
+        async with pool.asyncpg_pool(app), locate_index.live_index(app):
             # Everything built at start-up (routes, models, SQL, the pool) lives as long as
             # the app: out of the collector's sight, full collections stay short, which
             # trims the latency tail of every request (p99 of /locate 7 -> 5.5 ms here).

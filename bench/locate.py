@@ -1,12 +1,16 @@
 """/locate through the API (one uvicorn worker, 8 connections) vs a naive ST_Contains peer.
 
 All endpoints are served by the same process in the same run:
-- onegrid /locate: the lane in front of the router (api.locate_lane), the asyncpg pool,
-  one prepared statement gis/sql/locate_point.sql with ST_Covers on the subdivided
-  pieces, the cached principal;
+- onegrid /locate: the lane in front of the router (api.locate_lane), the cached
+  principal, and the active generation's cells in memory (api.locate_index: the
+  subdivided pieces, loaded from PostGIS and reloaded on every committed change);
+- ours on the database only: the same lane with the index bypassed, one prepared
+  statement gis/sql/locate_points.sql (ST_Covers on the subdivided pieces) on the asyncpg
+  pool, concurrent lookups batched (what /locate does for points outside every cell,
+  ?generation= / ?at= of another generation, and while the index reloads);
 - the naive peer: the SAME lane and statement, only its cell lookup is ST_Contains on
-  whole (unsubdivided) cells: the ratio is the SQL's;
-- for context, the same statement behind FastAPI's router (/locate's previous path).
+  whole (unsubdivided) cells;
+- for context, /locate's answer behind FastAPI's router and dependencies.
 Points are household locations. The load average is printed (the machine may be shared).
 
     .venv/bin/python -m bench.locate [--seconds 10] [--connections 8]
@@ -21,9 +25,11 @@ import statistics
 import time
 from typing import Annotated
 
+import httpx
 import orjson
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from api import locate_lane
 from api.routers import locate
@@ -35,10 +41,13 @@ from bench.common import (
     print_table,
     ratio,
     serve,
+    timed,
     wrk,
 )
 from gis.auth.principal import Principal
 from gis.grid import locate_async
+from gis.grid.cell_index import load_cell_index
+from gis.sql import query
 
 # The peer's cell lookup: whole (unsubdivided) cells, ST_Contains; the GiST index on
 # grid_cells.geom still answers the bounding-box part.
@@ -64,12 +73,14 @@ def naive_point_sql() -> str:
 
 
 def app_with_naive_peer():
-    """uvicorn --factory target: the real app plus /bench/naive-locate and /bench/routed-locate.
+    """uvicorn --factory target: the real app plus the /bench/... endpoints.
 
-    The naive peer runs in a lane of its own (api.locate_lane, the machinery /locate uses)
-    with the naive statement; /bench/routed-locate is /locate's previous path, the same
-    statement behind FastAPI's router and dependencies, for context."""
+    The database-only path and the naive peer run in lanes of their own (api.locate_lane,
+    the machinery /locate uses) with a statement given, which bypasses the in-memory index;
+    /bench/routed-locate is /locate's answer behind FastAPI's router and dependencies."""
     app = onegrid_app()
+    locate_lane.install(app, path="/bench/database-locate",
+                        statement=locate_async.asyncpg_statement())
     locate_lane.install(app, path="/bench/naive-locate",
                         statement=locate_async.to_asyncpg(naive_point_sql()))
 
@@ -130,9 +141,50 @@ def sql_only(points: list[tuple[float, float]]) -> list[list]:
     return asyncio.run(_sql_only(points))
 
 
-ENDPOINTS = (("onegrid /locate (lane, pieces, ST_Covers)", "/locate"),
+def index_only(points: list[tuple[float, float]]) -> tuple[list, int]:
+    """The in-memory index alone: its build (what each reload costs), the lookups, and
+    the points on which it disagrees with locate_points.sql (cell and regions)."""
+    db = engine()
+    with Session(db) as session:
+        build, index = timed(lambda: load_cell_index(session))
+        if index is None:
+            raise SystemExit("no active generation with cells: load the demo first")
+        started = time.perf_counter()
+        found = sum(index.cell_row(x, y) is not None for x, y in points)
+        lookup = (time.perf_counter() - started) / len(points)
+        disagree = 0
+        for i in range(0, len(points), 500):
+            batch = points[i:i + 500]
+            expected = session.execute(query("locate_points"), {
+                "lons": [x for x, _ in batch], "lats": [y for _, y in batch],
+                "generation_id": None, "at": None}).mappings().all()
+            for (x, y), row in zip(batch, expected, strict=True):
+                mine = index.cell_row(x, y)
+                if (row["cell_id"] is None) != (mine is None) or (
+                        mine is not None and any(mine[c] != row[c] for c in mine)):
+                    disagree += 1
+    db.dispose()
+    return [["in-memory index: build (load + shapely + buckets)", index.cells, index.pieces,
+             f"{build * 1000:.0f} ms"],
+            ["in-memory index: one lookup", len(points), found,
+             f"{lookup * 1e6:.1f} us"]], disagree
+
+
+def wait_for_index(base: str, seconds: float = 120) -> dict:
+    """/healthz until the server's cell index is current (it loads after start-up)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{base}/healthz", timeout=10).json()["locate_index"]
+        if state["state"] == "current":
+            return state
+        time.sleep(0.2)
+    raise SystemExit(f"the server's cell index did not load within {seconds} s: {state}")
+
+
+ENDPOINTS = (("onegrid /locate (lane, cells in memory)", "/locate"),
              ("naive peer (same lane, ST_Contains, whole cells)", "/bench/naive-locate"),
-             ("same SQL behind FastAPI's router (context)", "/bench/routed-locate"))
+             ("ours on the database (lane, pieces, ST_Covers)", "/bench/database-locate"),
+             ("/locate behind FastAPI's router (context)", "/bench/routed-locate"))
 
 
 def load_rounds(base: str, points, *, rounds: int, connections: int,
@@ -170,6 +222,7 @@ def main() -> None:
     args = parser.parse_args()
     points = sample_points(args.points)
     with serve("bench.locate:app_with_naive_peer") as base:
+        wait_for_index(base)
         rows = load_rounds(base, points, rounds=args.rounds, connections=args.connections,
                            seconds=args.seconds)
     sql_rows = sql_only(points)
@@ -178,16 +231,22 @@ def main() -> None:
     print(f"SQL ours/naive time, batches of 1: "
           f"{ratio(float(sql_rows[0][4]), float(sql_rows[2][4]))}, of 8: "
           f"{ratio(float(sql_rows[1][4]), float(sql_rows[3][4]))}")
+    index_rows, disagree = index_only(points)
+    print_table("the in-memory index alone (no HTTP)", ["what", "cells / points",
+                                                        "pieces / found", "time"], index_rows)
+    print(f"points where the index and locate_points.sql disagree: {disagree} of "
+          f"{len(points)}")
     print_table(f"/locate, 1 worker, {args.connections} connections, {args.seconds} s per run, "
                 f"{len(points)} household points ({os.cpu_count()} CPUs)",
                 ["round", "endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms",
                  "load avg after"],
                 [[n, r.name, r.requests, r.errors, f"{r.rps:.0f}", f"{r.p50_ms:.2f}",
                   f"{r.p99_ms:.2f}", load] for n, r, load in rows])
-    ours, peer = (median_result(rows, name) for name, _ in ENDPOINTS[:2])
+    ours, peer, database = (median_result(rows, name) for name, _ in ENDPOINTS[:3])
     met = ours.p99_ms <= 5 and ours.rps >= 2500 and ours.errors == 0
     print(f"\nmedians of {args.rounds} rounds: ours {ours.rps:.0f} req/s, "
-          f"p99 {ours.p99_ms:.2f} ms; naive {peer.rps:.0f} req/s, p99 {peer.p99_ms:.2f} ms")
+          f"p99 {ours.p99_ms:.2f} ms; naive {peer.rps:.0f} req/s, p99 {peer.p99_ms:.2f} ms; "
+          f"ours on the database {database.rps:.0f} req/s, p99 {database.p99_ms:.2f} ms")
     print(f"throughput ours/naive: {ratio(ours.rps, peer.rps)}; "
           f"p99 ours/naive: {ratio(ours.p99_ms, peer.p99_ms)}; "
           f"goal (median p99 <= 5 ms, >= 2,500 req/s): {'met' if met else 'NOT met'}")

@@ -54,6 +54,10 @@ class ServerSettings(BaseModel):
     max_request_bytes: int = 50 * 1024 * 1024
     # A basemap tile URL template (e.g. a local Tianditu mirror); empty = no basemap (offline).
     basemap_url: str = ""
+    # /locate answers points in the active generation from an in-memory copy of its cells,
+    # reloaded on every committed change (LISTEN/NOTIFY; api/locate_index.py); false: every
+    # lookup asks the database.
+    locate_index: bool = True
 
 
 class Settings(BaseSettings):

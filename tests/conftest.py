@@ -24,7 +24,7 @@ hypothesis_settings.register_profile("explore", max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("ONEGRID_HYPOTHESIS_PROFILE", "repeatable"))
 
 pytest_plugins = ["tests.factories", "tests.people_fixtures", "tests.grid_fixtures",
-                  "tests.auth_fixtures"]
+                  "tests.auth_fixtures", "tests.committed_fixtures"]
 
 
 @pytest.fixture(scope="session")

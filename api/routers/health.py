@@ -1,7 +1,7 @@
-"""/healthz: is the database reachable, and which PostGIS does it run."""
+"""/healthz: is the database reachable, which PostGIS does it run, is /locate's index current."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -13,7 +13,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(session: SessionDep) -> JSONResponse:
+def healthz(request: Request, session: SessionDep) -> JSONResponse:
     try:
         row = session.execute(text(
             "SELECT version() AS pg, postgis_full_version() AS postgis")).one()
@@ -22,9 +22,11 @@ def healthz(session: SessionDep) -> JSONResponse:
     revision = migrate.current_revision(session)
     head = migrate.head_revision()
     ok = revision == head
+    live = getattr(request.app.state, "locate_index", None)  # api.locate_index
     return JSONResponse({
         "status": "ok" if ok else "degraded",
         "database": row.pg.split(" on ")[0],
         "postgis": row.postgis.split('"')[1] if '"' in row.postgis else row.postgis,
         "schema_revision": revision, "expected_revision": head,
+        "locate_index": live.status() if live is not None else {"state": "off"},
     }, status_code=200 if ok else 503)

@@ -1,10 +1,12 @@
 """/locate: point -> cell, village, town, district (coordinates in WGS84 or a declared CRS).
 
 The hottest read of the service. Its parameters are one model (LocateParams) and its work
-one coroutine (`answer`): the caller, cached per credential (api.auth.PrincipalCache); one
-prepared statement on the asyncpg pool, concurrent lookups batched into one round trip
-(gis.grid.locate_async.PointBatcher). No SQLAlchemy session and no row-level-security
-role switch per request: cells and regions are not area-bound data.
+one coroutine (`answer`): the caller, cached per credential (api.auth.PrincipalCache); a
+point in a cell of the active generation answered from memory (api.locate_index, current
+to the last commit); anything else by one prepared statement on the asyncpg pool,
+concurrent lookups batched into one round trip (gis.grid.locate_async.PointBatcher). No
+SQLAlchemy session and no row-level-security role switch per request: cells and regions
+are not area-bound data.
 
 GET requests are answered by api.locate_lane in front of FastAPI's router, with this very
 model and coroutine; the route below documents the endpoint (OpenAPI) and serves HEAD."""
@@ -93,6 +95,11 @@ async def answer(request: Request, params: LocateParams, *,
     asked = params.point_query()
     if session_override(request.app) is not None:
         return await run_in_threadpool(_locate_on_session, request, asked)
+    live = getattr(request.app.state, "locate_index", None)
+    if statement is None and live is not None and live.index is not None:
+        found = live.index.locate(asked)  # None: not a question memory can answer
+        if found is not None:
+            return found
     return await batcher(request, statement).locate(asked)
 
 

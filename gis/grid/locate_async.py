@@ -65,11 +65,16 @@ def to_asyncpg(sql: str) -> Statement:
     return _BIND.sub(number, _COMMENT.sub("", sql)), tuple(names)
 
 
-def _checked(asked: PointQuery) -> tuple[tuple[float, float], tuple]:
-    """(WGS84 point, generation key), after the checks of the coordinates and generation."""
+def checked_point(asked: PointQuery) -> tuple[float, float]:
+    """The WGS84 point asked about, after the checks of the coordinates and generation."""
     if asked.generation_id is not None and asked.at is not None:
         raise InvalidInput("give either generation or at, not both", where="query")
-    return to_wgs84_point(asked.lon, asked.lat, asked.crs), (asked.generation_id, asked.at)
+    return to_wgs84_point(asked.lon, asked.lat, asked.crs)
+
+
+def _checked(asked: PointQuery) -> tuple[tuple[float, float], tuple]:
+    """(WGS84 point, generation key), after the checks of the coordinates and generation."""
+    return checked_point(asked), (asked.generation_id, asked.at)
 
 
 async def _fetch(pool, statement: Statement, points: list[tuple[float, float]],

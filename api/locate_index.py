@@ -1,0 +1,135 @@
+"""The in-memory cell index of /locate, kept current with LISTEN/NOTIFY.
+
+`LiveCellIndex` owns one asyncpg connection of its own. It LISTENs on `onegrid_grid`
+(migration 0007 notifies at the commit of any change to the active generation's cells,
+to generations or to regions), then loads gis.grid.cell_index.CellIndex. A notification
+drops the index at once (requests go to the database, which is always current) and loads
+it again; a load during which another change was committed is thrown away and repeated.
+A lost connection drops the index too, and it is rebuilt after reconnecting; a heartbeat
+query every `heartbeat_seconds` finds a connection that died without saying so.
+
+So an answer from memory is at most as old as the delivery of a notification (the commit
+on the server, then one message on a local socket): the same a request that started just
+before the commit would see. The database path stays the reference: it answers while the
+index loads, for ?generation= and ?at=, for points outside every cell, and whenever the
+index is off (settings.server.locate_index = false)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from gis.grid.cell_index import CHANNEL, CellIndex, index_sql
+
+log = logging.getLogger("onegrid.locate_index")
+
+APPLICATION_NAME = "onegrid locate index"  # in pg_stat_activity
+
+
+class LiveCellIndex:
+    """The active generation's CellIndex while it is known to be current, else None."""
+
+    def __init__(self, dsn: str, *, heartbeat_seconds: float = 30.0,
+                 retry_seconds: float = 1.0) -> None:
+        self.dsn = dsn
+        self.heartbeat_seconds = heartbeat_seconds
+        self.retry_seconds = retry_seconds
+        self.index: CellIndex | None = None
+        self.current = False  # loaded and not changed since (index None: no cells)
+        self.loads = 0  # indexes built, for /healthz and tests
+        self.loaded_at: float | None = None  # time.time() of the current index
+        self.last_error: str | None = None
+        self._changes = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def status(self) -> dict:
+        """What /healthz reports about the index."""
+        if not self.current:
+            return {"state": "loading" if self.last_error is None else "unavailable",
+                    "error": self.last_error}
+        index = self.index
+        return {"state": "current", "generation": index and index.generation_id,
+                "cells": index.cells if index else 0, "pieces": index.pieces if index else 0,
+                "loaded_at": self.loaded_at, "loads": self.loads}
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        self.index, self.current = None, False
+
+    def _changed(self, *_args) -> None:
+        """A notification (or a lost connection): stop answering from memory, reload."""
+        self._changes += 1
+        self.index, self.current = None, False
+        self._wake.set()
+
+    async def _run(self) -> None:
+        import asyncpg
+
+        while True:
+            connection = None
+            try:
+                connection = await asyncpg.connect(self.dsn, server_settings={
+                    "application_name": APPLICATION_NAME})
+                connection.add_termination_listener(self._changed)
+                await connection.add_listener(CHANNEL, self._changed)  # before the first load
+                self.last_error = None
+                await self._follow(connection)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure: serve from the database, try again
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("the /locate cell index is off until the database answers "
+                            "again: %s", self.last_error)
+            finally:
+                self.index, self.current = None, False
+                if connection is not None and not connection.is_closed():
+                    connection.terminate()
+            await asyncio.sleep(self.retry_seconds)
+
+    async def _follow(self, connection) -> None:
+        """Load, then wait for a change (or the heartbeat) and load again, until the
+        connection fails."""
+        while not connection.is_closed():
+            self._wake.clear()
+            changes = self._changes
+            rows = await connection.fetch(index_sql())
+            index = await asyncio.to_thread(CellIndex.from_rows, rows)  # shapely, off the loop
+            if self._changes != changes:
+                continue  # a commit landed while loading: what was read may be old
+            self.index, self.current = index, True
+            self.loads, self.loaded_at = self.loads + 1, time.time()
+            while not self._wake.is_set():
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.heartbeat_seconds)
+                except TimeoutError:
+                    await connection.fetchval("SELECT 1", timeout=self.heartbeat_seconds)
+
+
+@asynccontextmanager
+async def live_index(app) -> AsyncIterator[None]:
+    """app.state.locate_index for the app's lifetime: a LiveCellIndex, or None when off or
+    when requests run on a test's session (a separate connection would not see its rows)."""
+    from api.pool import asyncpg_dsn, session_override
+
+    settings = app.state.settings
+    app.state.locate_index = None
+    if not settings.server.locate_index or session_override(app) is not None:
+        yield
+        return
+    live = LiveCellIndex(asyncpg_dsn(settings.database.url))
+    live.start()
+    app.state.locate_index = live
+    try:
+        yield
+    finally:
+        app.state.locate_index = None
+        await live.close()

@@ -1,0 +1,13 @@
+DROP TRIGGER tg_regions_notify ON regions;
+DROP TRIGGER tg_grid_generations_notify ON grid_generations;
+DROP TRIGGER tg_grid_cell_pieces_notify_truncate ON grid_cell_pieces;
+DROP TRIGGER tg_grid_cell_pieces_notify_delete ON grid_cell_pieces;
+DROP TRIGGER tg_grid_cell_pieces_notify_update ON grid_cell_pieces;
+DROP TRIGGER tg_grid_cell_pieces_notify_insert ON grid_cell_pieces;
+DROP TRIGGER tg_grid_cells_notify_truncate ON grid_cells;
+DROP TRIGGER tg_grid_cells_notify_delete ON grid_cells;
+DROP TRIGGER tg_grid_cells_notify_update ON grid_cells;
+DROP TRIGGER tg_grid_cells_notify_insert ON grid_cells;
+DROP FUNCTION onegrid_notify_active_pieces();
+DROP FUNCTION onegrid_notify_active_cells();
+DROP FUNCTION onegrid_notify_grid();
