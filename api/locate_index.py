@@ -40,6 +40,7 @@ class LiveCellIndex:
         self.current = False  # loaded and not changed since (index None: no cells)
         self.loads = 0  # indexes built, for /healthz and tests
         self.loaded_at: float | None = None  # time.time() of the current index
+        self.load_ms: float | None = None  # how long its load took (read + build)
         self.last_error: str | None = None
         self._changes = 0
         self._wake = asyncio.Event()
@@ -53,7 +54,7 @@ class LiveCellIndex:
         index = self.index
         return {"state": "current", "generation": index and index.generation_id,
                 "cells": index.cells if index else 0, "pieces": index.pieces if index else 0,
-                "loaded_at": self.loaded_at, "loads": self.loads}
+                "loaded_at": self.loaded_at, "load_ms": self.load_ms, "loads": self.loads}
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
@@ -101,12 +102,15 @@ class LiveCellIndex:
         while not connection.is_closed():
             self._wake.clear()
             changes = self._changes
+            started = time.perf_counter()
             rows = await connection.fetch(index_sql())
             index = await asyncio.to_thread(CellIndex.from_rows, rows)  # shapely, off the loop
             if self._changes != changes:
                 continue  # a commit landed while loading: what was read may be old
             self.index, self.current = index, True
             self.loads, self.loaded_at = self.loads + 1, time.time()
+            self.load_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.info("/locate cell index loaded: %s", self.status())
             while not self._wake.is_set():
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.heartbeat_seconds)
