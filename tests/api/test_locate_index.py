@@ -71,6 +71,9 @@ def test_locate_answers_from_memory_once_loaded(served):
     answer = served.get("/locate", params={"lon": 1.0, "lat": 0.5}).json()
     assert answer["cell"]["code"] == CELLS["west"]  # the shared edge: the lower code
     assert answer["village"]["code"] == VILLAGE
+    outside = served.get("/locate", params={"lon": 5.0, "lat": 5.0})  # the database's answer
+    assert outside.status_code == 200 and outside.json()["cell"] is None
+    assert outside.json()["village"] is None
 
 
 def test_a_redrawn_active_cell_is_felt_at_once(served, committed_grid_url):
