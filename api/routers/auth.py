@@ -1,14 +1,15 @@
-"""/auth: log in (OAuth2 password flow), refresh, and who am I."""
+"""/auth: log in (OAuth2 password flow), refresh, log out, and who am I."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from gis.auth import service
+from gis.auth.sessions import RefreshTokenReused
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -47,10 +48,21 @@ def token(session: SessionDep, settings: SettingsDep,
     return _response(pair)
 
 
-@router.post("/refresh", summary="A new token pair for a valid refresh token")
+@router.post("/refresh", summary="A new token pair for a refresh token (each works once)")
 def refresh(session: SessionDep, settings: SettingsDep, body: RefreshRequest) -> TokenResponse:
-    return _response(service.refresh(session, settings.security,
-                                     refresh_token=body.refresh_token))
+    try:
+        return _response(service.refresh(session, settings.security,
+                                         refresh_token=body.refresh_token))
+    except RefreshTokenReused:
+        session.commit()  # the revocation of the log-in must outlive the 401
+        raise
+
+
+@router.post("/logout", status_code=204,
+             summary="End the log-in of a refresh token (its access tokens run out)")
+def logout(session: SessionDep, settings: SettingsDep, body: RefreshRequest) -> Response:
+    service.logout(session, settings.security, refresh_token=body.refresh_token)
+    return Response(status_code=204)
 
 
 @router.get("/me", summary="The caller: roles, permissions and area")

@@ -10,7 +10,7 @@ import re
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from gis.auth import keys, passwords, tokens
+from gis.auth import keys, passwords, sessions, tokens
 from gis.auth.models import AreaScope, Role, User, UserRole
 from gis.auth.principal import Principal
 from gis.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
@@ -58,10 +58,19 @@ def set_password(session: Session, *, username: str, password: str) -> User:
 
 
 def set_active(session: Session, *, username: str, active: bool) -> User:
+    """Enable or disable a user; disabling also ends every log-in, so that enabling the
+    user again does not bring old refresh tokens back to life."""
     user = get_user(session, username=username)
     user.active = active
+    if not active:
+        sessions.revoke_user(session, user=user)
     session.flush()
     return user
+
+
+def sign_out(session: Session, *, username: str) -> int:
+    """End every log-in of a user (refresh tokens); access tokens run out on their own."""
+    return sessions.revoke_user(session, user=get_user(session, username=username))
 
 
 def grant_role(session: Session, *, username: str, role: str) -> None:
@@ -137,16 +146,21 @@ def login(session: Session, security: SecuritySettings, *, username: str,
         raise NotAuthenticated(WRONG_LOGIN, where="username/password")
     if passwords.needs_rehash(stored):
         user.password_hash = passwords.hash_password(password)
-    return tokens.issue_tokens(security, username=user.username,
-                               password_hash=user.password_hash)
+    return sessions.start(session, security, user=user)
 
 
 def refresh(session: Session, security: SecuritySettings, *,
             refresh_token: str) -> tokens.TokenPair:
+    """The next token pair of a log-in; the refresh token given is spent (sessions.py)."""
     claims = tokens.decode_token(security, refresh_token, kind="refresh")
-    user = _token_user(session, claims)
-    return tokens.issue_tokens(security, username=user.username,
-                               password_hash=user.password_hash)
+    return sessions.rotate(session, security, user=_token_user(session, claims),
+                           claims=claims)
+
+
+def logout(session: Session, security: SecuritySettings, *, refresh_token: str) -> int:
+    """End the log-in of a refresh token (its whole family); tokens revoked."""
+    claims = tokens.decode_token(security, refresh_token, kind="refresh")
+    return sessions.sign_out(session, user=_token_user(session, claims), claims=claims)
 
 
 def principal_for_token(session: Session, security: SecuritySettings, *,

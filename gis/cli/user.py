@@ -111,6 +111,17 @@ def disable(username: str) -> None:
     typer.echo(f"user {username} disabled")
 
 
+@app.command("sign-out")
+def sign_out(username: str) -> None:
+    """End every log-in of the user (a lost phone): refresh tokens stop working now,
+    access tokens within settings.security.access_token_minutes."""
+    from gis.auth import service
+
+    with _session() as session:
+        ended = service.sign_out(session, username=username)
+    typer.echo(f"{username}: {ended} log-in token(s) revoked")
+
+
 @app.command()
 def enable(username: str) -> None:
     """Allow a disabled user again."""

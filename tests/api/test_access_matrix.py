@@ -20,8 +20,8 @@ AREAS = {"cell": ((WEST,), {WEST: 1, EAST: 0}),
          "town": ((TOWN,), {WEST: 1, EAST: 1}),
          "outside": ((OTHER_TOWN,), {WEST: 0, EAST: 0})}
 # Routes anyone may call: log-in itself, health, the API docs and the static page shells.
-PUBLIC = {"/healthz", "/auth/token", "/auth/refresh", "/openapi.json", "/docs", "/redoc",
-          "/docs/oauth2-redirect", "/", "/map"}
+PUBLIC = {"/healthz", "/auth/token", "/auth/refresh", "/auth/logout", "/openapi.json",
+          "/docs", "/redoc", "/docs/oauth2-redirect", "/", "/map"}
 
 
 def can(role: str, permission: str) -> bool:

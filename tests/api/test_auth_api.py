@@ -47,6 +47,27 @@ def test_refresh_gives_a_new_access_token(anon_client, ann):
     assert wrong_kind.status_code == 401
 
 
+def test_a_reused_refresh_token_is_refused_and_the_log_in_ends(anon_client, db, ann):
+    first = anon_client.post("/auth/token",
+                             data={"username": "ann", "password": PASSWORD}).json()
+    second = anon_client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    reused = anon_client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401 and "already used" in reused.json()["message"]
+    # the revocation was committed with the 401, so the successor is dead as well
+    after = anon_client.post("/auth/refresh",
+                             json={"refresh_token": second.json()["refresh_token"]})
+    assert after.status_code == 401 and "revoked" in after.json()["message"]
+
+
+def test_logout_ends_the_log_in(anon_client, ann):
+    pair = anon_client.post("/auth/token",
+                            data={"username": "ann", "password": PASSWORD}).json()
+    assert anon_client.post("/auth/logout",
+                            json={"refresh_token": pair["refresh_token"]}).status_code == 204
+    again = anon_client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 401 and "revoked" in again.json()["message"]
+
+
 def test_disabling_a_user_locks_out_their_live_token(db, auth_client, ann):
     client = auth_client("ann")
     assert client.get("/auth/me").status_code == 200

@@ -63,3 +63,20 @@ def test_serve_dev_mode_rule(db):
     service.add_user(db, username="first")
     on, why = devmode.decide_dev_mode(db, host="::1", requested=False)
     assert on is False and "log-in required" in why
+
+
+def test_sign_out_ends_every_log_in_of_the_user(cli_env, engine):
+    assert run(cli_env, "add", USER, "--password-stdin", stdin="a long enough password\n")[0] \
+        == 0
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO refresh_tokens (jti, family, user_id, expires_at) "
+            "SELECT f, f, id, now() + interval '1 hour' FROM users, "
+            "(VALUES ('a'), ('b')) AS t(f) WHERE username = :u"), {"u": USER})
+    code, out = run(cli_env, "sign-out", USER)
+    assert code == 0 and "2 log-in token(s) revoked" in out
+    with engine.connect() as conn:
+        live = conn.execute(text(
+            "SELECT count(*) FROM refresh_tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE u.username = :u AND t.revoked_at IS NULL"), {"u": USER}).scalar()
+    assert live == 0

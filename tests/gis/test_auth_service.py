@@ -6,7 +6,7 @@ import datetime as dt
 import jwt
 import pytest
 
-from gis.auth import keys, passwords, service, tokens
+from gis.auth import keys, passwords, service, sessions
 from gis.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from tests.factories import TOWN
 
@@ -65,8 +65,8 @@ def test_password_change_invalidates_refresh_tokens(db, security):
 def test_expired_access_token_is_refused_and_refresh_gives_a_new_one(db, security):
     service.add_user(db, username="ann", password=PASSWORD)
     user = service.get_user(db, username="ann")
-    old = tokens.issue_tokens(security, username="ann", password_hash=user.password_hash,
-                              now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16))
+    old = sessions.start(db, security, user=user,
+                         now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16))
     with pytest.raises(NotAuthenticated, match="expired"):
         service.principal_for_token(db, security, token=old.access_token)
     fresh = service.refresh(db, security, refresh_token=old.refresh_token)
