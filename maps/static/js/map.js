@@ -3,20 +3,61 @@
 (function () {
   "use strict";
   // Log-in: when the service requires it (dev mode off), the first 401 shows a form that
-  // uses the OAuth2 password flow; the token lives in sessionStorage for this tab only.
+  // uses the OAuth2 password flow. The tokens live in sessionStorage for this tab only.
+  // An expired access token is renewed once with the refresh token; every refresh token
+  // works once (the server signs a log-in out when one is reused), so concurrent 401s
+  // share one renewal.
   const TOKEN_KEY = "onegrid.token";
+  const REFRESH_KEY = "onegrid.refresh";
   let loginShown = false;
-  function api(url, options = {}) {
+  let renewal = null;
+  function keep(tokens) {
+    sessionStorage.setItem(TOKEN_KEY, tokens.access_token);
+    sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
+  }
+  function forget() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(REFRESH_KEY);
+  }
+  function renew() {
+    const refresh = sessionStorage.getItem(REFRESH_KEY);
+    if (!refresh) return Promise.resolve(false);
+    if (!renewal) {
+      renewal = fetch("/auth/refresh", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: refresh }),
+      }).then((r) => (r.ok ? r.json() : Promise.reject(r)))
+        .then((t) => { keep(t); return true; })
+        .catch(() => { forget(); return false; })
+        .finally(() => { renewal = null; });
+    }
+    return renewal;
+  }
+  function api(url, options = {}, retried = false) {
     const token = sessionStorage.getItem(TOKEN_KEY);
     const headers = token ? { Authorization: `Bearer ${token}` } : {};
     return fetch(url, { ...options, headers }).then((r) => {
-      if (r.status === 401) {
-        sessionStorage.removeItem(TOKEN_KEY);
+      if (r.status !== 401) return r;
+      return (retried ? Promise.resolve(false) : renew()).then((renewed) => {
+        if (renewed) return api(url, options, true);
+        forget();
         showLogin();
         throw new Error("login required");
-      }
-      return r;
+      });
     });
+  }
+  function showLogout() {
+    if (!sessionStorage.getItem(REFRESH_KEY)) return;
+    const button = document.createElement("button");
+    button.id = "logout";
+    button.textContent = "Log out";
+    button.addEventListener("click", () => {
+      fetch("/auth/logout", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: sessionStorage.getItem(REFRESH_KEY) }),
+      }).finally(() => { forget(); location.reload(); });
+    });
+    document.getElementById("panel").prepend(button);
   }
   function showLogin() {
     if (loginShown) return;
@@ -30,11 +71,12 @@
       e.preventDefault();
       fetch("/auth/token", { method: "POST", body: new URLSearchParams(new FormData(form)) })
         .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-        .then((t) => { sessionStorage.setItem(TOKEN_KEY, t.access_token); location.reload(); })
+        .then((t) => { keep(t); location.reload(); })
         .catch(() => { form.querySelector(".error").textContent = "wrong user or password"; });
     });
     document.getElementById("panel").prepend(form);
   }
+  showLogout();
   const el = document.getElementById("map");
   const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
   if (el.dataset.basemap) {
