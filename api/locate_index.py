@@ -26,13 +26,17 @@ from gis.grid.cell_index import CHANNEL, CellIndex, index_sql
 log = logging.getLogger("onegrid.locate_index")
 
 APPLICATION_NAME = "onegrid locate index"  # in pg_stat_activity
+# Without migration 0007's triggers nothing would tell the index that the grid changed: it
+# must not answer at all then (a database not yet migrated, or migrated back down).
+ANNOUNCED = ("SELECT count(*) = 2 FROM pg_trigger WHERE tgname IN "
+             "('tg_grid_cells_notify_update', 'tg_grid_generations_notify')")
 
 
 class LiveCellIndex:
     """The active generation's CellIndex while it is known to be current, else None."""
 
     def __init__(self, dsn: str, *, heartbeat_seconds: float = 30.0,
-                 retry_seconds: float = 1.0) -> None:
+                 retry_seconds: float = 5.0) -> None:
         self.dsn = dsn
         self.heartbeat_seconds = heartbeat_seconds
         self.retry_seconds = retry_seconds
@@ -82,6 +86,9 @@ class LiveCellIndex:
                     "application_name": APPLICATION_NAME})
                 connection.add_termination_listener(self._changed)
                 await connection.add_listener(CHANNEL, self._changed)  # before the first load
+                if not await connection.fetchval(ANNOUNCED):
+                    raise RuntimeError("the database does not announce grid changes (run "
+                                       "`onegrid db migrate`: migration 0007_grid_notify)")
                 self.last_error = None
                 await self._follow(connection)
             except asyncio.CancelledError:

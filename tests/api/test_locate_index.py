@@ -168,3 +168,22 @@ def test_a_load_overtaken_by_a_commit_is_thrown_away(committed_grid_url, monkeyp
 
     monkeypatch.setattr(LiveCellIndex, "start", start)
     assert asyncio.run(_follow(committed_grid_url, probe)) == [2, 1, True]
+
+
+def test_without_change_notifications_the_index_never_answers(committed_grid_url):
+    commit(committed_grid_url, "DROP TRIGGER tg_grid_cells_notify_update ON grid_cells")
+
+    async def scenario():
+        live = LiveCellIndex(asyncpg_dsn(committed_grid_url), retry_seconds=0.05)
+        live.start()
+        try:
+            async with asyncio.timeout(20):
+                while live.last_error is None:
+                    await asyncio.sleep(0.01)
+            return live.status(), live.index
+        finally:
+            await live.close()
+
+    status, index = asyncio.run(scenario())
+    assert index is None and status["state"] == "unavailable"
+    assert "onegrid db migrate" in status["error"]
