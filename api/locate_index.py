@@ -28,6 +28,13 @@ log = logging.getLogger("onegrid.locate_index")
 APPLICATION_NAME = "onegrid locate index"  # in pg_stat_activity
 # Without migration 0007's triggers nothing would tell the index that the grid changed: it
 # must not answer at all then (a database not yet migrated, or migrated back down).
+# The pieces the index would hold, counted before they are read (through
+# ix_grid_cell_pieces_cell per cell of the active generation).
+PIECES = """SELECT count(*) FROM grid_generations AS g
+    JOIN grid_cells AS c ON c.generation_low <= g.id
+         AND (c.generation_high IS NULL OR c.generation_high >= g.id)
+    JOIN grid_cell_pieces AS p ON p.cell_id = c.id
+    WHERE g.status = 'active'"""
 ANNOUNCED = ("SELECT count(*) = 2 FROM pg_trigger WHERE tgname IN "
              "('tg_grid_cells_notify_update', 'tg_grid_generations_notify')")
 
@@ -35,9 +42,10 @@ ANNOUNCED = ("SELECT count(*) = 2 FROM pg_trigger WHERE tgname IN "
 class LiveCellIndex:
     """The active generation's CellIndex while it is known to be current, else None."""
 
-    def __init__(self, dsn: str, *, heartbeat_seconds: float = 30.0,
-                 retry_seconds: float = 5.0) -> None:
+    def __init__(self, dsn: str, *, max_pieces: int = 200_000,
+                 heartbeat_seconds: float = 30.0, retry_seconds: float = 5.0) -> None:
         self.dsn = dsn
+        self.max_pieces = max_pieces
         self.heartbeat_seconds = heartbeat_seconds
         self.retry_seconds = retry_seconds
         self.index: CellIndex | None = None
@@ -89,14 +97,15 @@ class LiveCellIndex:
                 if not await connection.fetchval(ANNOUNCED):
                     raise RuntimeError("the database does not announce grid changes (run "
                                        "`onegrid db migrate`: migration 0007_grid_notify)")
-                self.last_error = None
                 await self._follow(connection)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # any failure: serve from the database, try again
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("the /locate cell index is off until the database answers "
-                            "again: %s", self.last_error)
+                error = f"{type(exc).__name__}: {exc}"
+                if error != self.last_error:  # once, not every retry
+                    log.warning("the /locate cell index is off, /locate asks the database: "
+                                "%s", error)
+                self.last_error = error
             finally:
                 self.index, self.current = None, False
                 if connection is not None and not connection.is_closed():
@@ -110,11 +119,18 @@ class LiveCellIndex:
             self._wake.clear()
             changes = self._changes
             started = time.perf_counter()
+            pieces = await connection.fetchval(PIECES)
+            if pieces > self.max_pieces:
+                raise RuntimeError(
+                    f"the active generation has {pieces:,} lookup pieces, more than "
+                    f"{self.max_pieces:,} to hold in memory (about 1.5-3 KB each); /locate "
+                    "asks the database. Raise ONEGRID_SERVER__LOCATE_INDEX_MAX_PIECES if "
+                    "the memory is there")
             rows = await connection.fetch(index_sql())
             index = await asyncio.to_thread(CellIndex.from_rows, rows)  # shapely, off the loop
             if self._changes != changes:
                 continue  # a commit landed while loading: what was read may be old
-            self.index, self.current = index, True
+            self.index, self.current, self.last_error = index, True, None
             self.loads, self.loaded_at = self.loads + 1, time.time()
             self.load_ms = round((time.perf_counter() - started) * 1000, 1)
             log.info("/locate cell index loaded: %s", self.status())
@@ -136,7 +152,8 @@ async def live_index(app) -> AsyncIterator[None]:
     if not settings.server.locate_index or session_override(app) is not None:
         yield
         return
-    live = LiveCellIndex(asyncpg_dsn(settings.database.url))
+    live = LiveCellIndex(asyncpg_dsn(settings.database.url),
+                         max_pieces=settings.server.locate_index_max_pieces)
     live.start()
     app.state.locate_index = live
     try:

@@ -58,6 +58,9 @@ class ServerSettings(BaseModel):
     # reloaded on every committed change (LISTEN/NOTIFY; api/locate_index.py); false: every
     # lookup asks the database.
     locate_index: bool = True
+    # ... unless the active generation has more lookup pieces than this (about 1.5-3 KB of
+    # memory each, per worker): 200,000 holds a province of ~100,000 cells.
+    locate_index_max_pieces: int = 200_000
 
 
 class Settings(BaseSettings):

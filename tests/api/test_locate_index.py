@@ -187,3 +187,12 @@ def test_without_change_notifications_the_index_never_answers(committed_grid_url
     status, index = asyncio.run(scenario())
     assert index is None and status["state"] == "unavailable"
     assert "onegrid db migrate" in status["error"]
+
+
+def test_a_grid_too_large_for_memory_is_left_to_the_database(committed_grid_url, settings):
+    settings.database.url = committed_grid_url
+    settings.server.locate_index_max_pieces = 1  # the grid has two pieces
+    with TestClient(create_app(settings)) as client:
+        wait_for(lambda: index_state(client)["state"] == "unavailable", what="refusal")
+        assert "more than 1 to hold in memory" in index_state(client)["error"]
+        assert located_code(client) == CELLS["west"]
