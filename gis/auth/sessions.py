@@ -61,16 +61,17 @@ def sign_out(session: Session, *, user: User, claims: dict) -> int:
 
 
 def revoke_family(session: Session, *, family: str) -> int:
-    return session.execute(update(RefreshToken).where(
-        RefreshToken.family == family, RefreshToken.revoked_at.is_(None)).values(
-        revoked_at=func.now())).rowcount
+    return _revoke(session, RefreshToken.family == family)
 
 
 def revoke_user(session: Session, *, user: User) -> int:
     """Sign a user out everywhere (every family); access tokens run out on their own."""
+    return _revoke(session, RefreshToken.user_id == user.id)
+
+
+def _revoke(session: Session, which) -> int:
     return session.execute(update(RefreshToken).where(
-        RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)).values(
-        revoked_at=func.now())).rowcount
+        which, RefreshToken.revoked_at.is_(None)).values(revoked_at=func.now())).rowcount
 
 
 def _stored(session: Session, *, user: User, claims: dict) -> RefreshToken:

@@ -11,3 +11,4 @@ DROP TRIGGER tg_grid_cells_notify_insert ON grid_cells;
 DROP FUNCTION onegrid_notify_active_pieces();
 DROP FUNCTION onegrid_notify_active_cells();
 DROP FUNCTION onegrid_notify_grid();
+DROP FUNCTION onegrid_in_active_generation(integer, integer);

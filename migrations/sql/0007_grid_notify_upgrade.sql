@@ -14,23 +14,26 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Does a set of grid_cells rows (a transition table) touch the active generation?
--- The active generation is one row (uq_grid_generations_one_active).
+-- Is a cell with this generation range in the active generation? (The active
+-- generation is one row: uq_grid_generations_one_active.)
+CREATE FUNCTION onegrid_in_active_generation(low integer, high integer) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM grid_generations AS g
+                   WHERE g.status = 'active' AND low <= g.id AND (high IS NULL OR high >= g.id))
+$$;
+
+-- Do the changed grid_cells rows (transition tables) touch the active generation?
 CREATE FUNCTION onegrid_notify_active_cells() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     touched boolean := false;
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        SELECT EXISTS (
-            SELECT 1 FROM changed_new AS c, grid_generations AS g
-            WHERE g.status = 'active' AND c.generation_low <= g.id
-              AND (c.generation_high IS NULL OR c.generation_high >= g.id)) INTO touched;
+        SELECT bool_or(onegrid_in_active_generation(c.generation_low, c.generation_high))
+        FROM changed_new AS c INTO touched;
     END IF;
-    IF NOT touched AND TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT EXISTS (
-            SELECT 1 FROM changed_old AS c, grid_generations AS g
-            WHERE g.status = 'active' AND c.generation_low <= g.id
-              AND (c.generation_high IS NULL OR c.generation_high >= g.id)) INTO touched;
+    IF NOT coalesce(touched, false) AND TG_OP IN ('UPDATE', 'DELETE') THEN
+        SELECT bool_or(onegrid_in_active_generation(c.generation_low, c.generation_high))
+        FROM changed_old AS c INTO touched;
     END IF;
     IF touched THEN
         PERFORM pg_notify('onegrid_grid', TG_TABLE_NAME);
@@ -45,20 +48,12 @@ DECLARE
     touched boolean := false;
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        SELECT EXISTS (
-            SELECT 1 FROM changed_new AS p
-            JOIN grid_cells AS c ON c.id = p.cell_id
-            JOIN grid_generations AS g ON g.status = 'active'
-            WHERE c.generation_low <= g.id
-              AND (c.generation_high IS NULL OR c.generation_high >= g.id)) INTO touched;
+        SELECT bool_or(onegrid_in_active_generation(c.generation_low, c.generation_high))
+        FROM changed_new AS p JOIN grid_cells AS c ON c.id = p.cell_id INTO touched;
     END IF;
-    IF NOT touched AND TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT EXISTS (
-            SELECT 1 FROM changed_old AS p
-            JOIN grid_cells AS c ON c.id = p.cell_id
-            JOIN grid_generations AS g ON g.status = 'active'
-            WHERE c.generation_low <= g.id
-              AND (c.generation_high IS NULL OR c.generation_high >= g.id)) INTO touched;
+    IF NOT coalesce(touched, false) AND TG_OP IN ('UPDATE', 'DELETE') THEN
+        SELECT bool_or(onegrid_in_active_generation(c.generation_low, c.generation_high))
+        FROM changed_old AS p JOIN grid_cells AS c ON c.id = p.cell_id INTO touched;
     END IF;
     IF touched THEN
         PERFORM pg_notify('onegrid_grid', TG_TABLE_NAME);
