@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.types import Receive, Scope, Send
 
 from api import auth, errors, limits, locate_index, locate_lane, pool, routers
 from gis.db import make_engine, make_session_factory
+from gis.db_roles import check_service_login, service_url
 from gis.settings import Settings
 from maps import pages
 from maps.assets import STATIC_DIR
@@ -34,14 +36,27 @@ class OnegridApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def refuse_privileged_login(engine) -> None:
+    """Start only as a login that row-level security applies to (gis/db_roles.py). A
+    database that is down now is no reason not to start: requests get 503 until it is up."""
+    try:
+        with engine.connect() as conn:
+            role = check_service_login(conn)
+    except OperationalError as exc:
+        log.warning("database unreachable at start-up; serving 503 until it is back",
+                    extra={"error": type(exc.orig).__name__})
+        return
+    log.info("database login checked", extra={"role": role})
+
+
 def create_app(settings: Settings) -> OnegridApp:
-    if not settings.database.url:
-        raise ValueError("create_app needs settings.database.url (start the cluster first)")
-    engine = make_engine(settings.database.url, pool_size=settings.database.pool_size,
-                         echo=settings.database.echo)
+    # The service logs in as the app role, never as the owner (gis/db_roles.py).
+    engine = make_engine(service_url(settings.database),
+                         pool_size=settings.database.pool_size, echo=settings.database.echo)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        refuse_privileged_login(engine)
         # the /locate fast path's connections and in-memory cells
         async with pool.asyncpg_pool(app), locate_index.live_index(app):
             # Everything built at start-up (routes, models, SQL, the pool) lives as long as

@@ -21,7 +21,7 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit after the handler returns, roll back on error."""
     with unit_of_work(request.app.state.session_factory) as session:
-        # Row-level security: run as onegrid_app, seeing nothing until get_principal says who.
+        # Row-level security: the area is empty until get_principal says who is asking.
         rls.scope_session(session, None)
         yield session
 

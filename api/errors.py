@@ -5,7 +5,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from gis import errors
 
@@ -46,6 +46,20 @@ def install(app: FastAPI) -> None:
         if sqlstate.startswith("23"):
             detail = str(exc.orig).splitlines()[0]
             return JSONResponse({"error": "Conflict", "message": detail}, status_code=409)
+        if unavailable(exc):
+            # A restart or a lost connection: the pool reconnects on the next request.
+            log.warning("database unavailable", extra={"path": request.url.path,
+                                                       "sqlstate": sqlstate})
+            return JSONResponse({"error": "DatabaseUnavailable",
+                                 "message": "the database is unavailable; try again shortly"},
+                                status_code=503, headers={"Retry-After": "5"})
         log.exception("database error", extra={"path": request.url.path})
         return JSONResponse({"error": "DatabaseError", "message": "database error"},
-                            status_code=503 if "connection" in str(exc).lower() else 500)
+                            status_code=500)
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Connection failures, and the server shutting down or starting (SQLSTATE 08, 57P)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return (isinstance(exc, OperationalError) and not sqlstate) or exc.connection_invalidated \
+        or sqlstate.startswith(("08", "57P"))

@@ -146,13 +146,14 @@ async def live_index(app) -> AsyncIterator[None]:
     """app.state.locate_index for the app's lifetime: a LiveCellIndex, or None when off or
     when requests run on a test's session (a separate connection would not see its rows)."""
     from api.pool import asyncpg_dsn, session_override
+    from gis.db_roles import service_url
 
     settings = app.state.settings
     app.state.locate_index = None
     if not settings.server.locate_index or session_override(app) is not None:
         yield
         return
-    live = LiveCellIndex(asyncpg_dsn(settings.database.url),
+    live = LiveCellIndex(asyncpg_dsn(service_url(settings.database)),
                          max_pieces=settings.server.locate_index_max_pieces)
     live.start()
     app.state.locate_index = live

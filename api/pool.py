@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api import deps
+from gis.db_roles import service_url
 from gis.errors import DatabaseUnavailable
 
 
@@ -38,7 +39,7 @@ async def asyncpg_pool(app: FastAPI) -> AsyncIterator[None]:
     import asyncpg
 
     settings = app.state.settings
-    pool = await asyncpg.create_pool(asyncpg_dsn(settings.database.url), min_size=1,
+    pool = await asyncpg.create_pool(asyncpg_dsn(service_url(settings.database)), min_size=1,
                                      max_size=settings.database.async_pool_size,
                                      reset=_keep_session,
                                      server_settings=POOL_SERVER_SETTINGS)

@@ -24,9 +24,20 @@ import httpx
 
 
 def database_url() -> str:
+    """The owner's URL (loads, resets)."""
     from gis.cli import context
 
     return context.database_url(context.settings())
+
+
+def app_database_url() -> str:
+    """The service's login (row-level security on): what every user is served as."""
+    from gis.cli import context
+    from gis.db_roles import service_url
+
+    s = context.settings()
+    context.use_database(s)
+    return service_url(s.database)
 
 
 def libpq_url() -> str:
@@ -71,6 +82,7 @@ def serve(target: str, *, env: dict[str, str] | None = None, ready: str = "/heal
     if factory:
         args.insert(4, "--factory")
     full_env = {**os.environ, "DATABASE_URL": database_url(),
+                "ONEGRID_DATABASE__APP_URL": app_database_url(),
                 "ONEGRID_SECURITY__DEV_MODE": "true", **(env or {})}
     base = f"http://127.0.0.1:{port}"
     with tempfile.NamedTemporaryFile(prefix="bench-uvicorn-", suffix=".log",

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gis.db_roles import apply_plan, new_password, quote_literal, role_names, setup_plan
 from gis.errors import DatabaseUnavailable
 
 SUPERUSER = "onegrid"
@@ -63,8 +64,10 @@ def find_pg_bindir() -> Path:
 class EmbeddedCluster:
     """Start, stop and describe one private cluster; every operation is safe to repeat."""
 
-    def __init__(self, root: Path, *, durable: bool = True):
+    def __init__(self, root: Path, *, durable: bool = True, owner_role: str = "",
+                 app_role: str = ""):
         self.root = Path(root).absolute()
+        self.roles = role_names(DATABASE, owner=owner_role or None, app=app_role or None)
         self.durable = durable  # tests turn fsync off: a throwaway cluster needs no crash safety
         self.pgdata = self.root / "data"
         self.run_dir = self.root / "run"
@@ -82,11 +85,14 @@ class EmbeddedCluster:
         if status.running:
             return status
         self._remove_stale_pid()
+        if self.as_root:
+            # Folders above may have changed since initdb (a chmod drops an ACL's mask).
+            self._grant_traverse(self.root)
         port = self._choose_port()
         self._run([str(bindir / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file),
                    "-w", "-t", "60", "-o", f"-p {port}", "start"], what="start the cluster")
         (self.root / "port").write_text(str(port))
-        self._ensure_database(port)
+        self._ensure_setup(port)
         return self.status()
 
     def stop(self) -> ClusterStatus:
@@ -103,12 +109,24 @@ class EmbeddedCluster:
                              data_dir=self.root, log_file=self.log_file)
 
     def url(self) -> str:
+        """The owner's login: migrations, the CLI, bulk loads."""
+        return self._url(self.roles.owner, "owner_password")
+
+    def app_url(self) -> str:
+        """The service's login, which cannot bypass row-level security."""
+        return self._url(self.roles.app, "app_password")
+
+    def superuser_url(self, database: str = DATABASE) -> str:
+        """The bootstrap superuser: set-up only (and the test suite's fixtures)."""
+        return self._url(SUPERUSER, "password", database=database)
+
+    def _url(self, user: str, password_file: str, *, database: str = DATABASE) -> str:
         port = self._port()
-        if port is None:
+        if port is None or not (self.root / password_file).exists():
             raise DatabaseUnavailable(
                 f"no cluster initialised in {self.root}: run `onegrid db start`")
-        password = (self.root / "password").read_text().strip()
-        return f"postgresql+psycopg://{SUPERUSER}:{password}@127.0.0.1:{port}/{DATABASE}"
+        password = (self.root / password_file).read_text().strip()
+        return f"postgresql+psycopg://{user}:{password}@127.0.0.1:{port}/{database}"
 
     def destroy(self) -> None:
         """Stop and delete the cluster (used by the test suite for its throwaway cluster)."""
@@ -145,18 +163,25 @@ class EmbeddedCluster:
         with (self.pgdata / "postgresql.conf").open("a") as fh:
             fh.write("\n# onegrid embedded cluster\n" + "\n".join(conf) + "\n")
 
-    def _ensure_database(self, port: int) -> None:
+    def _ensure_setup(self, port: int) -> None:
+        """The DBA's one-time set-up (gis/db_roles.py), run by the bootstrap superuser."""
         import psycopg
 
+        plan = setup_plan(self.roles, owner_password=self._secret("owner_password"),
+                          app_password=self._secret("app_password"))
+        apply_plan(plan, superuser_url=self.superuser_url())
         password = (self.root / "password").read_text().strip()
         dsn = f"host=127.0.0.1 port={port} user={SUPERUSER} password={password}"
-        with psycopg.connect(dsn + " dbname=postgres", autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (DATABASE,)).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')
         with psycopg.connect(dsn + f" dbname={DATABASE}", autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            adopt_legacy_objects(conn, owner=self.roles.owner)
+
+    def _secret(self, name: str) -> str:
+        """A generated password kept in the state folder (mode 600), created once."""
+        path = self.root / name
+        if not path.exists():
+            path.write_text(new_password())
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     # -- helpers -------------------------------------------------------------
     def _run(self, cmd: list[str], *, what: str) -> None:
@@ -228,8 +253,47 @@ class EmbeddedCluster:
             time.sleep(0.1)
 
 
+def adopt_legacy_objects(conn, *, owner: str) -> None:
+    """Clusters made before the owner role had their schema owned by the superuser: hand
+    the tables, views, sequences and functions of schema public (not PostGIS's) over."""
+    conn.execute(ADOPT_SQL.replace("__OWNER__", quote_literal(owner)))
+
+
+ADOPT_SQL = """
+DO $$
+DECLARE
+    item record;
+BEGIN
+    FOR item IN
+        SELECT c.oid::regclass AS name, c.relkind
+        FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relowner = (SELECT oid FROM pg_roles
+                                                     WHERE rolname = current_user)
+          AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+          AND NOT EXISTS (SELECT FROM pg_depend AS d
+                          WHERE d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+    LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO %I', item.name, __OWNER__);
+    END LOOP;
+    FOR item IN
+        SELECT p.oid::regprocedure AS name
+        FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner = (SELECT oid FROM pg_roles
+                                                     WHERE rolname = current_user)
+          AND NOT EXISTS (SELECT FROM pg_depend AS d
+                          WHERE d.objid = p.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO %I', item.name, __OWNER__);
+    END LOOP;
+END $$;
+"""
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As PostgreSQL itself binds: a port the previous run left in TIME_WAIT is free,
+        # so a restarted cluster keeps its port (and every running client its URL).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

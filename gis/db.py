@@ -34,6 +34,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     return create_engine(
         sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size,
         pool_pre_ping=True, echo=echo,
+        # Failed statements are logged without their values (addresses, names, ID hashes).
+        hide_parameters=True,
     )
 
 

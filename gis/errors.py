@@ -61,3 +61,7 @@ class DatabaseUnavailable(OnegridError):
 
 class ReasonRequired(PermissionDenied):
     """A sensitive read needs a stated reason (X-Access-Reason header or `reason` query)."""
+
+
+class DatabaseSetupIncomplete(DatabaseUnavailable):
+    """The database lacks a role, privilege or extension the DBA's one-time set-up provides."""

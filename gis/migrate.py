@@ -9,25 +9,39 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from gis import db_roles
 from gis.db import sqlalchemy_url
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, *, app_role: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # '%' must be escaped for configparser (passwords may contain it)
     config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
+    # The role the migrations grant the service's privileges to (migrations/env.py).
+    config.attributes["app_role"] = app_role or db_roles.role_names(
+        db_roles.database_name(url)).app
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "heads", *, app_role: str | None = None) -> None:
+    """Migrate as the database owner, after checking the DBA's set-up is in place."""
+    config = alembic_config(url, app_role=app_role)
+    names = db_roles.role_names(db_roles.database_name(url),
+                                app=config.attributes["app_role"])
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            db_roles.check_migration_login(conn, names)
+    finally:
+        engine.dispose()
+    command.upgrade(config, revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, *, app_role: str | None = None) -> None:
+    command.downgrade(alembic_config(url, app_role=app_role), revision)
 
 
 def current_revision(connectable: Engine | Connection | Session) -> str | None:

@@ -11,7 +11,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class DatabaseSettings(BaseModel):
     """Where the data lives: an external server (url) or the embedded cluster (data_dir)."""
 
+    # The owner's login (DATABASE_URL): migrations and the `onegrid` CLI.
     url: str | None = None
+    # The service's own login, which cannot bypass row-level security (gis/db_roles.py).
+    # Unset: the URL above with the app role and app_password (the embedded cluster
+    # keeps both itself).
+    app_url: str | None = None
+    app_password: str | None = None
+    # Role names; empty = derived from the database name (<db>_owner, <db>_app), so that
+    # several onegrid databases can share one server.
+    owner_role: str = ""
+    app_role: str = ""
     data_dir: Path = Path(".onegrid/pg")
     pool_size: int = 10
     # The asyncpg pool of the /locate fast path. Small on purpose: each connection is a

@@ -4,7 +4,7 @@
 session; `auth_client("ann")` is a TestClient sending ann's bearer token; `key_client(key)`
 sends an X-API-Key; `anon_client` sends nothing. Asking for any of these turns dev mode off
 for the test's app, so anonymous requests get 401 as in production. `rls_db` makes the
-requests of the test run under row-level security (SET LOCAL ROLE onegrid_app)."""
+requests of the test run under row-level security as the app role."""
 from __future__ import annotations
 
 import pytest
@@ -72,10 +72,11 @@ def anon_client(app, strict_settings):
 
 
 @pytest.fixture()
-def rls_db(db):
-    """Requests (and the test's own later queries) on `db` run as onegrid_app, scoped.
+def rls_db(db, logins):
+    """Requests (and the test's own later queries) on `db` run as the app role, scoped,
+    as the service's own login does.
 
     Build fixtures BEFORE asking for this: once it is on, the session sees only what the
     last request's principal may see (until the test's transaction is rolled back)."""
-    rls.scope_session(db, None)
+    rls.scope_session(db, None, as_role=logins.names.app)
     return db

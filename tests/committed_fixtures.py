@@ -18,18 +18,22 @@ from sqlalchemy.orm import Session
 
 from gis import migrate
 from gis.db import sqlalchemy_url
+from gis.db_roles import RoleNames, apply_plan, setup_plan
 from tests.factories import DISTRICT, TOWN, VILLAGE, add_cell, add_generation, add_region
 
 
 @pytest.fixture()
-def committed_grid_url(migrated_url) -> Iterator[str]:
+def committed_grid_url(migrated_url, logins) -> Iterator[str]:
+    """The owner's URL of the new database; the service's app role (the same as the main
+    test database's, named explicitly) gets its rights there too."""
     name = f"onegrid_committed_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(sqlalchemy_url(migrated_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))  # a generated identifier, not input
+    admin = create_engine(sqlalchemy_url(logins.superuser), isolation_level="AUTOCOMMIT")
+    names = RoleNames(database=name, owner=logins.names.owner, app=logins.names.app)
+    apply_plan(setup_plan(names, owner_password=None, app_password=logins.app_password),
+               superuser_url=logins.superuser)
     url = make_url(migrated_url).set(database=name).render_as_string(hide_password=False)
     try:
-        migrate.upgrade(url)
+        migrate.upgrade(url, app_role=names.app)
         engine = create_engine(sqlalchemy_url(url))
         with Session(engine) as session, session.begin():
             village = box(0, 0, 2, 1)

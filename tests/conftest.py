@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,15 @@ from sqlalchemy.orm import Session
 from gis import migrate
 from gis.cluster import EmbeddedCluster
 from gis.db import make_engine
+from gis.db_roles import (
+    RoleNames,
+    apply_plan,
+    database_name,
+    new_password,
+    role_names,
+    setup_plan,
+    with_login,
+)
 from gis.settings import get_settings
 
 # Property tests are derandomized so that CI is repeatable; set
@@ -27,20 +37,46 @@ pytest_plugins = ["tests.factories", "tests.people_fixtures", "tests.grid_fixtur
                   "tests.auth_fixtures", "tests.committed_fixtures"]
 
 
+@dataclass(frozen=True)
+class Logins:
+    """The three logins of the test database (gis/db_roles.py)."""
+
+    superuser: str  # fixtures: builds any data, steps down to the app role in rls_db
+    owner: str      # migrations and CLI commands, as in production
+    app: str        # the service's login: row-level security always applies
+    names: RoleNames
+    app_password: str
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:
-    """ONEGRID_TEST_DATABASE_URL (an empty database to use) or a private cluster."""
+def logins(tmp_path_factory) -> Iterator[Logins]:
+    """A private cluster, or ONEGRID_TEST_DATABASE_URL: a superuser's URL of an empty
+    database, which the tests set up with the same SQL a DBA runs (db setup-sql)."""
     given = os.environ.get("ONEGRID_TEST_DATABASE_URL")
     if given:
-        yield given
+        names = role_names(database_name(given))
+        owner_pw, app_pw = new_password(), new_password()
+        apply_plan(setup_plan(names, owner_password=owner_pw, app_password=app_pw),
+                   superuser_url=given)
+        yield Logins(superuser=given, names=names, app_password=app_pw,
+                     owner=with_login(given, user=names.owner, password=owner_pw),
+                     app=with_login(given, user=names.app, password=app_pw))
         return
     root = Path(tmp_path_factory.mktemp("pg")) / "cluster"
     cluster = EmbeddedCluster(root, durable=False)
     cluster.start()
     try:
-        yield cluster.url()
+        yield Logins(superuser=cluster.superuser_url(), owner=cluster.url(),
+                     app=cluster.app_url(), names=cluster.roles,
+                     app_password=(root / "app_password").read_text().strip())
     finally:
         cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def database_url(logins) -> str:
+    """The owner's URL, as DATABASE_URL is in production."""
+    return logins.owner
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +86,9 @@ def migrated_url(database_url) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(migrated_url) -> Iterator[Engine]:
-    eng = make_engine(migrated_url, pool_size=2)
+def engine(migrated_url, logins) -> Iterator[Engine]:
+    """The fixtures' connection: the superuser, which may build anything anywhere."""
+    eng = make_engine(logins.superuser, pool_size=2)
     yield eng
     eng.dispose()
 
@@ -74,9 +111,12 @@ def db(engine) -> Iterator[Session]:
 
 
 @pytest.fixture()
-def settings(migrated_url, tmp_path):
+def settings(migrated_url, logins, tmp_path):
     s = get_settings()
     s.database.url = migrated_url
+    # The service logs in as the app role (on whichever test database url names).
+    s.database.app_role = logins.names.app
+    s.database.app_password = logins.app_password
     s.database.data_dir = tmp_path / "pg"
     s.security.secret_key = "test-secret-key-not-for-production"
     # Anonymous requests act as the dev admin; tests of access control turn this off

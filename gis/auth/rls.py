@@ -1,12 +1,14 @@
-"""Row-level security per transaction: SET LOCAL ROLE onegrid_app and the caller's area.
+"""Row-level security per transaction: the caller's area in transaction-local settings.
 
-A session opts in with `scope_session(session, principal)`. From then on every
-transaction it begins (and the one already open) runs as the unprivileged role with the
-area settings the 0003_rls policies read. `principal=None` means "not yet known": the
-transaction sees no area-bound rows until the caller is authenticated (fail closed).
+The service logs in as the app role (gis/db_roles.py), which row-level security always
+applies to and which cannot switch to another role. A session opts in with
+`scope_session(session, principal)`: every transaction it begins (and the one already
+open) carries the area settings the 0003_rls policies read. `principal=None` means "not
+yet known": the transaction sees no area-bound rows until the caller is authenticated
+(fail closed).
 
-The test `db` session never opts in: it connects as the superuser, which bypasses RLS,
-so fixtures can build any data."""
+The test suite's `db` session connects as a superuser to build fixtures; its `rls_db`
+fixture passes `as_role` to step down to the app role inside that one transaction."""
 from __future__ import annotations
 
 from sqlalchemy import event, text
@@ -15,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from gis.auth.principal import Principal
 from gis.auth.scope import rls_settings
+from gis.db_roles import quote_ident
 
-APP_ROLE = "onegrid_app"  # created by migrations/sql/0003_rls_upgrade.sql
 _KEY = "onegrid.rls"  # session.info key: the settings to apply on each transaction
+_ROLE_KEY = "onegrid.rls_role"  # tests only: the role a superuser session steps down to
 
 _SET_CONFIG = text(
     "SELECT set_config('onegrid.scope_all', :all, true), "
@@ -25,14 +28,18 @@ _SET_CONFIG = text(
     "set_config('onegrid.scope_cells', :cells, true)")
 
 
-def scope_session(session: Session, principal: Principal | None) -> None:
-    """Run this session's transactions as onegrid_app limited to the principal's area."""
+def scope_session(session: Session, principal: Principal | None, *,
+                  as_role: str | None = None) -> None:
+    """Limit this session's transactions to the principal's area."""
     first_time = _KEY not in session.info
     session.info[_KEY] = rls_settings(principal)
+    if as_role:
+        session.info[_ROLE_KEY] = as_role
     if first_time:
         event.listen(session, "after_begin", _on_begin)
     if session.in_transaction():
-        apply_to_connection(session.connection(), session.info[_KEY])
+        apply_to_connection(session.connection(), session.info[_KEY],
+                            as_role=session.info.get(_ROLE_KEY))
 
 
 def is_scoped(session: Session) -> bool:
@@ -40,13 +47,16 @@ def is_scoped(session: Session) -> bool:
     return _KEY in session.info
 
 
-def apply_to_connection(connection: Connection, settings: dict[str, str]) -> None:
-    """SET LOCAL lasts until the transaction ends, so a pooled connection never keeps it."""
-    connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")  # a constant, not a value
+def apply_to_connection(connection: Connection, settings: dict[str, str], *,
+                        as_role: str | None = None) -> None:
+    """set_config(..., true) lasts until the transaction ends: a pooled connection never
+    keeps it."""
+    if as_role:
+        connection.exec_driver_sql(f"SET LOCAL ROLE {quote_ident(as_role)}")
     connection.execute(_SET_CONFIG, {"all": settings["onegrid.scope_all"],
                                      "prefixes": settings["onegrid.scope_prefixes"],
                                      "cells": settings["onegrid.scope_cells"]})
 
 
 def _on_begin(session: Session, transaction, connection: Connection) -> None:
-    apply_to_connection(connection, session.info[_KEY])
+    apply_to_connection(connection, session.info[_KEY], as_role=session.info.get(_ROLE_KEY))

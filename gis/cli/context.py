@@ -16,7 +16,8 @@ def settings() -> Settings:
 
 
 def cluster(s: Settings) -> EmbeddedCluster:
-    return EmbeddedCluster(s.database.data_dir)
+    return EmbeddedCluster(s.database.data_dir, owner_role=s.database.owner_role,
+                           app_role=s.database.app_role)
 
 
 def database_url(s: Settings, *, start: bool = True) -> str:
@@ -27,6 +28,25 @@ def database_url(s: Settings, *, start: bool = True) -> str:
     if start:
         embedded.start()
     return embedded.url()
+
+
+def use_database(s: Settings) -> str:
+    """Fill in both logins (owner's url, the service's app_url); returns the owner's."""
+    external = bool(s.database.url)
+    url = database_url(s)
+    s.database.url = url
+    if not external and not s.database.app_url:
+        s.database.app_url = cluster(s).app_url()
+    return url
+
+
+def migrate(s: Settings, revision: str = "heads") -> str:
+    """Bring the schema up to date as the owner; returns the owner's URL."""
+    from gis import migrate as migrations
+
+    url = database_url(s)
+    migrations.upgrade(url, revision, app_role=s.database.app_role or None)
+    return url
 
 
 @contextmanager

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from gis import migrate
+from gis import db_roles
 from gis.cli import context
 
 NAME = "db"
@@ -56,7 +56,38 @@ def url() -> None:
 
 @app.command("migrate")
 def migrate_cmd(revision: str = typer.Argument("heads")) -> None:
-    """Apply the Alembic migrations up to REVISION (default: all heads)."""
+    """Apply the Alembic migrations up to REVISION (default: all heads), as the owner."""
     s = context.settings()
-    migrate.upgrade(context.database_url(s), revision)
+    context.migrate(s, revision)
     typer.echo(f"database at revision {revision}")
+
+
+@app.command("setup-sql")
+def setup_sql(
+    database: str = typer.Option(..., help="the database to set up (created if missing)"),
+    owner: str = typer.Option("", help="owner login (default <database>_owner, or "
+                                       "settings.database.owner_role)"),
+    app_role: str = typer.Option("", "--app-role", help="the service's login (default "
+                                 "<database>_app, or settings.database.app_role)"),
+    keep_owner_password: bool = typer.Option(
+        False, help="the owner login exists already: leave its password alone"),
+    host: str = typer.Option("HOST:5432", help="server address for the printed URLs"),
+) -> None:
+    """Print the one-time SQL a superuser runs for DATABASE: roles, database, extensions.
+
+    Role names derive from the database name, so several onegrid databases can share one
+    server. The printed passwords are new each time; the URLs to configure follow."""
+    s = context.settings()
+    names = db_roles.role_names(database, owner=owner or s.database.owner_role or None,
+                                app=app_role or s.database.app_role or None)
+    owner_password = None if keep_owner_password else db_roles.new_password()
+    app_password = db_roles.new_password()
+    plan = db_roles.setup_plan(names, owner_password=owner_password,
+                               app_password=app_password)
+    typer.echo(plan.as_psql_script())
+    owner_login = f"{names.owner}:{owner_password}" if owner_password else names.owner
+    typer.echo(
+        "-- Then configure onegrid (keep these secret):\n"
+        f"--   DATABASE_URL=postgresql://{owner_login}@{host}/{database}\n"
+        f"--   ONEGRID_DATABASE__APP_URL=postgresql://{names.app}:{app_password}@{host}/{database}\n"
+        "-- and run `onegrid db migrate` (as the owner; no superuser needed from here on).")

@@ -23,10 +23,9 @@ def load(size: str = typer.Option("district", help="small | district | city"),
 
     from gis.cli import context
     from gis.demo.load import DEFAULT_SEED, load_demo
-    from gis.migrate import upgrade
 
     s = context.settings()
-    upgrade(context.database_url(s))
+    context.migrate(s)
     started = time.monotonic()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()) as bar:
         task = bar.add_task(f"demo ({size}): generating", total=None)

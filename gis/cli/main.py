@@ -24,6 +24,8 @@ for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
 
 def run() -> None:
     """Console entry point: domain errors become one clear line and exit status 1."""
+    from sqlalchemy.exc import DBAPIError
+
     from gis.errors import OnegridError
 
     try:
@@ -32,6 +34,18 @@ def run() -> None:
         where = f" [{exc.where}]" if exc.where else ""
         typer.echo(f"onegrid: {exc.message}{where}", err=True)
         raise SystemExit(1) from None
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) not in SETUP_SQLSTATES:
+            raise
+        first = str(exc.orig).strip().splitlines()[0]
+        typer.echo(f"onegrid: the database refused: {first}. A role, privilege or extension "
+                   "is missing: a superuser must run the SQL printed by "
+                   "`onegrid db setup-sql --database NAME`", err=True)
+        raise SystemExit(1) from None
+
+
+# insufficient_privilege, undefined_object (a role), feature/extension not available
+SETUP_SQLSTATES = {"42501", "42704", "58P01", "0A000"}
 
 
 if __name__ == "__main__":

@@ -13,15 +13,13 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from gis import migrate
     from gis.cli import context
     from gis.logging import configure_logging
 
     s = context.settings()
     configure_logging(s.log_level)
-    url = context.database_url(s)
-    s.database.url = url
-    migrate.upgrade(url)
+    url = context.use_database(s)
+    context.migrate(s)
     if demo:
         from gis.demo.load import load_if_empty
 

@@ -32,12 +32,11 @@ app.add_typer(key_app, name="key")
 @contextmanager
 def _session() -> Iterator[Session]:
     """One committed transaction; a domain error becomes a one-line message and exit 1."""
-    from gis import migrate
     from gis.cli import context
 
     s = context.settings()
     try:
-        migrate.upgrade(context.database_url(s))
+        context.migrate(s)
         with context.session_scope(s, commit=True) as session:
             yield session
     except OnegridError as exc:

@@ -19,7 +19,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from gis.errors import InvalidInput, NotFound
+from gis.errors import DatabaseUnavailable, InvalidInput, NotFound
 from gis.grid.service import to_wgs84_point
 from gis.sql import HERE, query
 
@@ -82,9 +82,24 @@ async def _fetch(pool, statement: Statement, points: list[tuple[float, float]],
     sql, names = statement
     binds = {"lons": [p[0] for p in points], "lats": [p[1] for p in points],
              "generation_id": generation[0], "at": generation[1]}
-    async with pool.acquire() as connection:
-        # asyncpg caches the prepared statement per connection (statement_cache_size).
-        return await connection.fetch(sql, *(binds[n] for n in names))
+    try:
+        async with pool.acquire() as connection:
+            # asyncpg caches the prepared statement per connection (statement_cache_size).
+            return await connection.fetch(sql, *(binds[n] for n in names))
+    except Exception as exc:
+        if connection_lost(exc):  # the pool opens a fresh connection next time
+            raise DatabaseUnavailable("the database is unavailable; try again shortly") \
+                from exc
+        raise
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Refused or broken connections, and a server shutting down or starting up."""
+    import asyncpg
+
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    return isinstance(exc, OSError | asyncpg.InterfaceError) or \
+        sqlstate.startswith(("08", "57P"))
 
 
 async def locate_point(pool, asked: PointQuery, *, statement: Statement | None = None) -> dict:

@@ -1,4 +1,4 @@
--- Undo 0003_rls: policies, functions, grants; the role goes if no other database uses it.
+-- Undo 0003_rls: policies, functions, grants.
 DROP POLICY IF EXISTS incidents_area ON incidents;
 DROP POLICY IF EXISTS special_population_area ON special_population_records;
 DROP POLICY IF EXISTS persons_area ON persons;
@@ -15,17 +15,18 @@ ALTER TABLE households DISABLE ROW LEVEL SECURITY;
 DROP FUNCTION IF EXISTS onegrid_scope_cell_ids();
 DROP FUNCTION IF EXISTS onegrid_scope_all();
 
-ALTER DEFAULT PRIVILEGES IN SCHEMA public
-    REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM onegrid_app;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public
-    REVOKE USAGE, SELECT, UPDATE ON SEQUENCES FROM onegrid_app;
--- Drops every privilege the role holds in THIS database (it owns no objects).
-DROP OWNED BY onegrid_app;
-
+-- The role itself belongs to the DBA's set-up: only its privileges here go.
 DO $$
+DECLARE
+    app text := current_setting('onegrid.app_role');
 BEGIN
-    DROP ROLE onegrid_app;
-EXCEPTION WHEN dependent_objects_still_exist THEN
-    -- Another database on this server still grants it something: keep the role there.
-    RAISE NOTICE 'role onegrid_app is still used by another database; not dropped';
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = app) THEN
+        RETURN;
+    END IF;
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public '
+                   'REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM %I', app);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public '
+                   'REVOKE USAGE, SELECT, UPDATE ON SEQUENCES FROM %I', app);
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', app);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', app);
 END $$;

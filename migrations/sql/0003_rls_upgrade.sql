@@ -2,39 +2,35 @@
 -- records, incidents), so that a query that forgot its area filter still returns only
 -- rows inside the caller's area.
 --
--- How a request uses it (gis/auth/rls.py): at the start of each transaction
---   SET LOCAL ROLE onegrid_app;
+-- How a request uses it (gis/auth/rls.py): the service logs in as the app role
+-- (<db>_app), and at the start of each transaction
 --   set_config('onegrid.scope_all', 'on' | 'off', true)
 --   set_config('onegrid.scope_prefixes', '{500151001,...}', true)  -- region code prefixes
 --   set_config('onegrid.scope_cells', '{500151001001001,...}', true) -- exact cell codes
 -- Unset settings mean "nothing": a transaction that never set its area sees no rows.
--- Superusers always bypass RLS (PostgreSQL rule), which is why requests SET ROLE; FORCE
--- makes the policies apply to the table owner too, should the app connect as the owner.
+-- Superusers and BYPASSRLS roles (the owner, for bulk loads) bypass RLS; FORCE makes the
+-- policies apply to a table owner without BYPASSRLS too.
 
+-- The service's role is per database (<db>_app, gis/db_roles.py) and made by the DBA's
+-- one-time set-up (`onegrid db setup-sql`), not here: creating roles needs CREATEROLE,
+-- which a database owner does not have. migrations/env.py names it in onegrid.app_role.
 DO $$
+DECLARE
+    app text := current_setting('onegrid.app_role');
 BEGIN
-    -- Roles are cluster-wide: a second database on the same server already has it.
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'onegrid_app') THEN
-        CREATE ROLE onegrid_app NOLOGIN;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = app) THEN
+        RAISE EXCEPTION 'role % does not exist: run the SQL of `onegrid db setup-sql`', app;
     END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', app);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public '
+                   'TO %I', app);
+    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %I', app);
+    -- Tables added by later migrations (run by the same owner) are granted automatically.
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public '
+                   'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', app);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public '
+                   'GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO %I', app);
 END $$;
-
--- The connecting user must be a member to SET ROLE (superusers need no grant).
-DO $$
-BEGIN
-    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-        EXECUTE format('GRANT onegrid_app TO %I', current_user);
-    END IF;
-END $$;
-
-GRANT USAGE ON SCHEMA public TO onegrid_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO onegrid_app;
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO onegrid_app;
--- Tables added by later migrations (run by the same user) are granted automatically.
-ALTER DEFAULT PRIVILEGES IN SCHEMA public
-    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO onegrid_app;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public
-    GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO onegrid_app;
 
 ------------------------------------------------------------------ scope functions
 -- True when the transaction declared an unrestricted caller (admin, no area).

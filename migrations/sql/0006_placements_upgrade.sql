@@ -90,8 +90,7 @@ BEGIN
         EXECUTE 'ALTER VIEW household_cells SET (security_invoker = true)';
     END IF;
 END $$;
-GRANT SELECT ON household_cells TO onegrid_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON building_cells TO onegrid_app;
+-- The service's privileges come from the default privileges of 0003_rls.
 
 -- Row-level security: the same areas, through the new placement.
 DROP POLICY households_area ON households;

@@ -14,4 +14,4 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX ix_refresh_tokens_family ON refresh_tokens (family);
 CREATE INDEX ix_refresh_tokens_user ON refresh_tokens (user_id);
-GRANT SELECT, INSERT, UPDATE, DELETE ON refresh_tokens TO onegrid_app;
+-- The service's privileges come from the default privileges of 0003_rls.

@@ -1,7 +1,9 @@
-"""Row-level security: the onegrid_app role and area policies on people and incidents.
+"""Row-level security: grants to the service's role and area policies on people and
+incidents.
 
-See migrations/sql/0003_rls_*.sql. Requests run `SET LOCAL ROLE onegrid_app` and put the
-caller's area into transaction-local settings (gis/auth/rls.py); the policies read them.
+See migrations/sql/0003_rls_*.sql. The service logs in as the app role (gis/db_roles.py)
+and puts the caller's area into transaction-local settings (gis/auth/rls.py); the
+policies read them.
 
 Revision ID: 0003_rls
 Revises: 0002

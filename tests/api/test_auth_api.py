@@ -138,8 +138,8 @@ def test_reason_header_is_read_percent_decoded(app, client):
     assert access_context(Request(scope)).reason == "家访"
 
 
-def test_production_session_path_runs_as_the_app_role(settings):
-    """No session override: the real get_session switches to onegrid_app per transaction."""
+def test_production_session_path_runs_as_the_app_role(settings, logins):
+    """No session override: the real service logs in as the app role, never the owner."""
     from fastapi.testclient import TestClient
     from sqlalchemy import text as sql
 
@@ -154,5 +154,5 @@ def test_production_session_path_runs_as_the_app_role(settings):
         return {"role": row.role, "scope_all": row.scope_all}
 
     with TestClient(application) as c:
-        assert c.get("/_whoami_test").json() == {"role": "onegrid_app", "scope_all": "on"}
+        assert c.get("/_whoami_test").json() == {"role": logins.names.app, "scope_all": "on"}
         assert c.get("/regions").status_code == 200

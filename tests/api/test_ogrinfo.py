@@ -26,9 +26,12 @@ def free_port() -> int:
 
 
 @pytest.fixture()
-def server(committed_grid_url, tmp_path):
+def server(committed_grid_url, logins, tmp_path):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": committed_grid_url,
+           # the service's login: the app role, with the password the DBA's set-up gave it
+           "ONEGRID_DATABASE__APP_ROLE": logins.names.app,
+           "ONEGRID_DATABASE__APP_PASSWORD": logins.app_password,
            "ONEGRID_DATABASE__DATA_DIR": str(tmp_path / "pg"),
            "ONEGRID_SECURITY__SECRET_KEY": "test-secret-key-not-for-production",
            "ONEGRID_SECURITY__DEV_MODE": "true"}

@@ -14,6 +14,15 @@ WEST, EAST = VILLAGE + "001", VILLAGE + "002"
 TABLES = ("households", "persons", "special_population_records", "incidents")
 
 
+APP = "onegrid_app"  # the test database's app role; set from the logins fixture below
+
+
+@pytest.fixture(autouse=True)
+def _app_role(logins):
+    global APP
+    APP = logins.names.app
+
+
 def count(db, table: str) -> int:
     return db.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # constant names
 
@@ -52,7 +61,7 @@ def people(db, two_cells):
 
 
 def scoped(db, principal):
-    rls.scope_session(db, principal)
+    rls.scope_session(db, principal, as_role=APP)
     return {table: count(db, table) for table in TABLES}
 
 
@@ -70,7 +79,7 @@ def test_cell_scope_sees_only_its_cell_without_any_filter(db, people):
     seen = scoped(db, worker(cell_codes=(WEST,)))
     assert seen == dict.fromkeys(TABLES, 1)
     assert db.execute(text("SELECT address FROM households")).scalars().all() == ["west 1"]
-    assert db.execute(text("SELECT current_user")).scalar() == rls.APP_ROLE
+    assert db.execute(text("SELECT current_user")).scalar() == APP
 
 
 @pytest.mark.parametrize("area", [{"region_codes": (TOWN,)}, {"region_codes": (DISTRICT,)},
