@@ -26,6 +26,7 @@ from gis.people.models import Building, BuildingCell, Household, HouseholdCell, 
 from gis.people.persons import person_dict
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
 
+PERSONS_READ = "persons:read"  # the household's members are shown only with it
 COLUMNS = (Household, HouseholdCell.cell_id.label("cell_id"), Cell.code.label("cell_code"),
            func.ST_X(Household.geom).label("lon"), func.ST_Y(Household.geom).label("lat"))
 
@@ -88,8 +89,14 @@ def _row(session: Session, *, principal: Principal, household_id: int):
 
 def get_household(session: Session, *, principal: Principal, household_id: int,
                   reason: str | None, client: str | None) -> dict:
-    """A household with its members (masked); the members' read is logged."""
+    """A household; with its members (masked) only for callers who may read persons.
+
+    The members are personal data: a caller with households:read alone (a planner) gets
+    the household without them, and without a "persons" key, so nothing says who lives
+    there. The members' read is logged like every other read of persons."""
     out = household_dict(_row(session, principal=principal, household_id=household_id))
+    if not principal.can(PERSONS_READ):
+        return out
     members = session.execute(select(Person, Cell.code.label("cell_code"))
                               .join(Household, Household.id == Person.household_id)
                               .outerjoin(HouseholdCell,
