@@ -29,5 +29,5 @@ def outside_area(principal: Principal | None,
         if code is None:
             refused[key] = NO_CELL
         elif not covers_cell_code(principal, code):
-            refused[key] = f"its cell {code} is outside your area"
+            refused[key] = f"is in cell {code}, outside your area"
     return refused
