@@ -146,8 +146,11 @@ def _cell(source, index: int, column: str | None) -> str | None:
 def _refuse_partial(report: RoadReport, *, skip_invalid: bool) -> None:
     """All or nothing, unless the caller asked to skip the invalid features."""
     if report.valid == 0:
-        raise InvalidInput(f"{report.source}: no road line to import; nothing was written",
-                           where=report.source)
+        first = (f" (first rejected: #{report.rejected[0].index} {report.rejected[0].reason})"
+                 if report.rejected else "")
+        raise InvalidInput(f"{report.source}: no road line to import{first}; nothing was "
+                           "written", where=report.source,
+                           details={"report": report.model_dump()})
     if report.rejected and not skip_invalid:
         first = report.rejected[0]
         raise InvalidInput(
