@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from gis.people.rollups import refresh_generation
 from gis.reference import ROLES
 from tests.factories import VILLAGE
 from tests.people_fixtures import add_household, add_person, make_id
@@ -50,6 +51,26 @@ def test_members_only_with_persons_read(db, household, make_user, auth_client, r
         for shown in ("张三", household["number"][-4:], "1234", "1980"):
             assert shown not in r.text
         assert logged == []
+
+
+@pytest.mark.parametrize("role", ["planner", "manager"])
+def test_special_population_counts_only_with_persons_read(db, household, make_user,
+                                                          auth_client, request, role):
+    db.execute(text("INSERT INTO special_population_records (person_id, category_code, "
+                    "concern_level) VALUES (:p, 'community_correction', 'high')"),
+               {"p": household["person"]})
+    refresh_generation(db, generation_id=db.execute(text(
+        "SELECT id FROM grid_generations WHERE status = 'active'")).scalar_one())
+    make_user("u", role, regions=[VILLAGE])
+    request.getfixturevalue("rls_db")
+    client = auth_client("u")
+    cells = client.get("/rollups/cells").json()["items"]
+    villages = client.get("/rollups/regions").json()["items"]
+    for row in (*cells, *villages):
+        assert ("special" in row) == can(role, "persons:read")
+        assert row["households"] >= 0
+    if can(role, "persons:read"):
+        assert sum(r["special_total"] for r in cells) == 1
 
 
 def test_household_lists_and_exports_carry_no_person_data(db, household, make_user,
