@@ -87,3 +87,14 @@ def test_household_lists_and_exports_carry_no_person_data(db, household, make_us
     for path in ("/persons", "/persons/export", "/special-populations",
                  f"/persons/{household['person']}"):
         assert client.get(path).status_code == 403, path
+
+
+def test_a_household_id_held_in_another_area_is_a_plain_409(db, household, make_user,
+                                                          auth_client, request):
+    make_user("w", "grid_worker", cells=["500151001001001"])
+    request.getfixturevalue("rls_db")
+    r = auth_client("w").post("/households", json={"external_id": "H1", "lon": 106.005,
+                                                   "lat": LAT})
+    assert r.status_code == 409, r.text
+    assert r.json()["message"] == "household H1 already exists"
+    assert "500151001001002" not in r.text and "households_external_id_key" not in r.text

@@ -116,3 +116,14 @@ def test_an_unrestricted_admin_imports_anywhere(db, west_importer, auth_client):
     assert done.status_code == 200, done.text
     assert done.json()["stored"] == 2 and done.json()["unlocated"] == 1
     assert count_all(db, "persons") == 4
+
+
+def test_a_household_id_held_in_another_area_is_a_duplicate_row(db, west_importer):
+    data = csv("户号,经度,纬度", "east,106.005,29.805", "W9,106.005,29.805")
+    done = post(west_importer, "households", data, commit=True)
+    assert done.status_code == 200, done.text
+    report = done.json()
+    assert report["stored"] == 1 and report["committed"] is True
+    assert [(d["where"], d["reason"]) for d in report["duplicate_rows"]] == [
+        ("row 2", "household id already imported")]
+    assert count_all(db, "households") == 3

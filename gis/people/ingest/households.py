@@ -37,6 +37,7 @@ class Inserted:
     outside: dict[int, str]
     touched_cell_ids: list[int]
     refused: dict[int, str]  # id -> why: outside the caller's area, not written
+    taken: list[int]  # ids not written: their household id was already stored
 
 
 def insert_households(session: Session, *, rows: Iterable[tuple],
@@ -47,7 +48,7 @@ def insert_households(session: Session, *, rows: Iterable[tuple],
     every row and of all its index entries. Staging in a temporary table and inserting
     with the cell already joined halves the writes (bench/import_xlsx.py)."""
     session.execute(STAGE)
-    copy_rows(session, table="staged_households", columns=COLUMNS, rows=rows)
+    staged = copy_rows(session, table="staged_households", columns=COLUMNS, rows=rows)
     for statement in INDEX:
         session.execute(statement)
     # Point-in-polygon estimates cross jit_above_cost; compiling costs more than the join.
@@ -55,12 +56,17 @@ def insert_households(session: Session, *, rows: Iterable[tuple],
     refused = _refuse_outside_area(session, generation_id=generation_id, principal=principal)
     row = session.execute(query("people_insert_households"),
                           {"generation_id": generation_id}).mappings().one()
+    taken = []
+    if row["stored"] < staged - len(refused):  # rare: only then look for the skipped rows
+        taken = list(session.execute(text(
+            "SELECT s.id FROM staged_households AS s WHERE NOT EXISTS "
+            "(SELECT 1 FROM households AS h WHERE h.id = s.id) ORDER BY s.id")).scalars())
     session.execute(text("DROP TABLE staged_households"))
     touched = list(row["touched_cell_ids"])
     rollups.refresh_cells(session, cell_ids=touched)
     return Inserted(stored=row["stored"], assigned=row["assigned"],
                     outside=dict(zip(row["outside_ids"], row["outside_reasons"], strict=True)),
-                    touched_cell_ids=touched, refused=refused)
+                    touched_cell_ids=touched, refused=refused, taken=taken)
 
 
 def _refuse_outside_area(session: Session, *, generation_id: int | None,

@@ -143,6 +143,8 @@ def store_households(session: Session, records: list[dict], report: ImportReport
     where = dict(zip(ids, (r["where"] for r in records), strict=True))
     report.invalid += [Problem(where[i], "location", f"the household {why}")
                        for i, why in done.refused.items()]
+    report.duplicates += [Problem(where[i], "external_id", "household id already imported")
+                          for i in done.taken]
     if generation is None or not ids:
         report.note = "no active generation: households are stored without a cell"
         return
