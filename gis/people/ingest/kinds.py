@@ -174,13 +174,18 @@ def _refresh_for_households(session: Session, household_ids: set[int]) -> None:
     rollups.refresh_cells(session, cell_ids=list(cells))
 
 
+# The cell code of household h: a LATERAL probe of the view household_cells per row (a
+# plain join on it would read the whole view; see gis.people.models.placement_of).
+PLACEMENT_OF_H = ("LEFT JOIN LATERAL (SELECT hc.cell_id FROM household_cells AS hc "
+                  "WHERE hc.household_id = h.id LIMIT 1) AS placed ON true "
+                  "LEFT JOIN grid_cells AS c ON c.id = placed.cell_id")
+
+
 def _households_of(session: Session, external_ids: set[str]) -> dict[str, tuple]:
     """external id -> (household id, cell code or None) of the households the caller sees."""
     return {ext: (hid, code) for ext, hid, code in session.execute(text(
-        "SELECT h.external_id, h.id, c.code FROM households AS h "
-        "LEFT JOIN household_cells AS hc ON hc.household_id = h.id "
-        "LEFT JOIN grid_cells AS c ON c.id = hc.cell_id WHERE h.external_id = ANY(:v)"),
-        {"v": sorted(external_ids)}).all()}
+        "SELECT h.external_id, h.id, c.code FROM households AS h " + PLACEMENT_OF_H
+        + " WHERE h.external_id = ANY(:v)"), {"v": sorted(external_ids)}).all()}
 
 
 def _person_household(record: dict, households: dict, principal, report: ImportReport):
@@ -239,8 +244,8 @@ def store_special(session: Session, records: list[dict], report: ImportReport, *
     persons, codes = {}, {}
     for id_hash, person_id, code in session.execute(text(
             "SELECT p.id_hash, p.id, c.code FROM persons AS p "
-            "LEFT JOIN household_cells AS hc ON hc.household_id = p.household_id "
-            "LEFT JOIN grid_cells AS c ON c.id = hc.cell_id WHERE p.id_hash = ANY(:v)"),
+            "LEFT JOIN households AS h ON h.id = p.household_id " + PLACEMENT_OF_H
+            + " WHERE p.id_hash = ANY(:v)"),
             {"v": sorted({protector.hash(r["id"].value) for r in records})}).all():
         persons[bytes(id_hash)] = person_id
         codes[person_id] = code
