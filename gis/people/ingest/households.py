@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -36,8 +36,8 @@ class Inserted:
     assigned: int
     outside: dict[int, str]
     touched_cell_ids: list[int]
-    refused: dict[int, str]  # id -> why: outside the caller's area, not written
-    taken: list[int]  # ids not written: their household id was already stored
+    refused: dict[int, str] = field(default_factory=dict)  # id -> why: outside the area
+    taken: list[int] = field(default_factory=list)  # not written: household id was stored
 
 
 def insert_households(session: Session, *, rows: Iterable[tuple],
