@@ -76,7 +76,7 @@ def two_pass_store(session: Session, records: list[dict], report, **kwargs) -> N
     from gis.people.assignment import assign_households
     from gis.people.ingest import households, kinds
 
-    def insert_twice(session: Session, *, rows, generation_id):
+    def insert_twice(session: Session, *, rows, generation_id, principal=None):
         rows = list(rows)
         ids = [row[0] for row in rows]
         stored = copy_rows(session, table="households", columns=households.COLUMNS, rows=rows)

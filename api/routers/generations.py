@@ -10,7 +10,7 @@ from shapely.geometry import shape
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from gis.errors import InvalidGeometry
-from gis.grid import edits, lifecycle
+from gis.grid import edit_area, edits, lifecycle
 from gis.grid.features import cell_feature, changes_dict
 from gis.grid.shapes import parse_cell_geometry
 from gis.grid.validation import validate_generation
@@ -70,6 +70,8 @@ def get_generation(session: SessionDep, principal: PrincipalDep,
 def discard_draft(session: SessionDep, principal: PrincipalDep,
                   generation_id: GenerationId) -> dict:
     principal.require("grid:edit")
+    edit_area.require_draft_changes(session, principal, generation_id=generation_id,
+                                    action="discard")
     return lifecycle.discard_draft(session, generation_id=generation_id)
 
 
@@ -77,6 +79,8 @@ def discard_draft(session: SessionDep, principal: PrincipalDep,
 def activate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
              generation_id: GenerationId, body: ActivateIn | None = None) -> dict:
     principal.require("grid:activate")
+    edit_area.require_draft_changes(session, principal, generation_id=generation_id,
+                                    action="activate")
     return lifecycle.activate(session, generation_id=generation_id, grid=settings.grid,
                               effective_from=body.effective_from if body else None)
 
@@ -95,6 +99,7 @@ def validation(session: SessionDep, principal: PrincipalDep, settings: SettingsD
 def add_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
              code: CellCode, body: GeoJSONBody) -> dict:
     principal.require("grid:edit")
+    edit_area.require_cells(principal, [code])
     geom, props = parse_cell_geometry(body)
     edits.add_cell(session, generation_id=generation_id, code=code, geom=geom,
                    attrs=_attrs(props))
@@ -105,6 +110,7 @@ def add_cell(session: SessionDep, principal: PrincipalDep, generation_id: Genera
 def redraw_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                 code: CellCode, body: GeoJSONBody) -> dict:
     principal.require("grid:edit")
+    edit_area.require_cells(principal, [code])
     geom, props = parse_cell_geometry(body)
     change = edits.redraw_cell(session, generation_id=generation_id, code=code, geom=geom,
                                attrs=_attrs(props))
@@ -117,6 +123,7 @@ def redraw_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gen
 def remove_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                 code: CellCode) -> dict:
     principal.require("grid:edit")
+    edit_area.require_cells(principal, [code])
     change = edits.remove_cell(session, generation_id=generation_id, code=code)
     return changes_dict(generation_id, [change])
 
@@ -125,6 +132,7 @@ def remove_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gen
 def split_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                code: CellCode, body: SplitIn) -> dict:
     principal.require("grid:edit")
+    edit_area.require_cells(principal, [code])
     try:
         line = shape(body.line)
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -139,6 +147,7 @@ def split_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gene
 def merge_cells(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                 body: MergeIn) -> dict:
     principal.require("grid:edit")
+    edit_area.require_cells(principal, body.codes)
     changes = edits.merge_cells(session, generation_id=generation_id, codes=body.codes)
     return changes_dict(generation_id, changes)
 
@@ -150,6 +159,7 @@ def propose(session: SessionDep, principal: PrincipalDep, generation_id: Generat
     from gis.grid.propose_service import propose_for_region
 
     principal.require("grid:edit")
+    edit_area.require_region(principal, body.region)
     return propose_for_region(session, generation_id=generation_id, region_code=body.region,
                               band=(body.households_min, body.households_max))
 

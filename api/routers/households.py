@@ -52,7 +52,8 @@ def export(session: SessionDep, principal: PrincipalDep, format: FormatQuery = "
     return download(rows, fmt=format, name="households")
 
 
-@router.get("/households/{household_id}", summary="One household with its members (masked)")
+@router.get("/households/{household_id}",
+            summary="One household; its members (masked, logged) only with persons:read")
 def get_household(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
                   household_id: int) -> dict:
     principal.require("households:read")

@@ -60,7 +60,7 @@ def import_regions(session: SessionDep, principal: PrincipalDep, file: Upload,
     principal.require("imports:write")
     with saved(file) as (path, shown):
         return service.import_regions(session, path=path, source_name=shown, options=options,
-                                      commit=commit)
+                                      commit=commit, principal=principal)
 
 
 @router.post("/imports/layers", response_model=ImportReport,
@@ -74,7 +74,7 @@ def import_layer(session: SessionDep, principal: PrincipalDep, file: Upload,
     with saved(file) as (path, shown):
         return service.import_layer(session, path=path, department=department, name=name,
                                     source_name=shown, options=options, commit=commit,
-                                    imported_by=principal.username)
+                                    imported_by=principal.username, principal=principal)
 
 
 @router.post("/imports/roads", summary="Import road lines that proposals follow "
@@ -86,4 +86,4 @@ def import_roads(session: SessionDep, principal: PrincipalDep, file: Upload,
     principal.require("imports:write")
     with saved(file) as (path, shown):
         return import_road_lines(session, path=path, source_name=shown, options=options,
-                                 commit=commit).model_dump()
+                                 commit=commit, principal=principal).model_dump()

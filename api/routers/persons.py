@@ -56,8 +56,10 @@ def create_person(session: SessionDep, principal: PrincipalDep, settings: Settin
                                  secret_key=settings.security.secret_key)
 
 
-@router.patch("/persons/{person_id}", summary="Change a person's name, household or phone")
-def update_person(session: SessionDep, principal: PrincipalDep, person_id: int,
-                  body: PersonUpdate) -> dict:
+@router.patch("/persons/{person_id}",
+              summary="Change a person's name, household, phone or (corrected) ID number")
+def update_person(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                  person_id: int, body: PersonUpdate) -> dict:
     principal.require("persons:write")
-    return service.update_person(session, principal=principal, person_id=person_id, data=body)
+    return service.update_person(session, principal=principal, person_id=person_id, data=body,
+                                 secret_key=settings.security.secret_key)

@@ -12,12 +12,13 @@ from gis.people import rollups
 router = APIRouter(tags=["people"])
 
 
-@router.get("/rollups/cells", summary="Counts for every cell of a generation (map colouring)")
+@router.get("/rollups/cells", summary="Counts for every cell of a generation (map colouring); "
+            "special-population counts only with persons:read")
 def cell_rollups(session: SessionDep, principal: PrincipalDep, generation: GenerationDep,
                  region: Annotated[str | None, Query(pattern="^[0-9]{6,12}$")] = None) -> dict:
     principal.require("households:read")
-    items = rollups.cell_rollups(session, principal=principal, generation_id=generation.id,
-                                 region=region)
+    items = rollups.visible_to(principal, rollups.cell_rollups(
+        session, principal=principal, generation_id=generation.id, region=region))
     return {"generation": generation.id, "items": items, "numberReturned": len(items)}
 
 
@@ -26,7 +27,7 @@ def region_rollups(session: SessionDep, principal: PrincipalDep, generation: Gen
                    level: Annotated[str, Query(pattern="^(district|town|village)$")] = "village",
                    ) -> dict:
     principal.require("households:read")
-    items = rollups.region_rollups(session, principal=principal, generation_id=generation.id,
-                                   level=level)
+    items = rollups.visible_to(principal, rollups.region_rollups(
+        session, principal=principal, generation_id=generation.id, level=level))
     return {"generation": generation.id, "level": level, "items": items,
             "numberReturned": len(items)}

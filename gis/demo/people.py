@@ -59,10 +59,25 @@ def room_address(address: str, floors: int, serial: int) -> str:
 
 
 def id_numbers(rng, *, adcode: str, birth_dates: np.ndarray, male: np.ndarray) -> list[str]:
-    """Valid 18-digit resident ID numbers (GB 11643 check digit), all of this district."""
+    """Valid 18-digit resident ID numbers (GB 11643 check digit), all of this district.
+
+    Unique, as the register's are (persons.id_hash has a unique index): a sequence number
+    already given on the same birth date is drawn again. 500 numbers per date and sex
+    leave room for any demo size (a city of 3M has ~45 per date and sex)."""
     seq = rng.integers(0, 500, len(birth_dates)) * 2 + male.astype(int)  # odd = male
-    bodies = [f"{adcode}{d:%Y%m%d}{s:03d}" for d, s in zip(birth_dates.tolist(), seq,
-                                                           strict=True)]
+    dates = [f"{d:%Y%m%d}" for d in birth_dates.tolist()]
+    given: set[str] = set()
+    bodies = []
+    for date, s, is_male in zip(dates, seq.tolist(), male.tolist(), strict=True):
+        body = f"{adcode}{date}{s:03d}"
+        for _ in range(10_000):
+            if body not in given:
+                break
+            body = f"{adcode}{date}{int(rng.integers(0, 500)) * 2 + int(is_male):03d}"
+        else:
+            raise ValueError(f"more than 500 demo persons of one sex born on {date}")
+        given.add(body)
+        bodies.append(body)
     digits = np.array([[int(ch) for ch in body] for body in bodies]).reshape(-1, 17)
     checks = (digits @ ID_WEIGHTS) % 11
     return [body + ID_CHECK[c] for body, c in zip(bodies, checks, strict=True)]

@@ -13,8 +13,10 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.auth.principal import Principal
 from gis.crs import check_declared_crs, to_wgs84_geometry
 from gis.errors import InvalidInput
+from gis.ingest.area import features_outside, restricted
 from gis.ingest.columns import cell_text, map_columns
 from gis.ingest.read import read_source
 from gis.ingest.schemas import Rejection
@@ -55,7 +57,9 @@ class RoadReport(BaseModel):
 
 
 def import_roads(session: Session, *, path: Path, source_name: str | None = None,
-                 options: ImportOptions = ImportOptions(), commit: bool = False) -> RoadReport:
+                 options: ImportOptions = ImportOptions(), commit: bool = False,
+                 principal: Principal | None = None) -> RoadReport:
+    """principal: a scoped caller imports (and replaces) only lines inside its area."""
     source = read_source(path, source_name=source_name, layer=options.layer,
                          wkt_column=options.wkt_column, limits=options.limits)
     spec, note = declared_spec(source, options.crs)
@@ -65,9 +69,13 @@ def import_roads(session: Session, *, path: Path, source_name: str | None = None
         check_declared_crs(coords[:, 0], coords[:, 1], spec, where=source.source_name)
         lines = dict(zip(lines, to_wgs84_geometry(np.array(list(lines.values())), spec),
                          strict=True))
+    outside = features_outside(session, principal, lines)
+    lines = {i: g for i, g in lines.items() if i not in {x.index for x in outside}}
+    rejections = sorted(rejections + outside, key=lambda r: r.index)
+    earlier = _replaceable(session, principal, source=source.source_name)
     report = RoadReport(source=source.source_name, crs=spec.label, crs_note=note,
                         features_read=len(source), valid=len(lines), rejected=rejections,
-                        replaced=_already_stored(session, source=source.source_name))
+                        replaced=len(earlier))
     if commit:
         _refuse_partial(report, skip_invalid=options.skip_invalid)
         name_column = map_columns(source.attributes, source=source.source_name,
@@ -76,8 +84,8 @@ def import_roads(session: Session, *, path: Path, source_name: str | None = None
         rows = [{"name": _cell(source, index, name_column), "kind": _cell(source, index,
                  kind_column), "source": source.source_name,
                  "wkb": shapely.to_wkb(geom, hex=True)} for index, geom in lines.items()]
-        session.execute(text("DELETE FROM road_lines WHERE source = :source"),
-                        {"source": source.source_name})
+        session.execute(text("DELETE FROM road_lines WHERE id = ANY(:ids)"),
+                        {"ids": earlier})
         # ST_Multi: road_lines.geom is MultiLineString; the WKB is already EPSG:4326.
         session.execute(text(
             "INSERT INTO road_lines (name, kind, source, geom) VALUES (:name, :kind, "
@@ -113,9 +121,17 @@ def _unusable(geom) -> str | None:
     return None
 
 
-def _already_stored(session: Session, *, source: str) -> int:
-    return session.execute(text("SELECT count(*) FROM road_lines WHERE source = :source"),
-                           {"source": source}).scalar()
+def _replaceable(session: Session, principal: Principal | None, *, source: str) -> list[int]:
+    """Ids of the lines an earlier import of this file stored that this one replaces: all
+    of them, or for a scoped caller those inside its area (another area's stay)."""
+    stored = dict(session.execute(text(
+        "SELECT id, ST_AsBinary(geom) FROM road_lines WHERE source = :source"),
+        {"source": source}).all())
+    if not restricted(principal):
+        return sorted(stored)
+    outside = {r.index for r in features_outside(session, principal, {
+        i: shapely.from_wkb(bytes(wkb)) for i, wkb in stored.items()})}
+    return sorted(set(stored) - outside)
 
 
 def _kind_column(columns) -> str | None:
@@ -130,8 +146,11 @@ def _cell(source, index: int, column: str | None) -> str | None:
 def _refuse_partial(report: RoadReport, *, skip_invalid: bool) -> None:
     """All or nothing, unless the caller asked to skip the invalid features."""
     if report.valid == 0:
-        raise InvalidInput(f"{report.source}: no road line to import; nothing was written",
-                           where=report.source)
+        first = (f" (first rejected: #{report.rejected[0].index} {report.rejected[0].reason})"
+                 if report.rejected else "")
+        raise InvalidInput(f"{report.source}: no road line to import{first}; nothing was "
+                           "written", where=report.source,
+                           details={"report": report.model_dump()})
     if report.rejected and not skip_invalid:
         first = report.rejected[0]
         raise InvalidInput(

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from gis.auth.principal import Principal
 from gis.errors import InvalidInput
 from gis.ingest import layers, regions
+from gis.ingest.area import features_outside, regions_outside
 from gis.ingest.columns import ColumnMap, map_columns
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
 from gis.ingest.schemas import ImportReport, LayerChange, Rejection
@@ -34,18 +36,23 @@ class ImportOptions:
 
 
 def import_regions(session: Session, *, path: Path, source_name: str | None = None,
-                   options: ImportOptions = ImportOptions(), commit: bool = False
-                   ) -> ImportReport:
-    """Districts, towns and villages by 12-digit code; parents inferred from the code."""
+                   options: ImportOptions = ImportOptions(), commit: bool = False,
+                   principal: Principal | None = None) -> ImportReport:
+    """Districts, towns and villages by 12-digit code; parents inferred from the code.
+
+    principal: a scoped caller may only create or update regions under its own area
+    (gis/ingest/area.py); None (the CLI) is unrestricted."""
     source, checked, columns = _read_and_check(path, source_name, options)
     if columns.code is None:
         raise InvalidInput(f"{source.source_name}: no code column found (looked for 代码, "
                            "区划代码, code, adcode…); name it with --code-column",
                            where=source.source_name)
     rows, field_rejections = regions.region_rows(source, checked, columns)
+    rows, area_rejections = regions_outside(principal, rows, field=columns.code)
     rows, parent_rejections = regions.check_parents(session, rows)
     report = _report(source, checked, columns, "regions", options,
-                     extra_rejections=field_rejections + parent_rejections, valid=len(rows))
+                     extra_rejections=field_rejections + area_rejections + parent_rejections,
+                     valid=len(rows))
     report.regions = regions.diff(session, rows)
     if commit:
         _refuse_partial(report, valid=len(rows))
@@ -56,8 +63,10 @@ def import_regions(session: Session, *, path: Path, source_name: str | None = No
 
 def import_layer(session: Session, *, path: Path, department: str, name: str | None = None,
                  source_name: str | None = None, options: ImportOptions = ImportOptions(),
-                 commit: bool = False, imported_by: str | None = None) -> ImportReport:
-    """A department's own grid, kept as a new layer beside the unified grid."""
+                 commit: bool = False, imported_by: str | None = None,
+                 principal: Principal | None = None) -> ImportReport:
+    """A department's own grid, kept as a new layer beside the unified grid; a scoped
+    caller's features must lie in its area (gis/ingest/area.py)."""
     department = (department or "").strip()
     if not department:
         raise InvalidInput("a layer needs its department (综治, 城管, 党建, 应急…)",
@@ -65,7 +74,10 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
     source, checked, columns = _read_and_check(path, source_name, options)
     layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
     rows = layers.legacy_rows(source, checked, columns)
-    report = _report(source, checked, columns, "layer", options, valid=len(rows))
+    outside = features_outside(session, principal, {r.index: r.geom for r in rows})
+    rows = [r for r in rows if r.index not in {x.index for x in outside}]
+    report = _report(source, checked, columns, "layer", options, valid=len(rows),
+                     extra_rejections=outside)
     report.layer_change = LayerChange(
         department=department, name=layer_name, cells=len(rows),
         same_name_layers=layers.same_name_layers(session, department=department,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gis.auth.access_log import log_person_read
@@ -26,6 +27,8 @@ from gis.people.models import Building, BuildingCell, Household, HouseholdCell, 
 from gis.people.persons import person_dict
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
 
+EXTERNAL_UNIQUE = "households_external_id_key"  # migrations/sql/0001_baseline_upgrade.sql
+PERSONS_READ = "persons:read"  # the household's members are shown only with it
 COLUMNS = (Household, HouseholdCell.cell_id.label("cell_id"), Cell.code.label("cell_code"),
            func.ST_X(Household.geom).label("lon"), func.ST_Y(Household.geom).label("lat"))
 
@@ -88,8 +91,14 @@ def _row(session: Session, *, principal: Principal, household_id: int):
 
 def get_household(session: Session, *, principal: Principal, household_id: int,
                   reason: str | None, client: str | None) -> dict:
-    """A household with its members (masked); the members' read is logged."""
+    """A household; with its members (masked) only for callers who may read persons.
+
+    The members are personal data: a caller with households:read alone (a planner) gets
+    the household without them, and without a "persons" key, so nothing says who lives
+    there. The members' read is logged like every other read of persons."""
     out = household_dict(_row(session, principal=principal, household_id=household_id))
+    if not principal.can(PERSONS_READ):
+        return out
     members = session.execute(select(Person, Cell.code.label("cell_code"))
                               .join(Household, Household.id == Person.household_id)
                               .outerjoin(HouseholdCell,
@@ -132,8 +141,14 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
         cell = _covering_cell(session, household.geom)
         require_area(principal, cell["code"] if cell else None)
         household.own_cell_id = cell["id"] if cell else None
-    session.add(household)
-    session.flush()
+    try:  # the pre-check above cannot see other areas' households (row-level security)
+        with session.begin_nested():
+            session.add(household)
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) == EXTERNAL_UNIQUE:
+            raise Conflict(f"household {data.external_id} already exists",
+                           where="external_id") from None
+        raise
     _place(session, principal=principal, household=household, location=data)
     return household_dict(_row(session, principal=principal, household_id=household.id))
 

@@ -1,7 +1,11 @@
 """Persons: masked by default, revealed only with persons:reveal, every read logged."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gis.auth.access_log import log_person_read
@@ -17,6 +21,34 @@ from gis.people.models import Household, HouseholdCell, Person
 from gis.people.schemas import PersonIn, PersonUpdate
 
 REVEAL = "persons:reveal"
+ID_HASH_UNIQUE = "ux_persons_id_hash"  # migrations/sql/0010_idhash_unique_upgrade.sql
+ALREADY_REGISTERED = "this ID number is already registered"
+
+
+def is_id_number_taken(exc: IntegrityError) -> bool:
+    """True when a write failed on the one-person-per-ID-number index."""
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == ID_HASH_UNIQUE
+
+
+@contextmanager
+def unique_id_number(session: Session) -> Iterator[None]:
+    """Person writes made in the block are flushed in a savepoint; a taken ID number is
+    a Conflict that names nobody.
+
+    The unique index decides, not a SELECT beforehand: row-level security hides the
+    persons of other areas from the caller, and two concurrent creates both pass a
+    SELECT (the index makes the second wait for the first, then fail). The 409 says
+    neither who holds the number nor where: that would leak a person of another area.
+    The savepoint (begun before the block's changes) keeps the transaction usable."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        if is_id_number_taken(exc):
+            raise Conflict(ALREADY_REGISTERED, where="id_number") from None
+        raise
 
 
 def person_dict(p: Person, cell_code: str | None, *,
@@ -105,31 +137,31 @@ def _household_cell(session: Session, *, principal: Principal, household_id: int
 def create_person(session: Session, *, principal: Principal, data: PersonIn,
                   secret_key: str) -> dict:
     id_number = parse_id_number(data.id_number)
-    protector = IdProtector(secret_key)
-    protected = protector.protect(id_number.value)
-    existing = session.scalar(select(Person.id).where(Person.id_hash == protected["id_hash"]))
-    if existing:
-        raise Conflict(f"a person with this ID number already exists (person {existing})",
-                       where="id_number")
     cell_id = _household_cell(session, principal=principal, household_id=data.household_id)
     person = Person(name=data.name, household_id=data.household_id, phone=data.phone,
                     residence=data.residence, gender=id_number.gender,
-                    birth_date=id_number.birth_date, **protected)
-    session.add(person)
-    session.flush()
+                    birth_date=id_number.birth_date,
+                    **IdProtector(secret_key).protect(id_number.value))
+    with unique_id_number(session):
+        session.add(person)
     rollups.refresh_cells(session, cell_ids=[cell_id])
     code = session.scalar(select(Cell.code).where(Cell.id == cell_id)) if cell_id else None
     return person_dict(person, code)
 
 
 def update_person(session: Session, *, principal: Principal, person_id: int,
-                  data: PersonUpdate) -> dict:
+                  data: PersonUpdate, secret_key: str = "") -> dict:
     row = session.execute(_scoped(principal, one=True).where(Person.id == person_id)).first()
     if row is None:
         raise NotFound(f"person {person_id} does not exist or is outside your area",
                        where="person_id")
     person, old_cell = row.Person, None
     changes = data.model_dump(exclude_unset=True)
+    if changes.get("id_number") is not None:  # a corrected number: birth date, sex follow
+        id_number = parse_id_number(changes.pop("id_number"))
+        changes |= IdProtector(secret_key).protect(id_number.value) | {
+            "birth_date": id_number.birth_date, "gender": id_number.gender}
+    changes.pop("id_number", None)
     if "household_id" in changes:
         old_cell = session.scalar(select(HouseholdCell.cell_id).where(
             HouseholdCell.household_id == person.household_id)) if person.household_id else None
@@ -138,9 +170,9 @@ def update_person(session: Session, *, principal: Principal, person_id: int,
         rollups_to_refresh = [old_cell, new_cell]
     else:
         rollups_to_refresh = []
-    for field, value in changes.items():
-        setattr(person, field, value)
-    session.flush()
+    with unique_id_number(session):
+        for field, value in changes.items():
+            setattr(person, field, value)
     rollups.refresh_cells(session, cell_ids=rollups_to_refresh)
     code = session.scalar(select(Cell.code)
                           .join(HouseholdCell, HouseholdCell.cell_id == Cell.id)

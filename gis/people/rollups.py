@@ -54,3 +54,16 @@ def region_rollups(session: Session, *, principal: Principal, generation_id: int
         "generation_id": generation_id, "code_length": LEVEL_CODE_LENGTH[level],
         "scope_prefixes": scope_prefixes(principal)}).mappings().all()
     return [dict(r) | {"level": level} for r in rows]
+
+
+# Special-population counts per cell or region: a handful of households per cell makes
+# them close to personal data, so they go only to callers who may read persons.
+SPECIAL_FIELDS = ("special_total", "special", "by_concern")
+
+
+def visible_to(principal: Principal, items: list[dict]) -> list[dict]:
+    """Rollup rows as the principal may see them (without SPECIAL_FIELDS unless
+    persons:read); households, members and residents are plain counts for everyone."""
+    if principal.can("persons:read"):
+        return items
+    return [{k: v for k, v in item.items() if k not in SPECIAL_FIELDS} for item in items]

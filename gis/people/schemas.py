@@ -78,6 +78,8 @@ class PersonIn(CleanModel):
 
 class PersonUpdate(CleanModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
+    id_number: str | None = Field(default=None, min_length=18, max_length=18,
+                                  description="a corrected ID number (validated, unique)")
     household_id: int | None = None
     phone: str | None = Field(default=None, max_length=30)
     residence: Literal["registered", "floating"] | None = None

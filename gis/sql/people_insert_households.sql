@@ -41,6 +41,9 @@ inserted AS (
     LEFT JOIN hits ON hits.id = s.id
     -- id order: the heap and the primary key are filled sequentially.
     ORDER BY s.id
+    -- A household id already stored (the caller checked those it can see; row-level
+    -- security hides other areas' rows) is skipped and reported as a duplicate.
+    ON CONFLICT (external_id) DO NOTHING
     RETURNING id, own_cell_id, building_id, located_by, geom IS NOT NULL AS has_geom,
               unlocated_reason
 ),

@@ -4,6 +4,8 @@ Requests run under row-level security (rls_db), so the household counts of /cell
 what each caller's area lets the database return: inside its area, outside it, nowhere."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.routing import APIRoute
 from shapely.geometry import box
@@ -12,6 +14,7 @@ from starlette.routing import Route
 
 from gis.reference import ROLES
 from tests.factories import DISTRICT, TOWN, VILLAGE, add_region
+from tests.people_fixtures import add_household, add_person, add_special, make_id
 
 WEST, EAST = VILLAGE + "001", VILLAGE + "002"
 OTHER_TOWN = "500151002000"
@@ -136,3 +139,163 @@ def test_dev_mode_makes_anonymous_requests_the_dev_admin(client, settings):
 def test_bad_credentials_are_401_even_in_dev_mode(client, header):
     assert client.get("/auth/me", headers={"Authorization": header}).status_code == 401
     assert client.get("/auth/me", headers={"X-API-Key": "og_x_y"}).status_code == 401
+
+
+# ------------------------------------------------------------------ every write route
+# An administrator of another town (every permission, so only the area can refuse) sends
+# one write aimed at the village of `people_world` to each write route; each is refused
+# and no table changes. A new write route fails test_every_write_route_is_in_the_matrix
+# until it is added here.
+OUTSIDER_TOWN = OTHER_TOWN
+WRITE_EXEMPT = {
+    ("POST", "/auth/token"), ("POST", "/auth/refresh"), ("POST", "/auth/logout"),
+    # creating a draft changes no area: it shares the active generation's cells
+    ("POST", "/generations"),
+}
+WATCHED_TABLES = ("regions", "grid_generations", "grid_cells", "buildings", "building_cells",
+                  "households", "household_moves", "persons", "special_population_records",
+                  "legacy_layers", "legacy_cells", "road_lines")
+IN_VILLAGE = {"type": "Polygon", "coordinates": [[[106.001, 29.801], [106.009, 29.801],
+                                                  [106.009, 29.809], [106.001, 29.809],
+                                                  [106.001, 29.801]]]}
+ACROSS_WEST = {"type": "LineString", "coordinates": [[106.005, 29.79], [106.005, 29.82]]}
+
+
+def feature_file(geometry: dict, **props) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geometry}]}).encode()
+
+
+@pytest.fixture()
+def people_world(db, redrawn, three_cells):
+    """The 106E village with a draft, a building, a household, a person and a record."""
+    add_region(db, code=OUTSIDER_TOWN, level="town", parent=DISTRICT,
+               geom=box(106.1, 29.8, 106.13, 29.81))
+    ids = {"draft": redrawn["new"]}
+    ids["building"] = db.execute(text(
+        "INSERT INTO buildings (code, address, geom) VALUES ('B1', '西路1号', "
+        "ST_SetSRID(ST_MakePoint(106.005, 29.805), 4326)) RETURNING id")).scalar_one()
+    ids["household"] = add_household(db, lon=106.005, lat=29.805, external_id="west")
+    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+               {"c": three_cells["west"], "h": ids["household"]})
+    ids["person"] = add_person(db, household_id=ids["household"], name="西边的人",
+                               id_number=WEST_PERSON_ID)
+    ids["record"] = add_special(db, person_id=ids["person"], category="community_correction",
+                                level="high")
+    db.flush()
+    return ids
+
+
+WEST_PERSON_ID = make_id(seq="111")
+PEOPLE_FILES = {
+    "buildings": "地址,经度,纬度\n西路2号,106.005,29.805\n",
+    "households": "户号,经度,纬度\nW2,106.005,29.805\n",
+    "persons": f"姓名,身份证号,户号\n新人,{make_id(seq='113')},west\n",
+    "special": f"身份证号,类别,关注程度\n{WEST_PERSON_ID},key_youth.05,high\n",
+}
+
+
+def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
+    """(method, route template, concrete path, request keyword arguments) per write."""
+    draft, cell = ids["draft"], f"{VILLAGE}001"
+    upload = {"data": {"commit": "true"}}
+    requests = [
+        ("POST", "/buildings", "/buildings",
+         {"json": {"address": "西路3号", "lon": 106.005, "lat": 29.805}}),
+        ("PATCH", "/buildings/{building_id}", f"/buildings/{ids['building']}",
+         {"json": {"name": "改名"}}),
+        ("DELETE", "/generations/{generation_id}", f"/generations/{draft}", {}),
+        ("POST", "/generations/{generation_id}/activate", f"/generations/{draft}/activate",
+         {"json": {}}),
+        ("POST", "/generations/{generation_id}/cells/{code}",
+         f"/generations/{draft}/cells/{VILLAGE}009", {"json": IN_VILLAGE}),
+        ("PUT", "/generations/{generation_id}/cells/{code}",
+         f"/generations/{draft}/cells/{cell}", {"json": IN_VILLAGE}),
+        ("DELETE", "/generations/{generation_id}/cells/{code}",
+         f"/generations/{draft}/cells/{cell}", {}),
+        ("POST", "/generations/{generation_id}/cells/{code}/split",
+         f"/generations/{draft}/cells/{cell}/split", {"json": {"line": ACROSS_WEST}}),
+        ("POST", "/generations/{generation_id}/merge", f"/generations/{draft}/merge",
+         {"json": {"codes": [cell, f"{VILLAGE}002"]}}),
+        ("POST", "/generations/{generation_id}/propose", f"/generations/{draft}/propose",
+         {"json": {"region": VILLAGE, "households_min": 1, "households_max": 5}}),
+        ("POST", "/households", "/households",
+         {"json": {"external_id": "W3", "lon": 106.005, "lat": 29.805}}),
+        ("PATCH", "/households/{household_id}", f"/households/{ids['household']}",
+         {"json": {"members": 9}}),
+        ("PUT", "/households/{household_id}/location",
+         f"/households/{ids['household']}/location", {"json": {"cell_code": cell}}),
+        ("POST", "/imports/regions", "/imports/regions", {**upload, "files": {"file": (
+            "r.geojson", feature_file(IN_VILLAGE, 代码=VILLAGE, 名称="改名"))}}),
+        ("POST", "/imports/layers", "/imports/layers", {
+            "data": {"commit": "true", "department": "城管"},
+            "files": {"file": ("l.geojson", feature_file(IN_VILLAGE, 网格编码="A"))}}),
+        ("POST", "/imports/roads", "/imports/roads", {**upload, "files": {"file": (
+            "roads.geojson", feature_file(ACROSS_WEST, name="路"))}}),
+        ("POST", "/persons", "/persons", {"json": {
+            "name": "新人", "id_number": make_id(seq="115"), "household_id": ids["household"]}}),
+        ("PATCH", "/persons/{person_id}", f"/persons/{ids['person']}",
+         {"json": {"name": "改名"}}),
+        ("POST", "/special-populations", "/special-populations", {"json": {
+            "person_id": ids["person"], "category_code": "key_youth.05",
+            "concern_level": "low"}}),
+        ("PATCH", "/special-populations/{record_id}", f"/special-populations/{ids['record']}",
+         {"json": {"concern_level": "low"}}),
+    ]
+    requests += [("POST", "/imports/people/{kind}", f"/imports/people/{kind}",
+                  {**upload, "files": {"file": (f"{kind}.csv", body.encode())}})
+                 for kind, body in PEOPLE_FILES.items()]
+    return requests
+
+
+def snapshot(db) -> dict[str, str]:
+    """A digest of every watched table, whatever area its rows are in."""
+    db.execute(text("SELECT set_config('onegrid.scope_all', 'on', true)"))
+    return {table: db.execute(text(  # table names are the constants above
+        f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"
+    )).scalar() for table in WATCHED_TABLES}
+
+
+@pytest.fixture()
+def request_units(app, db):
+    """Each request in a savepoint rolled back on error, as the real unit of work does
+    (the shared test session would otherwise keep what a refused request wrote first)."""
+    from api import deps
+
+    def session_per_request():
+        savepoint = db.begin_nested()
+        try:
+            yield db
+            db.flush()
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+    app.dependency_overrides[deps.get_session] = session_per_request
+
+
+def test_every_write_route_is_in_the_matrix(app):
+    writes = {(m, t) for t, m, _ in concrete_paths(app) if m in ("POST", "PUT", "PATCH",
+                                                                "DELETE")}
+    covered = {(m, t) for m, t, _, _ in write_requests(dict.fromkeys(
+        ("draft", "building", "household", "person", "record"), 1))}
+    assert writes - WRITE_EXEMPT == covered
+
+
+def test_a_user_of_another_area_changes_nothing_through_any_write(
+        db, people_world, request_units, make_user, auth_client, request):
+    make_user("outsider", "admin", regions=[OUTSIDER_TOWN])
+    request.getfixturevalue("rls_db")
+    client = auth_client("outsider")
+    before = snapshot(db)
+    for method, template, path, kwargs in write_requests(people_world):
+        response = client.request(method, path, **kwargs)
+        if template.startswith("/imports/"):
+            assert response.status_code == 422, (method, template, response.text[:300])
+            assert "your area" in response.text, (method, template, response.text[:300])
+        else:
+            assert response.status_code in (403, 404), (method, template,
+                                                         response.status_code,
+                                                         response.text[:300])
+        assert snapshot(db) == before, (method, template)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.people import rollups
+from gis.people.ingest.area import outside_area, restricted
 from gis.people.ingest.store import copy_rows
 from gis.sql import query
 
@@ -35,26 +36,49 @@ class Inserted:
     assigned: int
     outside: dict[int, str]
     touched_cell_ids: list[int]
+    refused: dict[int, str] = field(default_factory=dict)  # id -> why: outside the area
+    taken: list[int] = field(default_factory=list)  # not written: household id was stored
 
 
 def insert_households(session: Session, *, rows: Iterable[tuple],
-                      generation_id: int | None) -> Inserted:
+                      generation_id: int | None, principal=None) -> Inserted:
     """Write rows (COLUMNS order) into households once, each with its covering cell.
 
     Each row used to be COPYed and then UPDATEd by the bulk assignment: a second write of
     every row and of all its index entries. Staging in a temporary table and inserting
     with the cell already joined halves the writes (bench/import_xlsx.py)."""
     session.execute(STAGE)
-    copy_rows(session, table="staged_households", columns=COLUMNS, rows=rows)
+    staged = copy_rows(session, table="staged_households", columns=COLUMNS, rows=rows)
     for statement in INDEX:
         session.execute(statement)
     # Point-in-polygon estimates cross jit_above_cost; compiling costs more than the join.
     session.execute(text("SET LOCAL jit = off"))
+    refused = _refuse_outside_area(session, generation_id=generation_id, principal=principal)
     row = session.execute(query("people_insert_households"),
                           {"generation_id": generation_id}).mappings().one()
+    taken = []
+    if row["stored"] < staged - len(refused):  # rare: only then look for the skipped rows
+        taken = list(session.execute(text(
+            "SELECT s.id FROM staged_households AS s WHERE NOT EXISTS "
+            "(SELECT 1 FROM households AS h WHERE h.id = s.id) ORDER BY s.id")).scalars())
     session.execute(text("DROP TABLE staged_households"))
     touched = list(row["touched_cell_ids"])
     rollups.refresh_cells(session, cell_ids=touched)
     return Inserted(stored=row["stored"], assigned=row["assigned"],
                     outside=dict(zip(row["outside_ids"], row["outside_reasons"], strict=True)),
-                    touched_cell_ids=touched)
+                    touched_cell_ids=touched, refused=refused, taken=taken)
+
+
+def _refuse_outside_area(session: Session, *, generation_id: int | None,
+                         principal) -> dict[int, str]:
+    """Take the staged rows whose cell is outside the caller's area out of the insert
+    (row-level security would refuse the whole statement for one of them); id -> why."""
+    if not restricted(principal):
+        return {}
+    cells = dict(session.execute(query("people_staged_household_cells"),
+                                 {"generation_id": generation_id}).all())
+    refused = outside_area(principal, cells)
+    if refused:
+        session.execute(text("DELETE FROM staged_households WHERE id = ANY(:ids)"),
+                        {"ids": sorted(refused)})
+    return refused

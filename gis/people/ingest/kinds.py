@@ -9,11 +9,13 @@ from gis.grid.generations import resolve_generation
 from gis.people import rollups
 from gis.people.assignment import assign_buildings
 from gis.people.idnumbers import IdProtector
+from gis.people.ingest.area import outside_area, restricted
 from gis.people.ingest.households import insert_households
 from gis.people.ingest.locate import buildings_by_code_and_address
 from gis.people.ingest.report import ImportReport
-from gis.people.ingest.store import copy_rows, ewkt, reserve_ids
+from gis.people.ingest.store import copy_rows, ewkt, insert_rows, reserve_ids
 from gis.people.ingest.validate import Problem
+from gis.people.persons import ALREADY_REGISTERED
 
 # Internal duplicate keys as the user knows the field.
 FIELD_NAMES = {"id_hash": "id_number", "key": "category"}
@@ -48,7 +50,8 @@ def _skip_duplicates(records: list[dict], keys: dict[str, set], report: ImportRe
     return kept
 
 
-def store_buildings(session: Session, records: list[dict], report: ImportReport, **_) -> None:
+def store_buildings(session: Session, records: list[dict], report: ImportReport, *,
+                    principal=None, **_) -> None:
     codes = _existing(session, "SELECT code FROM buildings WHERE code = ANY(:v)",
                       {r["code"] for r in records if r["code"]})
     addresses = _existing(session, "SELECT address FROM buildings WHERE address = ANY(:v)",
@@ -75,6 +78,22 @@ def store_buildings(session: Session, records: list[dict], report: ImportReport,
         report.assigned_to_cell = session.execute(text(
             "SELECT count(*) FROM building_cells WHERE building_id = ANY(:ids)"),
             {"ids": ids}).scalar_one()
+    _refuse_buildings_outside(session, principal, dict(zip(
+        ids, (r["where"] for r in placed), strict=True)), report)
+
+
+def _refuse_buildings_outside(session: Session, principal, where: dict[int, str],
+                              report: ImportReport) -> None:
+    """Buildings stored outside the caller's area (or in no cell) become invalid rows,
+    so the import writes nothing (buildings have no row-level security of their own)."""
+    if not restricted(principal) or not where:
+        return
+    codes = dict.fromkeys(where) | dict(session.execute(text(
+        "SELECT bc.building_id, c.code FROM building_cells AS bc "
+        "JOIN grid_cells AS c ON c.id = bc.cell_id WHERE bc.building_id = ANY(:ids)"),
+        {"ids": list(where)}).all())
+    report.invalid += [Problem(where[i], "location", f"the building {why}")
+                       for i, why in outside_area(principal, codes).items()]
 
 
 def _locate_household(record: dict, by_code: dict, by_address: dict,
@@ -100,8 +119,8 @@ def _locate_household(record: dict, by_code: dict, by_address: dict,
         report.unlocated.append(Problem(record["where"], "location", reason))
 
 
-def store_households(session: Session, records: list[dict], report: ImportReport,
-                     **_) -> None:
+def store_households(session: Session, records: list[dict], report: ImportReport, *,
+                     principal=None, **_) -> None:
     externals = _existing(session, "SELECT external_id FROM households WHERE external_id = "
                           "ANY(:v)", {r["external_id"] for r in records})
     addresses = _existing(session, "SELECT address FROM households WHERE address = ANY(:v)",
@@ -117,14 +136,18 @@ def store_households(session: Session, records: list[dict], report: ImportReport
     ids = reserve_ids(session, table="households", count=len(records))
     generation = _active_generation(session)
     _place_unplaced_buildings(session, generation, {r["building_id"] for r in records})
-    done = insert_households(session, generation_id=generation, rows=(
+    done = insert_households(session, generation_id=generation, principal=principal, rows=(
         (i, r["external_id"], r["building_id"], r["address"], r["wkt"], r["members"],
          r["located_by"], r["reason"]) for i, r in zip(ids, records, strict=True)))
     report.stored = done.stored
+    where = dict(zip(ids, (r["where"] for r in records), strict=True))
+    report.invalid += [Problem(where[i], "location", f"the household {why}")
+                       for i, why in done.refused.items()]
+    report.duplicates += [Problem(where[i], "external_id", "household id already imported")
+                          for i in done.taken]
     if generation is None or not ids:
         report.note = "no active generation: households are stored without a cell"
         return
-    where = dict(zip(ids, (r["where"] for r in records), strict=True))
     report.unlocated += [Problem(where[i], "lon/lat", reason) for i, reason in done.outside.items()]
     report.assigned_to_cell = done.assigned
 
@@ -151,51 +174,91 @@ def _refresh_for_households(session: Session, household_ids: set[int]) -> None:
     rollups.refresh_cells(session, cell_ids=list(cells))
 
 
+# The cell code of household h: a LATERAL probe of the view household_cells per row (a
+# plain join on it would read the whole view; see gis.people.models.placement_of).
+PLACEMENT_OF_H = ("LEFT JOIN LATERAL (SELECT hc.cell_id FROM household_cells AS hc "
+                  "WHERE hc.household_id = h.id LIMIT 1) AS placed ON true "
+                  "LEFT JOIN grid_cells AS c ON c.id = placed.cell_id")
+
+
+def _households_of(session: Session, external_ids: set[str]) -> dict[str, tuple]:
+    """external id -> (household id, cell code or None) of the households the caller sees."""
+    return {ext: (hid, code) for ext, hid, code in session.execute(text(
+        "SELECT h.external_id, h.id, c.code FROM households AS h " + PLACEMENT_OF_H
+        + " WHERE h.external_id = ANY(:v)"), {"v": sorted(external_ids)}).all()}
+
+
+def _person_household(record: dict, households: dict, principal, report: ImportReport):
+    """The household id of a person row, or None with the row reported (invalid/unlocated)."""
+    household = record["household"]
+    found = households.get(household) if household else None
+    if household and found is None:
+        why = ("does not exist or is outside your area" if restricted(principal)
+               else "does not exist: import households first")
+        report.invalid.append(Problem(record["where"], "household_id",
+                                      f"household {household} {why}"))
+        return None
+    refused = outside_area(principal, {0: found[1] if found else None})
+    if refused:
+        report.invalid.append(Problem(record["where"], "household_id",
+                                      f"the person {refused[0]}"))
+        return None
+    if not household:
+        report.unlocated.append(Problem(record["where"], "household_id",
+                                        "not in a household, so in no cell"))
+    return found[0] if found else False
+
+
 def store_persons(session: Session, records: list[dict], report: ImportReport, *,
-                  protector: IdProtector, **_) -> None:
+                  protector: IdProtector, principal=None, **_) -> None:
+    """Persons, one per ID number: a number repeated in the file is a duplicate of its
+    first row; one already stored (anywhere: the unique index sees rows that row-level
+    security hides from the caller) is skipped by ON CONFLICT and reported the same way
+    whoever holds it, so the report does not tell which numbers live in other areas."""
     for record in records:
         record.update(protector.protect(record["id"].value))
-    hashes = _existing(session, "SELECT id_hash FROM persons WHERE id_hash = ANY(:v)",
-                       {r["id_hash"] for r in records})
-    records = _skip_duplicates(records, {"id_hash": hashes}, report, {
-        "id_hash": "same ID number as an earlier row or a stored person"})
-    households = dict(session.execute(text(
-        "SELECT external_id, id FROM households WHERE external_id = ANY(:v)"),
-        {"v": sorted({r["household"] for r in records if r["household"]})}).all())
+    records = _skip_duplicates(records, {"id_hash": set()}, report, {
+        "id_hash": "same ID number as an earlier row"})
+    households = _households_of(session, {r["household"] for r in records if r["household"]})
     kept = []
     for record in records:
-        if record["household"] and record["household"] not in households:
-            report.invalid.append(Problem(record["where"], "household_id", (
-                f"household {record['household']} does not exist: import households first")))
-            continue
-        if not record["household"]:
-            report.unlocated.append(Problem(record["where"], "household_id",
-                                            "not in a household, so in no cell"))
-        kept.append(record)
-    report.stored = copy_rows(
-        session, table="persons",
+        household_id = _person_household(record, households, principal, report)
+        if household_id is not None:
+            kept.append(record | {"household_id": household_id or None})
+    written = set(insert_rows(
+        session, table="persons", on_conflict="id_hash", returning="id_hash",
         columns=("household_id", "name", "gender", "birth_date", "id_hash", "id_masked",
                  "id_cipher", "phone", "residence"),
-        rows=((households.get(r["household"]), r["name"], r["id"].gender, r["id"].birth_date,
+        rows=((r["household_id"], r["name"], r["id"].gender, r["id"].birth_date,
                r["id_hash"], r["id_masked"], r["id_cipher"], r["phone"], r["residence"])
-              for r in kept))
-    _refresh_for_households(session, {households[r["household"]] for r in kept
-                                      if r["household"]})
+              for r in kept)))
+    report.stored = len(written)
+    report.duplicates += [Problem(r["where"], "id_number", ALREADY_REGISTERED)
+                          for r in kept if r["id_hash"] not in written]
+    _refresh_for_households(session, {r["household_id"] for r in kept
+                                      if r["household_id"] and r["id_hash"] in written})
 
 
 def store_special(session: Session, records: list[dict], report: ImportReport, *,
-                  protector: IdProtector, **_) -> None:
-    persons = dict(session.execute(text(
-        "SELECT id_hash, id FROM persons WHERE id_hash = ANY(:v)"),
-        {"v": sorted({protector.hash(r["id"].value) for r in records})}).all())
+                  protector: IdProtector, principal=None, **_) -> None:
+    persons, codes = {}, {}
+    for id_hash, person_id, code in session.execute(text(
+            "SELECT p.id_hash, p.id, c.code FROM persons AS p "
+            "LEFT JOIN households AS h ON h.id = p.household_id " + PLACEMENT_OF_H
+            + " WHERE p.id_hash = ANY(:v)"),
+            {"v": sorted({protector.hash(r["id"].value) for r in records})}).all():
+        persons[bytes(id_hash)] = person_id
+        codes[person_id] = code
+    refused = outside_area(principal, codes)
     helpers = _staff_by_name(session, {r["helper"] for r in records if r["helper"]})
     kept = []
     for record in records:
         person = persons.get(protector.hash(record["id"].value))
         helper = helpers.get(record["helper"]) if record["helper"] else None
-        if person is None:
-            report.invalid.append(Problem(record["where"], "id_number",
-                                          "no person with this ID number: import persons first"))
+        if person is None or person in refused:
+            report.invalid.append(Problem(record["where"], "id_number", (
+                "no person with this ID number in your area" if restricted(principal)
+                else "no person with this ID number: import persons first")))
         elif record["helper"] and not isinstance(helper, int):
             report.invalid.append(Problem(record["where"], "helper", helper or (
                 f"{record['helper']} is not an active staff member")))
@@ -208,13 +271,13 @@ def store_special(session: Session, records: list[dict], report: ImportReport, *
         {"v": sorted({r["person_id"] for r in kept})}).all()))
     kept = _skip_duplicates(kept, {"key": open_now}, report, {
         "key": "this person already has an open record of this category"})
-    report.stored = copy_rows(
+    report.stored = len(insert_rows(
         session, table="special_population_records",
         columns=("person_id", "category_code", "concern_level", "danger_level",
                  "helper_staff_id", "visit_interval_days", "start_date", "note"),
         rows=((r["person_id"], r["category"], r["concern_level"], r["danger_level"],
                r["helper_id"], r["visit_interval_days"], r["start_date"], r["note"])
-              for r in kept))
+              for r in kept)))
     household_ids = _existing(session, "SELECT household_id FROM persons WHERE id = ANY(:v) "
                               "AND household_id IS NOT NULL", {r["person_id"] for r in kept})
     _refresh_for_households(session, household_ids)

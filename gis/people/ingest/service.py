@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from gis.auth.principal import Principal
 from gis.crs import resolve_crs
 from gis.errors import InvalidInput
 from gis.people.idnumbers import IdProtector
@@ -23,8 +24,11 @@ PROGRESS_MIN_ROWS = 5000  # smaller files finish before a bar is worth drawing
 def import_people(session: Session, *, kind: str, data: bytes | Path, filename: str,
                   secret_key: str, crs: str | None = None,
                   mapping: dict[str, str] | None = None, commit: bool = False,
-                  progress: bool = False) -> ImportReport:
+                  progress: bool = False, principal: Principal | None = None) -> ImportReport:
     """Import one file; without commit (or with invalid rows) nothing stays written.
+
+    principal: the caller, whose area bounds the rows (gis/people/ingest/area.py); a row
+    outside it is an invalid row. None (the CLI) is unrestricted.
 
     The work runs inside a savepoint so a dry run reports exactly what a commit would do
     (cells, duplicates against stored rows) and then rolls back; the caller's transaction
@@ -43,7 +47,8 @@ def import_people(session: Session, *, kind: str, data: bytes | Path, filename: 
         to_wgs84(records, spec, where=filename)
     savepoint = session.begin_nested()
     try:
-        STORE[kind](session, records, report, protector=IdProtector(secret_key))
+        STORE[kind](session, records, report, protector=IdProtector(secret_key),
+                    principal=principal)
         _finish(savepoint, report, commit=commit)
     except BaseException:
         if savepoint.is_active:

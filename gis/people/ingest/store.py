@@ -1,4 +1,9 @@
-"""Bulk writes for imports: ids reserved up front, rows streamed with COPY."""
+"""Bulk writes for imports: ids reserved up front, rows streamed with COPY.
+
+Tables under row-level security (persons, special-population records) refuse COPY FROM
+("COPY FROM not supported with row-level security"): rows for them are COPYed into a
+temporary table and then INSERTed from it (insert_rows), so that the policies' WITH
+CHECK applies to every row as it would to a single INSERT."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -37,3 +42,29 @@ def copy_rows(session: Session, *, table: str, columns: tuple[str, ...],
 
 def ewkt(geom) -> str | None:
     return None if geom is None else f"SRID=4326;{geom.wkt}"
+
+
+def insert_rows(session: Session, *, table: str, columns: tuple[str, ...],
+                rows: Iterable[tuple], on_conflict: str | None = None,
+                returning: str | None = None) -> list:
+    """COPY rows into a temporary twin of table, then INSERT ... SELECT them into it.
+
+    on_conflict: a column with a unique index; rows clashing on it (with stored rows the
+    caller may not even see) are skipped, not an error. returning: a column whose values
+    are returned for the rows written (to tell which were skipped)."""
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    stage = quote(f"staged_{table}")
+    # ON COMMIT DROP is the safety net; a dry run's savepoint rollback also takes it away.
+    session.execute(text(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "
+                         f"SELECT {names} FROM {quote(table)} WITH NO DATA"))
+    copy_rows(session, table=f"staged_{table}", columns=columns, rows=rows)
+    statement = f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {stage}"
+    if on_conflict:
+        statement += f" ON CONFLICT ({quote(on_conflict)}) DO NOTHING"
+    if returning:
+        statement += f" RETURNING {quote(returning)}"
+    result = session.execute(text(statement))
+    written = list(result.scalars()) if returning else [None] * result.rowcount
+    session.execute(text(f"DROP TABLE {stage}"))
+    return written
