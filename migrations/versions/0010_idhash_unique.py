@@ -2,14 +2,14 @@
 listed and stop the upgrade (see migrations/sql/0010_idhash_unique_*.sql).
 
 Revision ID: 0010_idhash_unique
-Revises: 0008_refresh_tokens
+Revises: 0009_db_roles
 """
 from pathlib import Path
 
 from alembic import op
 
 revision = "0010_idhash_unique"
-down_revision = "0008_refresh_tokens"
+down_revision = "0009_db_roles"
 branch_labels = None
 depends_on = None
 
