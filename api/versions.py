@@ -12,8 +12,10 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Response
+from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
+from gis.people import versions as people_versions
 
 _TAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')
 
@@ -49,3 +51,11 @@ def etag(version: int) -> str:
 def set_etag(response: Response, version: int | None) -> None:
     if version is not None:
         response.headers["ETag"] = etag(version)
+
+
+def versioned(session: Session, response: Response, out: dict, *, kind: str,
+              row_id: int) -> dict:
+    """A people row's dict with its version, which also goes out as the ETag."""
+    version = people_versions.version_of(session, kind=kind, row_id=row_id)
+    set_etag(response, version)
+    return {**out, "version": version}

@@ -37,6 +37,31 @@ CREATE INDEX ix_grid_cell_edits_code ON grid_cell_edits (generation_id, code, id
 CREATE UNIQUE INDEX uq_grid_cell_edits_base ON grid_cell_edits (generation_id, code, base_version)
     WHERE base_version IS NOT NULL;
 
+-- People rows that PATCH/PUT routes change carry a version too (their ETag). A trigger
+-- moves it on at every UPDATE that changes the row, whichever path wrote it (a route, an
+-- import, a reassignment after an activation), so an ETag never outlives a change.
+-- `NEW IS DISTINCT FROM OLD` keeps a no-op UPDATE from moving it.
+CREATE FUNCTION onegrid_next_row_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW IS DISTINCT FROM OLD THEN
+        NEW.version := OLD.version + 1;
+    END IF;
+    RETURN NEW;
+END $$;
+ALTER TABLE households ADD COLUMN version integer NOT NULL DEFAULT 1;
+ALTER TABLE persons ADD COLUMN version integer NOT NULL DEFAULT 1;
+ALTER TABLE buildings ADD COLUMN version integer NOT NULL DEFAULT 1;
+ALTER TABLE special_population_records ADD COLUMN version integer NOT NULL DEFAULT 1;
+CREATE TRIGGER tg_households_version BEFORE UPDATE ON households
+    FOR EACH ROW EXECUTE FUNCTION onegrid_next_row_version();
+CREATE TRIGGER tg_persons_version BEFORE UPDATE ON persons
+    FOR EACH ROW EXECUTE FUNCTION onegrid_next_row_version();
+CREATE TRIGGER tg_buildings_version BEFORE UPDATE ON buildings
+    FOR EACH ROW EXECUTE FUNCTION onegrid_next_row_version();
+CREATE TRIGGER tg_special_population_records_version BEFORE UPDATE
+    ON special_population_records
+    FOR EACH ROW EXECUTE FUNCTION onegrid_next_row_version();
+
 -- The routes check cells:write (cell edits) and generations:write (create, discard,
 -- activate), the names gis/reference.py ROLES gives the planner; API keys made for the
 -- old names keep working under the new ones.

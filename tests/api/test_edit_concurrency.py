@@ -93,3 +93,29 @@ def test_without_if_match_every_edit_lands_one_after_the_other(served, committed
     cell = served.get(f"/cells/{WEST}", params={"generation": draft}).json()
     assert cell["properties"]["name"] == f"writer {last[0]}"
     assert cell["properties"]["version"] == edits[-1][1]
+
+
+def test_twenty_household_edits_at_once(served, committed_grid_url):
+    """The same for a people row: one If-Match wins once; without it, all twenty land."""
+    engine = create_engine(sqlalchemy_url(committed_grid_url))
+    with engine.begin() as conn:
+        household = conn.execute(text(
+            "INSERT INTO households (own_cell_id, address) SELECT id, 'old road 1' "
+            "FROM grid_cells WHERE code = :c RETURNING id"), {"c": WEST}).scalar_one()
+    engine.dispose()
+    url = f"/households/{household}"
+    seen = served.get(url).headers["ETag"]
+
+    def patch_all(headers: dict) -> Counter:
+        barrier = Barrier(WRITERS)
+
+        def write(n: int):
+            barrier.wait()
+            return served.patch(url, json={"members": n}, headers=headers).status_code
+
+        with ThreadPoolExecutor(WRITERS) as pool:
+            return Counter(pool.map(write, range(1, WRITERS + 1)))
+
+    assert patch_all({"If-Match": seen}) == {200: 1, 409: WRITERS - 1}
+    assert patch_all({}) == {200: WRITERS}
+    assert served.get(url).json()["version"] == 1 + 1 + WRITERS
