@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis.auth.principal import Principal
 from gis.auth.scope import covers_cell_code, covers_region_code
-from gis.errors import PermissionDenied
+from gis.errors import InvalidInput, PermissionDenied
 from gis.grid import edits, lifecycle, versions
 from gis.grid.edits import CellChange
 from gis.grid.versions import Expected
@@ -104,6 +104,10 @@ def discard(session: Session, *, principal: Principal, generation_id: int,
 
 def _edit(session: Session, *, principal: Principal, generation_id: int, codes: list[str],
           expected: Expected, run: Callable[[], list[CellChange]]) -> list[CellChange]:
+    unknown = sorted(set(expected.cells or {}) - set(codes))
+    if unknown:
+        raise InvalidInput(f"versions name {', '.join(unknown)}, which this edit does not "
+                           "touch", where="versions")
     draft = versions.lock_draft(session, generation_id=generation_id,
                                 expected_version=expected.generation)
     _require_area(principal, codes)

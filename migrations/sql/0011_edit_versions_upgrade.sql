@@ -40,10 +40,11 @@ CREATE UNIQUE INDEX uq_grid_cell_edits_base ON grid_cell_edits (generation_id, c
 -- People rows that PATCH/PUT routes change carry a version too (their ETag). A trigger
 -- moves it on at every UPDATE that changes the row, whichever path wrote it (a route, an
 -- import, a reassignment after an activation), so an ETag never outlives a change.
--- `NEW IS DISTINCT FROM OLD` keeps a no-op UPDATE from moving it.
+-- A no-op UPDATE does not move it; rows are compared as jsonb, which works for a column
+-- of any type (a row comparison needs an equality operator for each, and json has none).
 CREATE FUNCTION onegrid_next_row_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW IS DISTINCT FROM OLD THEN
+    IF to_jsonb(NEW) IS DISTINCT FROM to_jsonb(OLD) THEN
         NEW.version := OLD.version + 1;
     END IF;
     RETURN NEW;

@@ -117,6 +117,9 @@ def test_split_and_merge_check_the_versions_they_were_based_on(client, two_cells
         "codes": [WEST, EAST], "versions": {WEST: seen["properties"]["version"],
                                             EAST: east["properties"]["version"]}})
     assert merge.status_code == 409 and merge.json()["details"]["code"] == WEST
+    unrelated = client.post(f"/generations/{draft}/merge", json={
+        "codes": [WEST, EAST], "versions": {VILLAGE + "009": 1}})
+    assert unrelated.status_code == 422 and unrelated.json()["where"] == "versions"
 
 
 def test_activation_with_if_match_activates_the_draft_as_reviewed(client, two_cells, settings):
