@@ -88,7 +88,8 @@ def activate(session: Session, *, principal: Principal, generation_id: int,
     _require_changes_in_area(session, principal, draft.id, doing="activate")
     result = lifecycle.activate(session, generation_id=draft.id, grid=grid,
                                 effective_from=effective_from)
-    result["version"] = versions.bump_generation(session, draft, edited_by=principal.username)
+    draft.updated_by = principal.username
+    session.flush()
     return result
 
 

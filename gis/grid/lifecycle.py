@@ -129,14 +129,17 @@ def activate(session: Session, *, generation_id: int, grid: GridSettings,
                                "took effect", where="effective_from")
         previous.status = "retired"
         previous.effective_to = effective_from - dt.timedelta(days=1)
+        previous.version += 1  # its ETag moves on with its status
         session.flush()  # retire first: at most one active generation (unique index)
     draft.status = "active"
     draft.effective_from = effective_from
-    draft.activated_at = session.execute(select(func.now())).scalar_one()
+    draft.activated_at = draft.updated_at = session.execute(select(func.now())).scalar_one()
+    draft.version += 1
     session.flush()
     moves = _reassign(session, previous_id=previous.id if previous else None, new_id=draft.id)
     return {"generation": draft.id, "retired": previous.id if previous else None,
-            "effective_from": effective_from.isoformat(), "households_moved": moves.changed,
+            "effective_from": effective_from.isoformat(), "version": draft.version,
+            "households_moved": moves.changed,
             "households_unlocated": moves.unlocated, "buildings_moved": moves.buildings_changed,
             "warnings": len(report.findings)}
 
