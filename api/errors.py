@@ -25,6 +25,16 @@ STATUS_CODES: dict[type[errors.OnegridError], int] = {
 }
 
 
+# SQLSTATE (class or code) -> what a 409 says. Domain code checks what it can first (a
+# StaleEdit names the version and who changed it); these are the database's backstop.
+CLASHES = {
+    "23": "the change clashes with data already stored (a duplicate or a missing reference, "
+          "possibly written by someone else at the same moment); reload and try again",
+    "40001": "another change to the same data was committed at the same moment; try again",
+    "40P01": "another change to the same data was committed at the same moment; try again",
+}
+
+
 def status_for(exc: errors.OnegridError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_CODES:
@@ -41,11 +51,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        # Constraint violations are the caller's fault; anything else is ours.
+        # Constraint violations and lost races are a clash with another change: 409 with
+        # words a user can act on; the database's own text (table and constraint names,
+        # values) goes to the log only.
         sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-        if sqlstate.startswith("23"):
-            detail = str(exc.orig).splitlines()[0]
-            return JSONResponse({"error": "Conflict", "message": detail}, status_code=409)
+        clash = CLASHES.get(sqlstate[:2]) or CLASHES.get(sqlstate)
+        if clash is not None:
+            log.warning("refused by the database (%s): %s", sqlstate,
+                        str(exc.orig).splitlines()[0], extra={"path": request.url.path})
+            return JSONResponse({"error": "Conflict", "message": clash,
+                                 "details": {"sqlstate": sqlstate}}, status_code=409)
         if unavailable(exc):
             # A restart or a lost connection: the pool reconnects on the next request.
             log.warning("database unavailable", extra={"path": request.url.path,

@@ -39,6 +39,14 @@ class Conflict(OnegridError):
     """The change clashes with the current state (duplicate code, stale edit)."""
 
 
+class StaleEdit(Conflict):
+    """The edit was based on a version that someone else has replaced since (If-Match)."""
+
+
+class ConcurrentChange(Conflict):
+    """Another change to the same rows was committed at the same moment; retry."""
+
+
 class GenerationLocked(Conflict):
     """Only a draft generation may be edited; active and retired ones are history."""
 

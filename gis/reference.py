@@ -87,6 +87,27 @@ ROLES = {
 }
 
 
+# What each permission lets a role do (SECURITY.md's table is generated from these and
+# ROLES; tests/test_security_doc.py keeps them in step). Area scopes narrow every one.
+PERMISSIONS = {
+    "regions:read": "read regions (districts, towns, villages)",
+    "cells:read": "read cells, generations, validation reports, tiles; locate a point",
+    "cells:write": "edit cells of a draft: add, redraw, remove, split, merge, propose",
+    "generations:write": "create, discard and activate a draft generation",
+    "imports:write": "import regions, layers, roads and people files (persons and "
+                     "special populations need persons:write as well)",
+    "households:read": "read households, buildings and household counts",
+    "households:write": "add and change households and buildings",
+    "persons:read": "read persons and special-population records",
+    "persons:write": "add and change persons and special-population records",
+    "incidents:read": "read incidents",
+    "incidents:write": "report and handle incidents",
+    "staff:read": "read staff and rosters",
+    "staff:write": "change staff and rosters",
+    "access_log:read": "read the access log of personal data",
+}
+
+
 def staff_role_rows() -> list[dict]:
     return [{"code": c, "name_zh": zh, "name_en": en} for c, zh, en in STAFF_ROLES]
 

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response
 from api.deps import PrincipalDep, SessionDep
 from api.params import PageDep
 from api.routers.households import CellQuery, FormatQuery, RegionQuery, TextQuery, download
+from api.versions import IfMatchDep, versioned
 from gis.people import buildings as service
+from gis.people import versions as people_versions
 from gis.people.schemas import BuildingIn, BuildingUpdate
 
 router = APIRouter(tags=["people"])
@@ -31,9 +33,11 @@ def export(session: SessionDep, principal: PrincipalDep, format: FormatQuery = "
 
 
 @router.get("/buildings/{building_id}", summary="One building")
-def get_building(session: SessionDep, principal: PrincipalDep, building_id: int) -> dict:
+def get_building(session: SessionDep, principal: PrincipalDep, building_id: int,
+                 response: Response) -> dict:
     principal.require("households:read")
-    return service.get_building(session, principal=principal, building_id=building_id)
+    out = service.get_building(session, principal=principal, building_id=building_id)
+    return versioned(session, response, out, kind="building", row_id=building_id)
 
 
 @router.post("/buildings", status_code=201, summary="Add a building at a point")
@@ -44,7 +48,9 @@ def create_building(session: SessionDep, principal: PrincipalDep, body: Building
 
 @router.patch("/buildings/{building_id}", summary="Change a building's address, name, floors")
 def update_building(session: SessionDep, principal: PrincipalDep, building_id: int,
-                    body: BuildingUpdate) -> dict:
+                    body: BuildingUpdate, version: IfMatchDep, response: Response) -> dict:
     principal.require("households:write")
-    return service.update_building(session, principal=principal, building_id=building_id,
-                                   data=body)
+    people_versions.lock(session, kind="building", row_id=building_id, expected=version)
+    out = service.update_building(session, principal=principal, building_id=building_id,
+                                  data=body)
+    return versioned(session, response, out, kind="building", row_id=building_id)

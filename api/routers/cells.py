@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import PrincipalDep, SessionDep
 from api.params import BBoxDep, GenerationDep, PageDep, ZoomQuery
+from api.versions import set_etag
 from gis.grid import service
 from gis.grid.features import cell_feature
 
@@ -25,8 +26,10 @@ def list_cells(session: SessionDep, principal: PrincipalDep, generation: Generat
                                             region_prefix=prefix, zoom=zoom, page=page)
 
 
-@router.get("/cells/{code}", summary="One cell as a GeoJSON Feature")
+@router.get("/cells/{code}", summary="One cell as a GeoJSON Feature (its ETag: its version)")
 def get_cell(session: SessionDep, principal: PrincipalDep, generation: GenerationDep,
-             code: Annotated[str, Path(pattern="^[0-9]{15}$")]) -> dict:
+             code: Annotated[str, Path(pattern="^[0-9]{15}$")], response: Response) -> dict:
     principal.require("cells:read")
-    return cell_feature(session, generation_id=generation.id, code=code)
+    feature = cell_feature(session, generation_id=generation.id, code=code)
+    set_etag(response, feature["properties"]["version"])
+    return feature

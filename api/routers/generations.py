@@ -4,21 +4,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from gis.errors import InvalidGeometry
-from gis.grid import edit_area, edits, lifecycle
+from api.versions import IfMatchDep, based_on, set_etag
+from gis.errors import InvalidGeometry, InvalidInput
+from gis.grid import edit_service, edits, lifecycle
 from gis.grid.features import cell_feature, changes_dict
 from gis.grid.shapes import parse_cell_geometry
 from gis.grid.validation import validate_generation
+from gis.grid.versions import Expected
 
 router = APIRouter(tags=["generations"])
 GenerationId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 CellCode = Annotated[str, Path(pattern="^[0-9]{15}$")]
-GeoJSONBody = Annotated[dict, Body(description="a GeoJSON Polygon (or Feature) in EPSG:4326")]
+GeoJSONBody = Annotated[dict, Body(description="a GeoJSON Polygon (or Feature) in EPSG:4326; "
+                                   "a Feature's properties.version may carry the ETag")]
+Version = Annotated[int | None, Field(ge=1, le=10**18,
+                                      description="the ETag (version) the edit is based on")]
 
 
 class DraftIn(BaseModel):
@@ -28,14 +33,19 @@ class DraftIn(BaseModel):
 
 class ActivateIn(BaseModel):
     effective_from: dt.date | None = None
+    version: Version = None
 
 
 class SplitIn(BaseModel):
     line: dict = Field(description="a GeoJSON LineString crossing the cell")
+    version: Version = None
 
 
 class MergeIn(BaseModel):
     codes: list[Annotated[str, Field(pattern="^[0-9]{15}$")]] = Field(min_length=2)
+    versions: dict[Annotated[str, Field(pattern="^[0-9]{15}$")],
+                   Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, description="the version (ETag) of each cell as you read it")
 
 
 class ProposeIn(BaseModel):
@@ -51,38 +61,42 @@ def list_generations(session: SessionDep, principal: PrincipalDep) -> list[dict]
 
 
 @router.post("/generations", status_code=201, summary="Create the draft generation")
-def create_draft(session: SessionDep, principal: PrincipalDep, body: DraftIn) -> dict:
-    principal.require("grid:edit")
+def create_draft(session: SessionDep, principal: PrincipalDep, body: DraftIn,
+                 response: Response) -> dict:
+    principal.require("generations:write")
     draft = lifecycle.create_draft(session, name=body.name, note=body.note,
                                    created_by=principal.username)
-    return lifecycle.generation_summary(session, draft)
+    return _generation(session, draft, response)
 
 
-@router.get("/generations/{generation_id}", summary="One generation")
-def get_generation(session: SessionDep, principal: PrincipalDep,
-                   generation_id: GenerationId) -> dict:
+@router.get("/generations/{generation_id}", summary="One generation (its ETag: its version)")
+def get_generation(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
+                   response: Response) -> dict:
     principal.require("cells:read")
     generation = lifecycle.get_generation(session, generation_id=generation_id)
-    return lifecycle.generation_summary(session, generation)
+    return _generation(session, generation, response)
 
 
 @router.delete("/generations/{generation_id}", summary="Discard a draft")
-def discard_draft(session: SessionDep, principal: PrincipalDep,
-                  generation_id: GenerationId) -> dict:
-    principal.require("grid:edit")
-    edit_area.require_draft_changes(session, principal, generation_id=generation_id,
-                                    action="discard")
-    return lifecycle.discard_draft(session, generation_id=generation_id)
+def discard_draft(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
+                  version: IfMatchDep) -> dict:
+    principal.require("generations:write")
+    return edit_service.discard(session, principal=principal, generation_id=generation_id,
+                                expected=Expected(generation=version))
 
 
-@router.post("/generations/{generation_id}/activate", summary="Activate a draft")
+@router.post("/generations/{generation_id}/activate",
+             summary="Activate a draft (If-Match: the version you reviewed)")
 def activate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
-             generation_id: GenerationId, body: ActivateIn | None = None) -> dict:
-    principal.require("grid:activate")
-    edit_area.require_draft_changes(session, principal, generation_id=generation_id,
-                                    action="activate")
-    return lifecycle.activate(session, generation_id=generation_id, grid=settings.grid,
-                              effective_from=body.effective_from if body else None)
+             generation_id: GenerationId, version: IfMatchDep, response: Response,
+             body: ActivateIn | None = None) -> dict:
+    principal.require("generations:write")
+    result = edit_service.activate(
+        session, principal=principal, generation_id=generation_id, grid=settings.grid,
+        effective_from=body.effective_from if body else None,
+        expected=Expected(generation=based_on(version, body.version if body else None)))
+    set_etag(response, result["version"])
+    return result
 
 
 @router.get("/generations/{generation_id}/validation", summary="Validation report")
@@ -97,71 +111,97 @@ def validation(session: SessionDep, principal: PrincipalDep, settings: SettingsD
 @router.post("/generations/{generation_id}/cells/{code}", status_code=201,
              summary="Add a cell to a draft")
 def add_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-             code: CellCode, body: GeoJSONBody) -> dict:
-    principal.require("grid:edit")
-    edit_area.require_cells(principal, [code])
+             code: CellCode, body: GeoJSONBody, response: Response) -> dict:
+    principal.require("cells:write")
     geom, props = parse_cell_geometry(body)
-    edits.add_cell(session, generation_id=generation_id, code=code, geom=geom,
-                   attrs=_attrs(props))
-    return cell_feature(session, generation_id=generation_id, code=code)
+    edit_service.add_cell(session, principal=principal, generation_id=generation_id,
+                          code=code, geom=geom, attrs=_attrs(props))
+    return _cell(session, generation_id, code, response)
 
 
-@router.put("/generations/{generation_id}/cells/{code}", summary="Redraw a cell of a draft")
+@router.put("/generations/{generation_id}/cells/{code}",
+            summary="Redraw a cell of a draft (If-Match: the cell's ETag you read)")
 def redraw_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-                code: CellCode, body: GeoJSONBody) -> dict:
-    principal.require("grid:edit")
-    edit_area.require_cells(principal, [code])
+                code: CellCode, body: GeoJSONBody, version: IfMatchDep,
+                response: Response) -> dict:
+    principal.require("cells:write")
     geom, props = parse_cell_geometry(body)
-    change = edits.redraw_cell(session, generation_id=generation_id, code=code, geom=geom,
-                               attrs=_attrs(props))
-    feature = cell_feature(session, generation_id=generation_id, code=code)
+    change = edit_service.redraw_cell(
+        session, principal=principal, generation_id=generation_id, code=code, geom=geom,
+        attrs=_attrs(props), expected=_cell_expected(code, version, props.get("version")))
+    feature = _cell(session, generation_id, code, response)
     feature["properties"]["change"] = change.action
     return feature
 
 
 @router.delete("/generations/{generation_id}/cells/{code}", summary="Remove a cell from a draft")
 def remove_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-                code: CellCode) -> dict:
-    principal.require("grid:edit")
-    edit_area.require_cells(principal, [code])
-    change = edits.remove_cell(session, generation_id=generation_id, code=code)
+                code: CellCode, version: IfMatchDep) -> dict:
+    principal.require("cells:write")
+    change = edit_service.remove_cell(session, principal=principal,
+                                      generation_id=generation_id, code=code,
+                                      expected=_cell_expected(code, version, None))
     return changes_dict(generation_id, [change])
 
 
-@router.post("/generations/{generation_id}/cells/{code}/split", summary="Split a cell by a line")
+@router.post("/generations/{generation_id}/cells/{code}/split",
+             summary="Split a cell by a line (If-Match: the cell's ETag you read)")
 def split_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-               code: CellCode, body: SplitIn) -> dict:
-    principal.require("grid:edit")
-    edit_area.require_cells(principal, [code])
+               code: CellCode, body: SplitIn, version: IfMatchDep) -> dict:
+    principal.require("cells:write")
     try:
         line = shape(body.line)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise InvalidGeometry("line is not a readable GeoJSON geometry", where="line") from None
     if line.geom_type != "LineString" or line.is_empty:
         raise InvalidGeometry(f"line must be a LineString; got {line.geom_type}", where="line")
-    changes = edits.split_cell(session, generation_id=generation_id, code=code, line=line)
+    changes = edit_service.split_cell(
+        session, principal=principal, generation_id=generation_id, code=code, line=line,
+        expected=_cell_expected(code, version, body.version))
     return changes_dict(generation_id, changes)
 
 
-@router.post("/generations/{generation_id}/merge", summary="Merge neighbouring cells")
+@router.post("/generations/{generation_id}/merge",
+             summary="Merge neighbouring cells (If-Match: the generation's ETag, or "
+                     "`versions` of the cells you read)")
 def merge_cells(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-                body: MergeIn) -> dict:
-    principal.require("grid:edit")
-    edit_area.require_cells(principal, body.codes)
-    changes = edits.merge_cells(session, generation_id=generation_id, codes=body.codes)
+                body: MergeIn, version: IfMatchDep) -> dict:
+    principal.require("cells:write")
+    changes = edit_service.merge_cells(
+        session, principal=principal, generation_id=generation_id, codes=body.codes,
+        expected=Expected(generation=version, cells=body.versions))
     return changes_dict(generation_id, changes)
 
 
 @router.post("/generations/{generation_id}/propose",
              summary="Propose cells for the villages under a region")
 def propose(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-            body: ProposeIn) -> dict:
-    from gis.grid.propose_service import propose_for_region
+            body: ProposeIn, version: IfMatchDep) -> dict:
+    principal.require("cells:write")
+    return edit_service.propose(session, principal=principal, generation_id=generation_id,
+                                region_code=body.region,
+                                band=(body.households_min, body.households_max),
+                                expected=Expected(generation=version))
 
-    principal.require("grid:edit")
-    edit_area.require_region(principal, body.region)
-    return propose_for_region(session, generation_id=generation_id, region_code=body.region,
-                              band=(body.households_min, body.households_max))
+
+def _generation(session, generation, response: Response) -> dict:
+    summary = lifecycle.generation_summary(session, generation)
+    set_etag(response, summary["version"])
+    return summary
+
+
+def _cell(session, generation_id: int, code: str, response: Response) -> dict:
+    feature = cell_feature(session, generation_id=generation_id, code=code)
+    set_etag(response, feature["properties"]["version"])
+    return feature
+
+
+def _cell_expected(code: str, header: int | None, body) -> Expected:
+    if body is not None and (isinstance(body, bool) or not isinstance(body, int)):
+        raise InvalidInput(f"version must be a whole number (the cell's ETag); got {body!r}",
+                           where="properties.version")
+    version = based_on(header, body)
+    return Expected(cells={code: version} if version is not None else None)
 
 
 def _attrs(properties: dict) -> dict:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Response
 from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep
 from api.params import PageDep
+from api.versions import IfMatchDep, versioned
 from gis.grid.service import Page
 from gis.people import households as service
+from gis.people import versions as people_versions
 from gis.people.common import export_bytes
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
 
@@ -55,30 +57,37 @@ def export(session: SessionDep, principal: PrincipalDep, format: FormatQuery = "
 @router.get("/households/{household_id}",
             summary="One household; its members (masked, logged) only with persons:read")
 def get_household(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
-                  household_id: int) -> dict:
+                  household_id: int, response: Response) -> dict:
     principal.require("households:read")
-    return service.get_household(session, principal=principal, household_id=household_id,
-                                 reason=access.reason, client=access.client)
+    out = service.get_household(session, principal=principal, household_id=household_id,
+                                reason=access.reason, client=access.client)
+    return versioned(session, response, out, kind="household", row_id=household_id)
 
 
 @router.post("/households", status_code=201, summary="Add a household (located and assigned)")
-def create_household(session: SessionDep, principal: PrincipalDep, body: HouseholdIn) -> dict:
+def create_household(session: SessionDep, principal: PrincipalDep, body: HouseholdIn,
+                     response: Response) -> dict:
     principal.require("households:write")
-    return service.create_household(session, principal=principal, data=body)
+    out = service.create_household(session, principal=principal, data=body)
+    return versioned(session, response, out, kind="household", row_id=out["id"])
 
 
 @router.patch("/households/{household_id}", summary="Change a household's address or size")
 def update_household(session: SessionDep, principal: PrincipalDep, household_id: int,
-                     body: HouseholdUpdate) -> dict:
+                     body: HouseholdUpdate, version: IfMatchDep, response: Response) -> dict:
     principal.require("households:write")
-    return service.update_household(session, principal=principal, household_id=household_id,
-                                    data=body)
+    people_versions.lock(session, kind="household", row_id=household_id, expected=version)
+    out = service.update_household(session, principal=principal, household_id=household_id,
+                                   data=body)
+    return versioned(session, response, out, kind="household", row_id=household_id)
 
 
 @router.put("/households/{household_id}/location",
             summary="Fix a household's location: coordinates (re-assigned) or a cell code")
 def fix_location(session: SessionDep, principal: PrincipalDep, household_id: int,
-                 body: Located) -> dict:
+                 body: Located, version: IfMatchDep, response: Response) -> dict:
     principal.require("households:write")
-    return service.fix_location(session, principal=principal, household_id=household_id,
-                                location=body)
+    people_versions.lock(session, kind="household", row_id=household_id, expected=version)
+    out = service.fix_location(session, principal=principal, household_id=household_id,
+                               location=body)
+    return versioned(session, response, out, kind="household", row_id=household_id)

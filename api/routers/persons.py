@@ -9,7 +9,9 @@ from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.params import PageDep
 from api.routers.households import CellQuery, FormatQuery, RegionQuery, TextQuery, download
+from api.versions import IfMatchDep, versioned
 from gis.people import persons as service
+from gis.people import versions as people_versions
 from gis.people.schemas import PersonIn, PersonUpdate
 
 router = APIRouter(tags=["people"])
@@ -38,14 +40,15 @@ def export(session: SessionDep, principal: PrincipalDep, access: AccessContextDe
 
 @router.get("/persons/{person_id}", summary="One person (masked unless revealed; logged)")
 def get_person(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
-               settings: SettingsDep, person_id: int,
+               settings: SettingsDep, person_id: int, response: Response,
                reveal: Annotated[bool, Query(description="clear ID number and phone; "
                                              "needs persons:reveal and a reason")] = False,
                ) -> dict:
     principal.require("persons:read")
-    return service.get_person(session, principal=principal, person_id=person_id,
-                              reveal=reveal, secret_key=settings.security.secret_key,
-                              reason=access.reason, client=access.client)
+    out = service.get_person(session, principal=principal, person_id=person_id,
+                             reveal=reveal, secret_key=settings.security.secret_key,
+                             reason=access.reason, client=access.client)
+    return versioned(session, response, out, kind="person", row_id=person_id)
 
 
 @router.post("/persons", status_code=201, summary="Add a person (ID number validated)")
@@ -59,7 +62,10 @@ def create_person(session: SessionDep, principal: PrincipalDep, settings: Settin
 @router.patch("/persons/{person_id}",
               summary="Change a person's name, household, phone or (corrected) ID number")
 def update_person(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
-                  person_id: int, body: PersonUpdate) -> dict:
+                  person_id: int, body: PersonUpdate, version: IfMatchDep,
+                  response: Response) -> dict:
     principal.require("persons:write")
-    return service.update_person(session, principal=principal, person_id=person_id, data=body,
-                                 secret_key=settings.security.secret_key)
+    people_versions.lock(session, kind="person", row_id=person_id, expected=version)
+    out = service.update_person(session, principal=principal, person_id=person_id, data=body,
+                                secret_key=settings.security.secret_key)
+    return versioned(session, response, out, kind="person", row_id=person_id)

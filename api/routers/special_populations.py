@@ -9,7 +9,9 @@ from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep
 from api.params import PageDep
 from api.routers.households import CellQuery, FormatQuery, RegionQuery, download
+from api.versions import IfMatchDep, versioned
 from gis.people import special as service
+from gis.people import versions as people_versions
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
 router = APIRouter(tags=["people"])
@@ -41,10 +43,11 @@ def export(session: SessionDep, principal: PrincipalDep, access: AccessContextDe
 
 @router.get("/special-populations/{record_id}", summary="One record (reason required)")
 def get_special(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
-                record_id: int) -> dict:
+                record_id: int, response: Response) -> dict:
     principal.require("persons:read")
-    return service.get_special(session, principal=principal, record_id=record_id,
-                               reason=access.reason, client=access.client)
+    out = service.get_special(session, principal=principal, record_id=record_id,
+                              reason=access.reason, client=access.client)
+    return versioned(session, response, out, kind="special", row_id=record_id)
 
 
 @router.post("/special-populations", status_code=201, summary="Add a record for a person")
@@ -55,7 +58,9 @@ def create_special(session: SessionDep, principal: PrincipalDep, body: SpecialIn
 
 @router.patch("/special-populations/{record_id}", summary="Change level, helper, visits")
 def update_special(session: SessionDep, principal: PrincipalDep, record_id: int,
-                   body: SpecialUpdate) -> dict:
+                   body: SpecialUpdate, version: IfMatchDep, response: Response) -> dict:
     principal.require("persons:write")
-    return service.update_special(session, principal=principal, record_id=record_id,
-                                  data=body)
+    people_versions.lock(session, kind="special", row_id=record_id, expected=version)
+    out = service.update_special(session, principal=principal, record_id=record_id,
+                                 data=body)
+    return versioned(session, response, out, kind="special", row_id=record_id)

@@ -20,7 +20,7 @@ def cell_feature(session: Session, *, generation_id: int, code: str) -> dict:
                            "area_m2": round(cell.area_m2, 1) if cell.area_m2 else None,
                            "generation_low": cell.generation_low,
                            "generation_high": cell.generation_high,
-                           "generation": generation_id}}
+                           "generation": generation_id, "version": cell.version}}
 
 
 def changes_dict(generation_id: int, changes: list[CellChange]) -> dict:

@@ -21,7 +21,7 @@ from gis.settings import GridSettings
 STATE_LOCK = 0x6F6E6567  # "oneg"
 
 
-def _lock(session: Session) -> None:
+def lock_state(session: Session) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STATE_LOCK})
 
 
@@ -47,11 +47,14 @@ def draft_generation(session: Session) -> Generation | None:
 def require_draft(session: Session, *, generation_id: int) -> Generation:
     """The generation if it is a draft; GenerationLocked for active and retired ones.
 
-    FOR SHARE holds the row until the edit commits, so an activation (which updates the
-    row) waits for edits in flight, and an edit that starts later sees it active."""
+    FOR NO KEY UPDATE holds the row until the edit commits: edits of one draft run one
+    after the other (each reads what the one before committed: no lost update, and no
+    deadlock between two edits' cell rows), an activation waits for edits in flight, and
+    an edit that starts later sees it active. It does not block the foreign-key checks of
+    new cell rows (FOR KEY SHARE). The lock order is in gis.grid.versions."""
     generation = session.scalars(
         select(Generation).where(Generation.id == generation_id)
-        .with_for_update(read=True).execution_options(populate_existing=True)).first()
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).first()
     if generation is None:
         raise NotFound(f"generation {generation_id} does not exist", where="generation")
     if generation.status != "draft":
@@ -72,7 +75,7 @@ def create_draft(session: Session, *, name: str, created_by: str | None = None,
     """A new draft sharing every cell of the active generation (no rows are copied)."""
     if not name or not name.strip():
         raise InvalidInput("a generation needs a name", where="name")
-    _lock(session)
+    lock_state(session)
     existing = draft_generation(session)
     if existing is not None:
         raise Conflict(f"generation {existing.id} ({existing.name!r}) is already a draft: "
@@ -88,7 +91,7 @@ def create_draft(session: Session, *, name: str, created_by: str | None = None,
 
 def discard_draft(session: Session, *, generation_id: int) -> dict:
     """Delete a draft: its own rows go, rows it closed are reopened, the generation goes."""
-    _lock(session)
+    lock_state(session)
     draft = require_draft(session, generation_id=generation_id)
     closing = closing_generation_id(session)
     deleted = session.execute(
@@ -108,7 +111,7 @@ def activate(session: Session, *, generation_id: int, grid: GridSettings,
     """Make a draft the active generation, refusing while blocking findings remain."""
     from gis.grid.validation import validate_generation
 
-    _lock(session)
+    lock_state(session)
     draft = require_draft(session, generation_id=generation_id)
     report = validate_generation(session, generation_id=draft.id, grid=grid)
     if report.blocking:
@@ -126,14 +129,17 @@ def activate(session: Session, *, generation_id: int, grid: GridSettings,
                                "took effect", where="effective_from")
         previous.status = "retired"
         previous.effective_to = effective_from - dt.timedelta(days=1)
+        previous.version += 1  # its ETag moves on with its status
         session.flush()  # retire first: at most one active generation (unique index)
     draft.status = "active"
     draft.effective_from = effective_from
-    draft.activated_at = session.execute(select(func.now())).scalar_one()
+    draft.activated_at = draft.updated_at = session.execute(select(func.now())).scalar_one()
+    draft.version += 1
     session.flush()
     moves = _reassign(session, previous_id=previous.id if previous else None, new_id=draft.id)
     return {"generation": draft.id, "retired": previous.id if previous else None,
-            "effective_from": effective_from.isoformat(), "households_moved": moves.changed,
+            "effective_from": effective_from.isoformat(), "version": draft.version,
+            "households_moved": moves.changed,
             "households_unlocated": moves.unlocated, "buildings_moved": moves.buildings_changed,
             "warnings": len(report.findings)}
 
@@ -165,4 +171,6 @@ def generation_summary(session: Session, generation: Generation) -> dict:
                                if generation.effective_from else None),
             "effective_to": (generation.effective_to.isoformat()
                              if generation.effective_to else None),
-            "note": generation.note, "cells": cells}
+            "note": generation.note, "cells": cells, "version": generation.version,
+            "updated_at": generation.updated_at.isoformat() if generation.updated_at else None,
+            "updated_by": generation.updated_by}

@@ -1,4 +1,4 @@
-"""ORM models of generations, cells and their subdivided lookup pieces."""
+"""ORM models of generations, cells, their edit history and their subdivided lookup pieces."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +6,7 @@ import datetime as dt
 from geoalchemy2 import Geometry
 from sqlalchemy import CHAR, BigInteger, Computed, Date, DateTime, Double, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import FetchedValue
 
 from gis.db import Base
 
@@ -22,6 +23,10 @@ class Generation(Base):
     effective_from: Mapped[dt.date | None] = mapped_column(Date)
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+    # Counts the changes to the generation (cell edits of a draft, activation): its ETag.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(Text)
 
 
 class Cell(Base):
@@ -37,6 +42,25 @@ class Cell(Base):
     generation_high: Mapped[int | None] = mapped_column(ForeignKey("grid_generations.id"))
     geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False)
     area_m2: Mapped[float] = mapped_column(Double, Computed("ST_Area(geom::geography)"))
+    # From one sequence (a database default): a new row never reuses a version (its ETag).
+    version: Mapped[int] = mapped_column(BigInteger, server_default=FetchedValue())
+
+
+class CellEdit(Base):
+    """One edit of a code in a draft: who, when, and which version replaced which."""
+
+    __tablename__ = "grid_cell_edits"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_generations.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(CHAR(15))
+    action: Mapped[str] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(BigInteger)
+    base_version: Mapped[int | None] = mapped_column(BigInteger)
+    edited_by: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                   server_default=FetchedValue())
 
 
 class CellPiece(Base):
