@@ -30,6 +30,12 @@ def add_persons(url: str, *numbers: str) -> list[int]:
         engine.dispose()
 
 
+@pytest.fixture()
+def app_role(logins) -> str:
+    """The committed database's service role (named, not derived: see committed_fixtures)."""
+    return logins.names.app
+
+
 def run(url: str, sql: str, **params) -> None:
     engine = create_engine(sqlalchemy_url(url))
     try:
@@ -39,13 +45,13 @@ def run(url: str, sql: str, **params) -> None:
         engine.dispose()
 
 
-def test_stored_duplicates_stop_the_upgrade_with_their_person_ids(committed_grid_url):
-    migrate.downgrade(committed_grid_url, BEFORE)
+def test_stored_duplicates_stop_the_upgrade_with_their_person_ids(committed_grid_url, app_role):
+    migrate.downgrade(committed_grid_url, BEFORE, app_role=app_role)
     first, second, _, other = add_persons(committed_grid_url, make_id(seq="111"),
                                           make_id(seq="111"), make_id(seq="113"),
                                           make_id(seq="111"))
     with pytest.raises(DBAPIError) as caught:
-        migrate.upgrade(committed_grid_url)
+        migrate.upgrade(committed_grid_url, app_role=app_role)
     diag = caught.value.orig.diag
     assert diag.message_primary == ("persons: 1 ID numbers are each registered to more "
                                     "than one person")
@@ -53,14 +59,15 @@ def test_stored_duplicates_stop_the_upgrade_with_their_person_ids(committed_grid
     assert "keep one person per ID number" in diag.message_hint
 
     run(committed_grid_url, "DELETE FROM persons WHERE id IN (:a, :b)", a=second, b=other)
-    migrate.upgrade(committed_grid_url)
+    migrate.upgrade(committed_grid_url, app_role=app_role)
     with pytest.raises(IntegrityError, match="ux_persons_id_hash"):
         add_persons(committed_grid_url, make_id(seq="111"))
     add_persons(committed_grid_url, make_id(seq="115"))
 
 
-def test_downgrade_keeps_a_plain_index_and_allows_duplicates_again(committed_grid_url):
-    migrate.downgrade(committed_grid_url, BEFORE)
+def test_downgrade_keeps_a_plain_index_and_allows_duplicates_again(committed_grid_url,
+                                                                   app_role):
+    migrate.downgrade(committed_grid_url, BEFORE, app_role=app_role)
     add_persons(committed_grid_url, make_id(seq="111"), make_id(seq="111"))
     engine = create_engine(sqlalchemy_url(committed_grid_url))
     try:
