@@ -28,7 +28,8 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
     report = import_people(session, kind=kind, data=file.file.read(),
                            filename=file.filename or "upload", crs=crs,
                            mapping=_mapping(mapping), commit=commit,
-                           secret_key=settings.security.secret_key)
+                           secret_key=settings.security.secret_key,
+                           limits=settings.imports)
     if commit and not report.committed:
         raise InvalidInput(report.note, where=file.filename, details=report.as_dict())
     return report.as_dict()

@@ -1,0 +1,93 @@
+"""Limits on uploaded spreadsheets (settings.imports): an .xlsx bomb refused from its zip
+directory before parsing; rows, columns and cell sizes checked as rows stream (xlsx, csv).
+
+A 588 KB file can hold 2 million rows (a repeated row deflates ~1000x); parsing it took
+minutes and hundreds of MB. The zip directory tells each member's inflated size for free,
+and zipfile never inflates a member past its declared size (it stops and fails the CRC),
+so a lie there cannot buy more than the check allowed."""
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from gis.errors import InvalidInput
+from gis.settings import ImportSettings
+
+MIB = 1024 * 1024
+# Members smaller than this are harmless whatever their ratio (styles, empty sheets).
+_RATIO_FLOOR_BYTES = MIB
+
+
+def check_xlsx_archive(data: bytes | Path, *, filename: str, limits: ImportSettings) -> None:
+    """InvalidInput naming the file and the limit when the zip would inflate too far."""
+    try:
+        archive = zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"{filename}: not an Excel .xlsx file ({exc})",
+                           where=filename) from None
+    with archive:
+        members = archive.infolist()
+    inflated = sum(m.file_size for m in members)
+    if inflated > limits.max_inflated_bytes:
+        raise InvalidInput(
+            f"{filename}: refused: it inflates to {inflated / MIB:,.0f} MiB, over the limit "
+            f"of {limits.max_inflated_bytes / MIB:,.0f} MiB (imports.max_inflated_bytes); "
+            "split the file", where=filename)
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
+            raise InvalidInput(
+                f"{filename}: refused: {member.filename} is compressed {ratio:,.0f} times "
+                f"(over the limit of {limits.max_compression_ratio:g}, "
+                "imports.max_compression_ratio); real spreadsheets compress far less: "
+                "this looks like a zip bomb", where=filename)
+
+
+def declared_rows(sheet, *, filename: str, limits: ImportSettings) -> int | None:
+    """The row count the sheet declares (its <dimension>), refused early when too many.
+
+    Only a hint: the dimension may be missing or wrong, so stream_rows counts too. Then
+    the dimension is dropped, so openpyxl does not pad every row to a declared width."""
+    rows = sheet.max_row
+    sheet.reset_dimensions()
+    if rows is not None and rows - 1 > limits.max_rows:
+        raise InvalidInput(f"{filename}: refused: the sheet declares {rows - 1:,} rows, over "
+                           f"the limit of {limits.max_rows:,} (imports.max_rows)",
+                           where=filename)
+    return rows
+
+
+def checked_row(cells: tuple, *, number: int, filename: str, limits: ImportSettings,
+                headers: list[str] = ()) -> tuple:
+    """The row itself, or InvalidInput naming the limit it breaks (rows, columns, cell size)."""
+    if number - 1 > limits.max_rows:
+        raise InvalidInput(f"{filename}: refused: more than {limits.max_rows:,} rows "
+                           "(imports.max_rows); split the file", where=f"{filename} row {number}")
+    if len(cells) > limits.max_columns:
+        raise InvalidInput(f"{filename}: refused: row {number} has {len(cells):,} columns, "
+                           f"over the limit of {limits.max_columns} (imports.max_columns)",
+                           where=f"{filename} row {number}")
+    for column, value in enumerate(cells, start=1):
+        if isinstance(value, str) and len(value) > limits.max_cell_chars:
+            raise InvalidInput(
+                f"{filename}: refused: row {number} {column_name(column, headers)} holds "
+                f"{len(value):,} "
+                f"characters, over the limit of {limits.max_cell_chars:,} "
+                "(imports.max_cell_chars)", where=f"{filename} row {number}")
+    return cells
+
+
+def column_name(column: int, headers) -> str:
+    """'column 3 (姓名)': the position, and the header when there is one."""
+    header = headers[column - 1] if 0 < column <= len(headers) else ""
+    return f"column {column}" + (f" ({header})" if header else "")
+
+
+def stream_rows(values: Iterator, *, first: int, filename: str, limits: ImportSettings,
+                headers: list[str] = ()) -> Iterator[tuple[int, tuple]]:
+    """(row number, cells) from a row iterator (openpyxl read-only, csv), each row checked."""
+    for number, cells in enumerate(values, start=first):
+        yield number, checked_row(cells, number=number, filename=filename, limits=limits,
+                                  headers=headers)
