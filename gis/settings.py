@@ -76,7 +76,8 @@ class ImportSettings(BaseModel):
     # directory BEFORE parsing (zipfile never inflates past a member's declared size).
     # A 50 MB upload of real data inflates to a few hundred MB.
     max_inflated_bytes: int = 512 * 1024 * 1024
-    # Real sheets compress 5-30x; a 2M-row bomb of repeated rows compresses ~1000x.
+    # Sheets written by Excel or openpyxl compress 5-30x (every cell carries its own
+    # reference); a 2M-row bomb of bare repeated rows compresses 400x and more.
     max_compression_ratio: float = 200.0
 
 

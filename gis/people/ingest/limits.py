@@ -8,7 +8,9 @@ so a lie there cannot buy more than the check allowed."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from gis.errors import InvalidInput
 from gis.settings import ImportSettings
 
 MIB = 1024 * 1024
+_SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 # Members smaller than this are harmless whatever their ratio (styles, empty sheets).
 _RATIO_FLOOR_BYTES = MIB
 
@@ -29,6 +32,14 @@ def check_xlsx_archive(data: bytes | Path, *, filename: str, limits: ImportSetti
                            where=filename) from None
     with archive:
         members = archive.infolist()
+        _check_sizes(members, filename=filename, limits=limits)
+        for member in members:
+            if _SHEET.match(member.filename):
+                _count_rows(archive, member, filename=filename, limits=limits)
+
+
+def _check_sizes(members: list[zipfile.ZipInfo], *, filename: str,
+                 limits: ImportSettings) -> None:
     inflated = sum(m.file_size for m in members)
     if inflated > limits.max_inflated_bytes:
         raise InvalidInput(
@@ -43,6 +54,35 @@ def check_xlsx_archive(data: bytes | Path, *, filename: str, limits: ImportSetti
                 f"(over the limit of {limits.max_compression_ratio:g}, "
                 "imports.max_compression_ratio); real spreadsheets compress far less: "
                 "this looks like a zip bomb", where=filename)
+
+
+def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, filename: str,
+                limits: ImportSettings) -> None:
+    """Count <row> tags in the raw XML before openpyxl parses it: inflating and counting
+    bytes runs at ~500 MB/s where parsing runs at ~3, and openpyxl scans a whole sheet
+    that lacks a <dimension> when the workbook is opened. Tags are counted with or
+    without a namespace prefix ("<row", ":row", which also catches one <x:rowBreaks>)."""
+    try:
+        _count_row_tags(archive, member, filename=filename, limits=limits)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise InvalidInput(f"{filename}: {member.filename} is damaged ({exc})",
+                           where=filename) from None
+
+
+def _count_row_tags(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, filename: str,
+                    limits: ImportSettings) -> None:
+    rows, tail = 0, b""
+    with archive.open(member) as xml:
+        while chunk := xml.read(1 << 20):
+            text = tail + chunk
+            rows += text.count(b"<row") + text.count(b":row")
+            tail = text[-4:]
+            rows -= tail.count(b"<row") + tail.count(b":row")  # counted again next time
+            if rows - 1 > limits.max_rows:
+                raise InvalidInput(
+                    f"{filename}: refused: {member.filename} holds more than "
+                    f"{limits.max_rows:,} rows (imports.max_rows); split the file",
+                    where=filename)
 
 
 def declared_rows(sheet, *, filename: str, limits: ImportSettings) -> int | None:
