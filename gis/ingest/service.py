@@ -17,6 +17,7 @@ from gis.ingest.columns import ColumnMap, map_columns
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
 from gis.ingest.schemas import ImportReport, LayerChange, Rejection
 from gis.ingest.validate import CheckedGeometries, check_geometries
+from gis.text_guard import clean_name
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,13 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
                  source_name: str | None = None, options: ImportOptions = ImportOptions(),
                  commit: bool = False, imported_by: str | None = None) -> ImportReport:
     """A department's own grid, kept as a new layer beside the unified grid."""
-    department = (department or "").strip()
-    if not department:
+    if not (department or "").strip():
         raise InvalidInput("a layer needs its department (综治, 城管, 党建, 应急…)",
                            where="department")
+    department = clean_name(department, where="department", max_length=100)
     source, checked, columns = _read_and_check(path, source_name, options)
-    layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
+    layer_name = clean_name((name or "").strip() or Path(source.source_name.split("!")[0]).stem,
+                            where="name", max_length=200)
     rows = layers.legacy_rows(source, checked, columns)
     report = _report(source, checked, columns, "layer", options, valid=len(rows))
     report.layer_change = LayerChange(

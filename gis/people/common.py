@@ -52,7 +52,8 @@ def require_area(principal: Principal, cell_code: str | None) -> None:
         return
     if cell_code is None or not covers_cell_code(principal, cell_code):
         raise PermissionDenied(f"{principal.username} may not place records in cell "
-                               f"{cell_code or '(none)'}", where="cell")
+                               f"{cell_code or '(none)'}: it is outside their area",
+                               where="cell")
 
 
 def region_filter(code_column, region: str | None):

@@ -132,6 +132,11 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
         cell = _covering_cell(session, household.geom)
         require_area(principal, cell["code"] if cell else None)
         household.own_cell_id = cell["id"] if cell else None
+    elif not principal.unrestricted:
+        # Only a caller without an area may keep unlocated households (the queue of
+        # /households/unlocated); anyone else's would be outside their area at once.
+        raise InvalidInput("a household needs a location: lon and lat, a building_code or "
+                           "a cell_code in your area", where="body")
     session.add(household)
     session.flush()
     _place(session, principal=principal, household=household, location=data)
@@ -176,6 +181,10 @@ def _place(session: Session, *, principal: Principal, household: Household,
         household.geom = point_wgs84(location.lon, location.lat, crs=location.crs,
                                      where="lon/lat")
         household.located_by = "coordinates"
+        if not location.cell_code:
+            # Checked before the write: row-level security would refuse it less clearly.
+            cell = _covering_cell(session, household.geom)
+            require_area(principal, cell["code"] if cell else None)
     if location.cell_code:
         cell = cell_by_code(session, code=location.cell_code, principal=principal)
         household.located_by, household.own_cell_id = "manual", cell.id

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
-import shapely
-from shapely.geometry import shape
-
-from gis.errors import InvalidInput
+from gis.errors import InvalidGeometry, InvalidInput
+from gis.geometry_guard import check_geometry
 from gis.people.ingest.limits import (
     check_xlsx_archive,
     checked_row,
@@ -210,10 +208,11 @@ def _geojson(data: bytes, filename: str, limits: ImportSettings) -> Source:
             label = f"feature {index}"
             geom = feature.get("geometry") if isinstance(feature, dict) else None
             try:
-                geometry = shape(geom) if geom else None
-            except (AttributeError, KeyError, TypeError, ValueError,
-                    shapely.errors.GEOSException) as exc:
-                geometry = InvalidInput(f"geometry cannot be read: {exc}", where=label)
+                # unknown types ("Hexagon"), bad nesting, NaN: reported on the row
+                geometry = check_geometry(geom, where=label, require_valid=False) \
+                    if geom else None
+            except InvalidGeometry as exc:
+                geometry = InvalidInput(f"geometry cannot be read: {exc.message}", where=label)
             yield RawRow(index, label, dict(feature.get("properties") or {}), geometry)
 
     return Source(filename, headers, rows(), total=len(features), crs_hint=crs)
