@@ -16,6 +16,7 @@ STATUS_CODES: dict[type[errors.OnegridError], int] = {
     errors.InvalidGeometry: 422,
     errors.CoordinateError: 422,
     errors.InvalidInput: 422,
+    errors.MalformedRequest: 400,
     errors.GenerationLocked: 409,
     errors.ActivationRefused: 409,
     errors.Conflict: 409,

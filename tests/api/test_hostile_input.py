@@ -6,6 +6,7 @@ import json
 
 import pytest
 from shapely.geometry import box, mapping
+from sqlalchemy import text
 
 from tests.factories import VILLAGE
 from tests.people_fixtures import MIDDLE_CODE, WEST_CODE
@@ -102,3 +103,15 @@ def test_a_worker_adding_a_household_without_a_location_gets_a_422(
                                                           "address": "幸福路1号"})
     assert response.status_code == 422, response.text
     assert "location" in response.json()["message"]
+
+
+def test_an_undecodable_access_reason_is_a_400_not_a_reason(client, db, three_cells):
+    for header in ("%E8%B5", "%zz", "%ff%fe"):
+        response = client.get("/persons", headers={"X-Access-Reason": header})
+        assert response.status_code == 400, (header, response.text)
+        assert "X-Access-Reason cannot be decoded" in response.json()["message"]
+    fine = client.get("/persons", headers={"X-Access-Reason": "%E8%B5%B0%E8%AE%BF"})
+    assert fine.status_code == 200, fine.text
+    reasons = db.execute(text("SELECT reason FROM access_log WHERE subject_type = 'person' "
+                              "ORDER BY id")).scalars().all()
+    assert reasons == ["走访"]
