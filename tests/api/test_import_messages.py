@@ -6,6 +6,9 @@ import tempfile
 import zipfile
 
 import pytest
+from sqlalchemy import text
+
+from tests.gis.ingest_samples import WEST_BOX, legacy_frame, write_sample
 
 
 def zipped_garbage() -> bytes:
@@ -33,3 +36,25 @@ def test_a_broken_file_is_named_as_uploaded(client, filename, url):
     assert message.startswith(filename) and "wards" in message
     assert tempfile.gettempdir() + "/" not in message and "onegrid-" not in message
     assert "SELECT" not in message and "sqlite3_" not in message
+
+
+def test_layer_and_legacy_cell_names_are_cleaned_like_other_names(client, db, tmp_path):
+    frame = legacy_frame([WEST_BOX])
+    frame["网格名称"] = ["\u202e东\u200b网格\x00"]
+    path = write_sample(tmp_path, frame, "geojson")
+    done = client.post("/imports/layers", files={"file": ("g.geojson", path.read_bytes())},
+                       data={"department": "应急\u200f", "name": "\u202e应急网格\x00",
+                             "commit": "true"})
+    assert done.status_code == 200, done.text
+    change = done.json()["layer_change"]
+    assert (change["department"], change["name"]) == ("应急", "应急网格")
+    names = db.execute(text("SELECT name FROM legacy_cells")).scalars().all()
+    assert names == ["东网格"]
+
+
+def test_a_layer_name_of_only_invisible_characters_is_refused(client, tmp_path):
+    path = write_sample(tmp_path, legacy_frame([WEST_BOX]), "geojson")
+    response = client.post("/imports/layers", files={"file": ("g.geojson", path.read_bytes())},
+                           data={"department": "应急", "name": "\u200b\u202e"})
+    assert response.status_code == 422, response.text
+    assert response.json()["where"] == "name" and "empty" in response.json()["message"]
