@@ -5,7 +5,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from gis import errors
 
@@ -47,12 +47,17 @@ def install(app: FastAPI) -> None:
         if sqlstate.startswith("23"):
             detail = str(exc.orig).splitlines()[0]
             return JSONResponse({"error": "Conflict", "message": detail}, status_code=409)
-        if sqlstate == "42501" and "row-level security" in str(exc.orig):
-            # A WITH CHECK refusal: the write would put a row outside the caller's area.
-            # Services check the area first and say more; this is the database's backstop.
-            log.warning("row-level security refused a write", extra={"path": request.url.path})
-            return JSONResponse({"error": "PermissionDenied", "message": "this change would "
-                                 "put a record outside your area"}, status_code=403)
         log.exception("database error", extra={"path": request.url.path})
         return JSONResponse({"error": "DatabaseError", "message": "database error"},
                             status_code=503 if "connection" in str(exc).lower() else 500)
+
+    @app.exception_handler(ProgrammingError)
+    async def refused_by_row_security(request: Request, exc: ProgrammingError) -> JSONResponse:
+        # A WITH CHECK refusal: the write would put a row outside the caller's area.
+        # Services check the area first and say more; this is the database's backstop.
+        if getattr(exc.orig, "sqlstate", None) == "42501" and "row-level security" in str(
+                exc.orig):
+            log.warning("row-level security refused a write", extra={"path": request.url.path})
+            return JSONResponse({"error": "PermissionDenied", "message": "this change would "
+                                 "put a record outside your area"}, status_code=403)
+        return await database_error(request, exc)

@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field
+from shapely.errors import ShapelyError
+from shapely.geometry import shape
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from gis.errors import InvalidGeometry
-from gis.geometry_guard import check_geometry
 from gis.grid import edits, lifecycle
 from gis.grid.features import cell_feature, changes_dict
 from gis.grid.shapes import parse_cell_geometry
@@ -125,7 +126,11 @@ def remove_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gen
 def split_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                code: CellCode, body: SplitIn) -> dict:
     principal.require("grid:edit")
-    line = check_geometry(body.line, where="line", require_valid=False)
+    try:
+        line = shape(body.line)
+    except (KeyError, TypeError, ValueError, AttributeError, ShapelyError) as exc:
+        raise InvalidGeometry(f"line is not a readable GeoJSON geometry ({exc})",
+                              where="line") from None
     if line.geom_type != "LineString" or line.is_empty:
         raise InvalidGeometry(f"line must be a LineString; got {line.geom_type}", where="line")
     changes = edits.split_cell(session, generation_id=generation_id, code=code, line=line)

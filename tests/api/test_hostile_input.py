@@ -54,7 +54,7 @@ def test_an_unknown_geometry_type_in_a_split_is_a_422(client, two_cells):
     draft = client.post("/generations", json={"name": "d"}).json()["id"]
     response = client.post(f"/generations/{draft}/cells/{WEST}/split", json={"line": HEXAGON})
     assert response.status_code == 422, response.text
-    assert "Hexagon" in response.json()["message"] and response.json()["where"] == "line"
+    assert "hexagon" in response.json()["message"].lower() and response.json()["where"] == "line"
 
 
 def test_an_unknown_geometry_type_in_a_geojson_people_import_is_reported(client, three_cells):

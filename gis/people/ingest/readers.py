@@ -148,7 +148,9 @@ def _xlsx(data: bytes | Path, filename: str, limits: ImportSettings) -> Source:
     stream = data if isinstance(data, Path) else io.BytesIO(data)
     try:
         # read_only streams rows (constant memory on 100k-row sheets); data_only reads
-        # the cached value of formulas instead of their text.
+        # the cached value of formulas instead of their text. python-calamine 0.9 reads
+        # 200,000 rows x 8 columns ~17x faster but holds the whole sheet (150 MB peak
+        # against openpyxl's 42 MB, ~0.7 GB at the row limit): streaming wins on a server.
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InvalidInput(f"cannot open the Excel file: {exc}", where=filename) from None

@@ -22,10 +22,10 @@ PROGRESS_MIN_ROWS = 5000  # smaller files finish before a bar is worth drawing
 
 
 def import_people(session: Session, *, kind: str, data: bytes | Path, filename: str,
+                  limits: ImportSettings | None = None,
                   secret_key: str, crs: str | None = None,
                   mapping: dict[str, str] | None = None, commit: bool = False,
-                  progress: bool = False,
-                  limits: ImportSettings | None = None) -> ImportReport:
+                  progress: bool = False) -> ImportReport:
     """Import one file; without commit (or with invalid rows) nothing stays written.
 
     The work runs inside a savepoint so a dry run reports exactly what a commit would do
