@@ -59,13 +59,14 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
                  source_name: str | None = None, options: ImportOptions = ImportOptions(),
                  commit: bool = False, imported_by: str | None = None) -> ImportReport:
     """A department's own grid, kept as a new layer beside the unified grid."""
-    if not (department or "").strip():
+    department = (department or "").strip()
+    if not department:
         raise InvalidInput("a layer needs its department (综治, 城管, 党建, 应急…)",
                            where="department")
-    department = clean_name(department, where="department", max_length=100)
     source, checked, columns = _read_and_check(path, source_name, options)
-    layer_name = clean_name((name or "").strip() or Path(source.source_name.split("!")[0]).stem,
-                            where="name", max_length=200)
+    layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
+    department, layer_name = (clean_name(department, where="department", max_length=100),
+                              clean_name(layer_name, where="name", max_length=200))
     rows = layers.legacy_rows(source, checked, columns)
     report = _report(source, checked, columns, "layer", options, valid=len(rows))
     report.layer_change = LayerChange(
