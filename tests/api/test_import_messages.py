@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from sqlalchemy import text
 
-from tests.gis.ingest_samples import WEST_BOX, legacy_frame, write_sample
+from tests.gis.ingest_samples import WEST, WEST_BOX, hierarchy_frame, legacy_frame, write_sample
 
 
 def zipped_garbage() -> bytes:
@@ -58,3 +58,20 @@ def test_a_layer_name_of_only_invisible_characters_is_refused(client, tmp_path):
                            data={"department": "应急", "name": "\u200b\u202e"})
     assert response.status_code == 422, response.text
     assert response.json()["where"] == "name" and "empty" in response.json()["message"]
+
+
+def test_region_names_are_cleaned_like_other_names(client, db, tmp_path):
+    frame = hierarchy_frame()
+    frame["名称"] = ["\u202e西\u200b村", "东社区", "巴川街道", "铜梁区"]
+    path = write_sample(tmp_path, frame, "csv")
+    done = client.post("/imports/regions", files={"file": ("r.csv", path.read_bytes())},
+                       data={"commit": "true"})
+    assert done.status_code == 200, done.text
+    assert db.execute(text("SELECT name FROM regions WHERE code = :c"),
+                      {"c": WEST}).scalar() == "西村"
+    frame["名称"] = ["村" * 201, "东社区", "巴川街道", "铜梁区"]
+    path = write_sample(tmp_path, frame, "csv")
+    refused = client.post("/imports/regions", files={"file": ("r.csv", path.read_bytes())})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["where"] == "feature 0 名称"
+    assert "over the limit of 200" in refused.json()["message"]
