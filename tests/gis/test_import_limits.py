@@ -122,3 +122,18 @@ def test_a_csv_cell_over_the_cell_limit_is_refused_too():
     data = ("户编号,标准地址\nH1," + "x" * 40_000 + "\n").encode()
     with pytest.raises(InvalidInput, match=r"row 2 column 2 \(标准地址\) holds 40,000"):
         read_all(data, "hh.csv")
+
+
+def test_rows_of_every_sheet_count_because_opening_the_file_scans_them_all():
+    book = Workbook()
+    book.active.append(["户编号"])
+    book.active.append(["H1"])
+    extra = book.create_sheet("notes")
+    for i in range(6):
+        extra.append([f"note {i}"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(InvalidInput, match=r"hh\.xlsx: refused: its sheets \(up to "
+                       r"xl/worksheets/sheet2\.xml\) hold more than 5 rows"):
+        open_source(out.getvalue(), filename="hh.xlsx", limits=ImportSettings(max_rows=5))
+    assert len(read_all(out.getvalue(), "hh.xlsx", max_rows=7)) == 1
