@@ -137,3 +137,8 @@ def test_rows_of_every_sheet_count_because_opening_the_file_scans_them_all():
                        r"xl/worksheets/sheet2\.xml\) hold more than 5 rows"):
         open_source(out.getvalue(), filename="hh.xlsx", limits=ImportSettings(max_rows=5))
     assert len(read_all(out.getvalue(), "hh.xlsx", max_rows=7)) == 1
+
+
+def test_an_empty_csv_still_says_it_needs_headers():
+    with pytest.raises(InvalidInput, match="CSV is empty"):
+        read_all(b"", "empty.csv")

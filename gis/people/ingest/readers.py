@@ -70,7 +70,8 @@ def _csv(data: bytes, filename: str, limits: ImportSettings) -> Source:
         raise InvalidInput("CSV is neither UTF-8 nor GB18030 text", where=filename)
     lines = _RecordLines(text)
     reader = csv.reader(lines)
-    headers = [h.strip() for h in _next_record(reader, lines, filename=filename, number=1)]
+    headers = [h.strip() for h in _next_record(reader, lines, filename=filename, number=1)
+               or []]
     if not headers:
         raise InvalidInput("CSV is empty: the first row must hold the column headers",
                            where=filename)
