@@ -1,8 +1,8 @@
 """Limits on uploaded spreadsheets (settings.imports): an .xlsx bomb refused from its zip
 directory before parsing; rows, columns and cell sizes checked as rows stream (xlsx, csv).
 
-A 588 KB file can hold 2 million rows (a repeated row deflates ~1000x); parsing it took
-minutes and hundreds of MB. The zip directory tells each member's inflated size for free,
+A 588 KB file can hold 2 million rows (a repeated row deflates 100-1000x); parsing it
+took minutes and hundreds of MB. The zip directory tells each member's inflated size for free,
 and zipfile never inflates a member past its declared size (it stops and fails the CRC),
 so a lie there cannot buy more than the check allowed."""
 from __future__ import annotations
@@ -116,8 +116,7 @@ def checked_row(cells: tuple, *, number: int, filename: str, limits: ImportSetti
         if isinstance(value, str) and len(value) > limits.max_cell_chars:
             raise InvalidInput(
                 f"{filename}: refused: row {number} {column_name(column, headers)} holds "
-                f"{len(value):,} "
-                f"characters, over the limit of {limits.max_cell_chars:,} "
+                f"{len(value):,} characters, over the limit of {limits.max_cell_chars:,} "
                 "(imports.max_cell_chars)", where=f"{filename} row {number}")
     return cells
 
