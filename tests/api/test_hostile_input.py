@@ -9,6 +9,7 @@ from shapely.geometry import box, mapping
 from sqlalchemy import text
 
 from tests.factories import VILLAGE
+from tests.gis.test_import_limits import with_sheet, workbook_bytes
 from tests.people_fixtures import MIDDLE_CODE, WEST_CODE
 
 WEST = VILLAGE + "001"
@@ -115,3 +116,12 @@ def test_an_undecodable_access_reason_is_a_400_not_a_reason(client, db, three_ce
     reasons = db.execute(text("SELECT reason FROM access_log WHERE subject_type = 'person' "
                               "ORDER BY id")).scalars().all()
     assert reasons == ["走访"]
+
+
+def test_an_xlsx_bomb_uploaded_over_http_is_a_422_naming_file_and_limit(client, three_cells):
+    bomb = with_sheet(workbook_bytes([["户编号"]]), rows=2_000_000,
+                      row_xml=b"<row><c><v>1</v></c></row>")
+    response = client.post("/imports/people/households", files={"file": ("hh.xlsx", bomb)})
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith("hh.xlsx: refused:")
+    assert "imports.max_" in response.json()["message"]
