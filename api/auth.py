@@ -8,6 +8,7 @@ settings.security.dev_mode is on."""
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from typing import Annotated
@@ -19,7 +20,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from gis.auth import service
 from gis.auth.principal import Principal, development_principal
-from gis.errors import NotAuthenticated
+from gis.errors import MalformedRequest, NotAuthenticated
 
 # Declared for the OpenAPI document (the Authorize button of /docs); parsing is below.
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -65,13 +66,30 @@ class AccessContext:
 def access_context(request: Request) -> AccessContext:
     """The stated reason (header X-Access-Reason, percent-encoded UTF-8, or ?reason=)."""
     header = request.headers.get("x-access-reason")
-    reason = unquote(header) if header else request.query_params.get("reason")
+    reason = decode_reason(header) if header else request.query_params.get("reason")
     host = request.client.host if request.client else None
     agent = request.headers.get("user-agent", "")[:100]
     return AccessContext(reason=reason or None, client=f"{host} {agent}".strip() or None)
 
 
 AccessContextDep = Annotated[AccessContext, Depends(access_context)]
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def decode_reason(header: str) -> str:
+    """X-Access-Reason as text: percent-encoded UTF-8 (raw UTF-8 bytes are accepted too).
+
+    A reason that does not decode is refused, not logged as mojibake: the access log is
+    evidence, and "走访" must not become "è\x8d°è®¿" or "\ufffd\ufffd"."""
+    try:
+        raw = header.encode("latin-1").decode("utf-8")  # HTTP headers arrive as latin-1
+        if _BAD_PERCENT.search(raw):
+            raise ValueError("a % not followed by two hex digits")
+        return unquote(raw, errors="strict")
+    except (UnicodeError, ValueError) as exc:
+        raise MalformedRequest("X-Access-Reason cannot be decoded: send the reason as "
+                               f"percent-encoded UTF-8 ({exc})",
+                               where="X-Access-Reason") from None
 
 
 class PrincipalCache:

@@ -5,7 +5,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from gis import errors
 
@@ -16,6 +16,7 @@ STATUS_CODES: dict[type[errors.OnegridError], int] = {
     errors.InvalidGeometry: 422,
     errors.CoordinateError: 422,
     errors.InvalidInput: 422,
+    errors.MalformedRequest: 400,
     errors.GenerationLocked: 409,
     errors.ActivationRefused: 409,
     errors.Conflict: 409,
@@ -71,6 +72,17 @@ def install(app: FastAPI) -> None:
         log.exception("database error", extra={"path": request.url.path})
         return JSONResponse({"error": "DatabaseError", "message": "database error"},
                             status_code=500)
+
+    @app.exception_handler(ProgrammingError)
+    async def refused_by_row_security(request: Request, exc: ProgrammingError) -> JSONResponse:
+        # A WITH CHECK refusal: the write would put a row outside the caller's area.
+        # Services check the area first and say more; this is the database's backstop.
+        if getattr(exc.orig, "sqlstate", None) == "42501" and "row-level security" in str(
+                exc.orig):
+            log.warning("row-level security refused a write", extra={"path": request.url.path})
+            return JSONResponse({"error": "PermissionDenied", "message": "this change would "
+                                 "put a record outside your area"}, status_code=403)
+        return await database_error(request, exc)
 
 
 def unavailable(exc: DBAPIError) -> bool:

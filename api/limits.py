@@ -5,10 +5,12 @@ without one (chunked uploads) is counted as it streams in; the moment it passes 
 the request fails with 413, so nobody can make the server buffer an unbounded body.
 
 Values that pass validation but not the database (an id of 10**25 for a bigint column,
-a NUL byte in text, an impossible date) are the caller's mistake: 422, not a 500."""
+a NUL byte in text, an impossible date) are the caller's mistake: 422, not a 500. A NUL
+in a query parameter is refused before routing, naming the parameter."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -76,20 +78,47 @@ class BodySizeLimit:
             await _reply(send, 413, "PayloadTooLarge", exc.detail)
 
 
-async def _reply(send: Send, status: int, error: str, message: str) -> None:
-    body = json.dumps({"error": error, "message": message}).encode()
+async def _reply(send: Send, status: int, error: str, message: str,
+                 where: str | None = None) -> None:
+    body = json.dumps({"error": error, "message": message}
+                      | ({"where": where} if where else {})).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
+class NulInQuery:
+    """A NUL byte (%00) in a query parameter is refused with 422 naming the parameter:
+    PostgreSQL text cannot hold it, and the driver's refusal would otherwise be a 500."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            names = [name for name, value in pairs if "\x00" in name or "\x00" in value]
+            if names:
+                where = names[0].replace("\x00", "")
+                await _reply(send, 422, "InvalidInput",
+                             f"query parameter {where!r} contains a NUL (0x00) character",
+                             where=where)
+                return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI, *, max_bytes: int) -> None:
     app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+    app.add_middleware(NulInQuery)
 
     @app.exception_handler(DataError)
     async def value_out_of_range(request: Request, exc: DataError) -> JSONResponse:
         sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        if _is_nul_refusal(exc):
+            return JSONResponse({"error": "InvalidInput", "message": "a text value contains a "
+                                 "NUL (0x00) character, which text cannot hold"},
+                                status_code=422)
         if sqlstate not in INPUT_SQLSTATES:
             # A data error of our own making: the generic handler (api/errors.py) logs it.
             return await app.exception_handlers[DBAPIError](request, exc)
@@ -102,3 +131,9 @@ def install(app: FastAPI, *, max_bytes: int) -> None:
     async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         return JSONResponse({"error": "PayloadTooLarge", "message": exc.detail},
                             status_code=413)
+
+
+def _is_nul_refusal(exc: DataError) -> bool:
+    """psycopg refuses a str with NUL before sending it, with no SQLSTATE: only its text
+    tells this from a data error of our own making."""
+    return "cannot contain NUL" in str(exc.orig)

@@ -27,6 +27,10 @@ class InvalidInput(OnegridError):
     """The caller sent something malformed: a field, a file, a parameter."""
 
 
+class MalformedRequest(InvalidInput):
+    """The request itself cannot be decoded (a header's encoding): a 400, not a 422."""
+
+
 class InvalidGeometry(InvalidInput):
     """A geometry is malformed, empty, non-finite or has too many vertices."""
 

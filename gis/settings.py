@@ -73,6 +73,24 @@ class ServerSettings(BaseModel):
     locate_index_max_pieces: int = 200_000
 
 
+class ImportSettings(BaseModel):
+    """Limits on an uploaded spreadsheet (.xlsx, .csv): a hostile or mistaken file is
+    refused by name and limit before it costs minutes of CPU or gigabytes of memory."""
+
+    # Excel's own limits of a sheet (1,048,576 rows) and of a cell (32,767 characters);
+    # a people file has tens of columns, never hundreds.
+    max_rows: int = 1_048_576
+    max_columns: int = 256
+    max_cell_chars: int = 32_767
+    # An .xlsx is a zip: the sum of its members' inflated sizes, checked from the zip's
+    # directory BEFORE parsing (zipfile never inflates past a member's declared size).
+    # A 50 MB upload of real data inflates to a few hundred MB.
+    max_inflated_bytes: int = 512 * 1024 * 1024
+    # Sheets written by Excel or openpyxl compress 5-30x (every cell carries its own
+    # reference); a 2M-row bomb of bare repeated rows compresses 400x and more.
+    max_compression_ratio: float = 200.0
+
+
 class Settings(BaseSettings):
     """All settings; env vars ONEGRID_<SECTION>__<FIELD>, plus the conventional DATABASE_URL."""
 
@@ -82,6 +100,7 @@ class Settings(BaseSettings):
     grid: GridSettings = Field(default_factory=GridSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     demo_size: str = "district"
     log_level: str = "INFO"
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
@@ -151,8 +152,9 @@ def split_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gene
     principal.require("cells:write")
     try:
         line = shape(body.line)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise InvalidGeometry("line is not a readable GeoJSON geometry", where="line") from None
+    except (KeyError, TypeError, ValueError, AttributeError, ShapelyError) as exc:
+        raise InvalidGeometry(f"line is not a readable GeoJSON geometry ({exc})",
+                              where="line") from None
     if line.geom_type != "LineString" or line.is_empty:
         raise InvalidGeometry(f"line must be a LineString; got {line.geom_type}", where="line")
     changes = edit_service.split_cell(

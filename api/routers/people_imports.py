@@ -25,7 +25,8 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
     principal.require("imports:write")
     if kind in ("persons", "special"):
         principal.require("persons:write")
-    report = import_people(session, kind=kind, data=file.file.read(),
+    report = import_people(session, kind=kind, limits=settings.imports,
+                           data=file.file.read(),
                            filename=file.filename or "upload", crs=crs,
                            mapping=_mapping(mapping), commit=commit,
                            secret_key=settings.security.secret_key, principal=principal)

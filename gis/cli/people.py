@@ -37,6 +37,7 @@ def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_oka
     try:
         with context.session_scope(s, commit=commit) as session:
             report = import_people(session, kind=kind.value, data=file, filename=str(file),
+                                   limits=s.imports,
                                    crs=crs, mapping=load_mapping(mapping), commit=commit,
                                    secret_key=s.security.secret_key, progress=True)
     except OnegridError as exc:

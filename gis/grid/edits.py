@@ -22,8 +22,21 @@ from gis.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
 from gis.grid.lifecycle import closing_generation_id, require_draft
 from gis.grid.models import Cell, Generation
 from gis.grid.shapes import check_cell_polygon
+from gis.text_guard import clean_name
 
 ATTRIBUTES = ("name", "kind", "dedicated_type")
+MAX_NAME = 100  # a cell's name is shown in lists and on the map; a sentence is a mistake
+
+
+def clean_attributes(attrs: dict) -> dict:
+    """Cell attributes as one-line names (gis/text_guard.py: NUL, bidi and zero-width
+    marks out, length capped); an empty value clears the attribute."""
+    def clean(key: str, value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return clean_name(value, where=f"properties.{key}", max_length=MAX_NAME)
+
+    return {key: clean(key, value) for key, value in attrs.items()}
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,7 @@ def write_cell(session: Session, draft: Generation, *, code: str, geom: Polygon,
     """Give `code` this shape in the draft, keeping the existing row when nothing changed."""
     closing = closing_generation_id(session)
     current = current_cell(session, generation_id=draft.id, code=code)
+    attrs = clean_attributes(attrs)
     attrs = {"name": None, "kind": "base", "dedicated_type": None,
              **({k: getattr(current, k) for k in ATTRIBUTES} if current else {}), **attrs}
     wkb = shapely.to_wkb(geom)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import math
 
 import shapely
-from shapely.geometry import Polygon, shape
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from gis.errors import InvalidGeometry
+from gis.geometry_guard import check_geometry
 
 # A hand-drawn or surveyed cell has tens to a few thousand vertices; far more is a
 # mistake (a whole layer pasted as one cell) and would make every lookup slow.
@@ -27,10 +28,11 @@ def parse_cell_geometry(body: dict, *, where: str = "body") -> tuple[Polygon, di
                                   where=f"{where}.properties")
         body = body.get("geometry") or {}
         where = f"{where}.geometry"
-    try:
-        geom = shape(body)
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise InvalidGeometry(f"not a readable GeoJSON geometry ({exc})", where=where) from None
+    if not isinstance(body, dict):
+        raise InvalidGeometry("expected a GeoJSON geometry object", where=where)
+    # check_geometry refuses unknown types ("Hexagon"), bad nesting and huge vertex
+    # counts before shapely sees the mapping; the cell rules follow.
+    geom = check_geometry(body, where=where, max_vertices=MAX_VERTICES, require_valid=False)
     return check_cell_polygon(geom, where=where), properties
 
 

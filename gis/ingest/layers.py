@@ -16,6 +16,9 @@ from gis.ingest.read import SourceLayer
 from gis.ingest.validate import CheckedGeometries
 from gis.layers.models import LegacyLayer
 from gis.sql import query
+from gis.text_guard import clean_name
+
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,17 @@ def legacy_rows(layer: SourceLayer, checked: CheckedGeometries, columns: ColumnM
         rows.append(LegacyRow(
             index=index,
             source_code=cell_text(record[columns.code]) if columns.code else None,
-            name=cell_text(record[columns.name]) if columns.name else None,
+            name=_name(record[columns.name], where=f"feature {index}") if columns.name
+            else None,
             attributes={str(k): _json_value(v) for k, v in record.items()},
             geom=checked.geometries[index]))
     return rows
+
+
+def _name(value, *, where: str) -> str | None:
+    """A legacy cell's name, cleaned like every name (gis/text_guard.py)."""
+    text = cell_text(value)
+    return clean_name(text, where=f"{where} name", max_length=MAX_NAME) if text else None
 
 
 def _json_value(value):

@@ -87,12 +87,29 @@ def _read_gdal(path: Path, *, name: str, layer: str | None, driver: str) -> Sour
     try:
         frame = pyogrio.read_dataframe(path, layer=chosen)
     except Exception as exc:  # GDAL reports broken files with several exception types
-        raise InvalidInput(f"{name}: GDAL ({driver}) cannot read it: {exc}", where=name) from None
+        raise InvalidInput(f"{name}: GDAL ({driver}) cannot read it: "
+                           f"{gdal_message(exc, path=path, name=name)}", where=name) from None
     geometries = np.asarray(frame.geometry.values, dtype=object) if "geometry" in frame else \
         np.full(len(frame), None, dtype=object)
     attributes = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     return SourceLayer(source_name=name, layer_name=chosen, attributes=attributes,
                        geometries=geometries, crs_text=_crs_text(frame.crs))
+
+
+# "sqlite3_prepare_v2(SELECT … IN ('a', 'b')) failed: " (one level of nested brackets)
+_SQL_CALL = re.compile(r"sqlite3_\w+\((?:[^()]|\([^()]*\))*\)\s*failed:\s*")
+_TEMP_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/[^\s'\"]*")
+
+
+def gdal_message(exc: Exception, *, path: Path, name: str) -> str:
+    """GDAL's complaint in terms of the uploaded file: the file's own name instead of our
+    temporary path, and no SQL from inside GDAL's drivers (it says nothing to a user and
+    tells an attacker how the server reads files)."""
+    text = str(exc).replace(str(path), name)
+    text = _TEMP_PATH.sub(name, _SQL_CALL.sub("", text))
+    text = text.split("; It might help to specify the correct driver")[0]
+    parts = dict.fromkeys(part.strip() for part in text.split(";") if part.strip())
+    return "; ".join(parts) or "the file is damaged or not in this format"
 
 
 def _crs_text(crs) -> str | None:
@@ -107,7 +124,8 @@ def _choose_layer(path: Path, *, name: str, layer: str | None) -> str | None:
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:
-        raise InvalidInput(f"{name}: not a readable GIS file: {exc}", where=name) from None
+        raise InvalidInput(f"{name}: not a readable GIS file: "
+                           f"{gdal_message(exc, path=path, name=name)}", where=name) from None
     names = [str(row[0]) for row in layers]
     if layer is not None:
         if layer not in names:

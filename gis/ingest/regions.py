@@ -15,7 +15,9 @@ from gis.ingest.schemas import RegionChange, RegionChanges, Rejection
 from gis.ingest.validate import CheckedGeometries
 from gis.regions.models import Region
 from gis.sql import query
+from gis.text_guard import clean_name
 
+MAX_NAME = 200
 # Words of a level column, lower-case, mapped to the schema's levels.
 LEVEL_WORDS = {
     "district": ("district", "county", "区县", "区", "县", "县级市", "旗"),
@@ -84,6 +86,8 @@ def _row(index: int, record, geom, columns: ColumnMap) -> RegionRow | Rejection:
     name = cell_text(record[columns.name]) if columns.name else None
     if not name:
         return Rejection(index=index, field=columns.name or "name", reason="name is empty")
+    # NUL, bidi and zero-width marks out; a name over the cap refuses the file, naming it
+    name = clean_name(name, where=f"feature {index} {columns.name}", max_length=MAX_NAME)
     level = level_of(code)
     if columns.level and (word := cell_text(record[columns.level])):
         stated = _WORD_TO_LEVEL.get(word.lower())

@@ -19,6 +19,7 @@ from gis.ingest.columns import ColumnMap, map_columns
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
 from gis.ingest.schemas import ImportReport, LayerChange, Rejection
 from gis.ingest.validate import CheckedGeometries, check_geometries
+from gis.text_guard import clean_name
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
                            where="department")
     source, checked, columns = _read_and_check(path, source_name, options)
     layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
+    department, layer_name = (clean_name(department, where="department", max_length=100),
+                              clean_name(layer_name, where="name", max_length=200))
     rows = layers.legacy_rows(source, checked, columns)
     outside = features_outside(session, principal, {r.index: r.geom for r in rows})
     rows = [r for r in rows if r.index not in {x.index for x in outside}]

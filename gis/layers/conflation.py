@@ -7,13 +7,12 @@ cell lies inside a single unified cell, so the department can keep working cell 
 a legacy cell split evenly over two unified cells scores 0.5; one outside the grid, 0."""
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.exports import csv_text
 from gis.layers.schemas import (
     Conflation,
     LegacyCellMatch,
@@ -97,17 +96,17 @@ CSV_COLUMNS = ("legacy_id", "legacy_code", "legacy_name", "legacy_area_m2", "cel
 
 def conflation_csv(result: Conflation) -> str:
     """The area-share matrix, one row per (legacy cell, unified cell) pair; legacy cells
-    that overlap no unified cell get one row with empty cell columns."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    that overlap no unified cell get one row with empty cell columns. Formula-safe: the
+    legacy names and codes come from an uploaded file."""
     by_legacy: dict[int, list[Share]] = defaultdict(list)
     for share in result.shares:
         by_legacy[share.legacy_id].append(share)
-    for m in result.matches:
-        head = [m.id, m.source_code or "", m.name or "", round(m.area_m2, 2)]
-        rows = by_legacy.get(m.id) or [None]
-        for s in rows:
-            writer.writerow(head + ([s.cell_code, s.village_code, round(s.shared_m2, 2),
-                                     round(s.share, 6)] if s else ["", "", "", ""]))
-    return out.getvalue()
+
+    def rows():
+        for m in result.matches:
+            head = [m.id, m.source_code or "", m.name or "", round(m.area_m2, 2)]
+            for s in by_legacy.get(m.id) or [None]:
+                yield head + ([s.cell_code, s.village_code, round(s.shared_m2, 2),
+                               round(s.share, 6)] if s else ["", "", "", ""])
+
+    return csv_text(CSV_COLUMNS, rows())

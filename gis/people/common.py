@@ -1,9 +1,6 @@
 """Helpers shared by the people services: paging, declared-CRS points, cell codes, export."""
 from __future__ import annotations
 
-import csv
-import io
-
 import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import BigInteger, Select, any_, func, literal, select
@@ -14,6 +11,7 @@ from gis.auth.principal import Principal
 from gis.auth.scope import cell_code_clause, covers_cell_code
 from gis.crs import check_declared_crs, resolve_crs, to_wgs84_arrays
 from gis.errors import InvalidInput, NotFound, PermissionDenied
+from gis.exports import XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 from gis.grid.generations import resolve_generation
 from gis.grid.models import Cell
 from gis.grid.service import Page
@@ -54,7 +52,8 @@ def require_area(principal: Principal, cell_code: str | None) -> None:
         return
     if cell_code is None or not covers_cell_code(principal, cell_code):
         raise PermissionDenied(f"{principal.username} may not place records in cell "
-                               f"{cell_code or '(none)'}", where="cell")
+                               f"{cell_code or '(none)'}: it is outside their area",
+                               where="cell")
 
 
 def region_filter(code_column, region: str | None):
@@ -114,25 +113,14 @@ def join_household_cell(stmt: Select, household_id, *, one: bool = False):
 
 
 def export_bytes(rows: list[dict], *, fmt: str, sheet: str) -> tuple[bytes, str]:
-    """rows -> (file bytes, media type); the columns are the keys of the first row."""
+    """rows -> (file bytes, media type); the columns are the keys of the first row.
+
+    Text cells are formula-safe (gis/exports.py): names come from the public."""
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"format must be one of {EXPORT_FORMATS}", where="format")
     headers = list(rows[0]) if rows else []
+    values = ([r[h] for h in headers] for r in rows)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows([[r[h] for h in headers] for r in rows])
         # utf-8-sig: Excel opens a BOM-prefixed CSV with Chinese text correctly.
-        return out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet)
-    ws.append(headers)
-    for r in rows:
-        ws.append([r[h] for h in headers])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), ("application/vnd.openxmlformats-officedocument."
-                               "spreadsheetml.sheet")
+        return csv_text(headers, values).encode("utf-8-sig"), "text/csv; charset=utf-8"
+    return xlsx_bytes(headers, values, sheet=sheet), XLSX_MEDIA_TYPE

@@ -116,6 +116,12 @@ def get_household(session: Session, *, principal: Principal, household_id: int,
 def create_household(session: Session, *, principal: Principal, data: HouseholdIn) -> dict:
     if session.scalar(select(Household.id).where(Household.external_id == data.external_id)):
         raise Conflict(f"household {data.external_id} already exists", where="external_id")
+    if not (data.building_code or data.cell_code or data.lon is not None) \
+            and not principal.unrestricted:
+        # Only a caller without an area may keep unlocated households (the queue of
+        # /households/unlocated); anyone else's would be outside their area at once.
+        raise InvalidInput("a household needs a location: lon and lat, a building_code or "
+                           "a cell_code in your area", where="body")
     household = Household(external_id=data.external_id, address=data.address,
                           members=data.members)
     # Placed before the row is written: under row-level security a caller with an area
@@ -191,6 +197,10 @@ def _place(session: Session, *, principal: Principal, household: Household,
         household.geom = point_wgs84(location.lon, location.lat, crs=location.crs,
                                      where="lon/lat")
         household.located_by = "coordinates"
+        if not location.cell_code:
+            # Checked before the write: row-level security would refuse it less clearly.
+            cell = _covering_cell(session, household.geom)
+            require_area(principal, cell["code"] if cell else None)
     if location.cell_code:
         cell = cell_by_code(session, code=location.cell_code, principal=principal)
         household.located_by, household.own_cell_id = "manual", cell.id

@@ -17,11 +17,13 @@ from gis.people.ingest.kinds import STORE
 from gis.people.ingest.locate import BUILDING_TYPES, POINT_TYPES, check_geometry_types, to_wgs84
 from gis.people.ingest.readers import Source, open_source
 from gis.people.ingest.report import ImportReport
+from gis.settings import ImportSettings
 
 PROGRESS_MIN_ROWS = 5000  # smaller files finish before a bar is worth drawing
 
 
 def import_people(session: Session, *, kind: str, data: bytes | Path, filename: str,
+                  limits: ImportSettings | None = None,
                   secret_key: str, crs: str | None = None,
                   mapping: dict[str, str] | None = None, commit: bool = False,
                   progress: bool = False, principal: Principal | None = None) -> ImportReport:
@@ -35,7 +37,7 @@ def import_people(session: Session, *, kind: str, data: bytes | Path, filename: 
     (request or CLI command) is left as it was."""
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {list(KINDS)}, got {kind!r}", where="kind")
-    source = open_source(data, filename=filename)
+    source = open_source(data, filename=filename, limits=limits)
     columns = resolve_columns(kind, source.headers, mapping or {}, where=filename)
     report = ImportReport(kind=kind, source=filename, columns=columns)
     records = _read(session, source, kind, columns, report, progress=progress)
