@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from gis.errors import InvalidInput
+from gis.errors import CoordinateError, InvalidInput
 from gis.ingest import layers, regions
 from gis.ingest.columns import ColumnMap, map_columns
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
@@ -49,6 +49,7 @@ def import_regions(session: Session, *, path: Path, source_name: str | None = No
     report.regions = regions.diff(session, rows)
     if commit:
         _refuse_partial(report, valid=len(rows))
+        _refuse_suspect_datum(report)
         regions.store(session, rows)
         report.committed = True
     return report
@@ -72,6 +73,7 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
                                                  name=layer_name))
     if commit:
         _refuse_partial(report, valid=len(rows))
+        _refuse_suspect_datum(report)
         report.layer_change.layer_id = layers.store(
             session, department=department, name=layer_name, source_file=source.source_name,
             crs_label=checked.crs.label, rows=rows, imported_by=imported_by)
@@ -98,9 +100,18 @@ def _report(source: SourceLayer, checked: CheckedGeometries, columns: ColumnMap,
                      if r.index not in {x.index for x in extra_rejections}]
     return ImportReport(source=source.source_name, kind=kind, layer=source.layer_name,
                         crs=checked.crs.label, crs_note=checked.crs_note,
+                        crs_declared=bool(options.crs), datum=checked.datum,
                         columns=columns.as_report(), features_read=len(source), valid=valid,
                         repaired=repaired_kept, rejected=rejected,
                         skip_invalid=options.skip_invalid)
+
+
+def _refuse_suspect_datum(report: ImportReport) -> None:
+    """A layer that fits the reference markedly better shifted is not stored as declared
+    unless the user said so: a silent 500 m error is worse than a refusal (finding 3)."""
+    if report.datum is not None and report.datum.suspect and not report.crs_declared:
+        raise CoordinateError(f"{report.datum.message} Nothing was written.",
+                              where=report.source, details={"report": report.model_dump()})
 
 
 def _refuse_partial(report: ImportReport, *, valid: int) -> None:

@@ -9,6 +9,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.validation import explain_validity
 
 from gis.crs import WGS84, CrsSpec, check_declared_crs, resolve_crs, to_wgs84_geometry
+from gis.crs.datum import DatumCheck, check_boundaries
 from gis.ingest.read import SourceLayer
 from gis.ingest.schemas import Rejection, Repair
 
@@ -24,6 +25,7 @@ class CheckedGeometries:
     geometries: dict[int, Polygon | MultiPolygon]
     crs: CrsSpec
     crs_note: str | None = None
+    datum: DatumCheck | None = None  # inside China and in degrees: the datum check's verdict
     repairs: list[Repair] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
 
@@ -33,13 +35,17 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
     """Reject unusable features, transform the rest to WGS84, repair invalid ones.
 
     Whole-file CRS mistakes (metres declared as degrees, swapped axes, outside China)
-    raise CoordinateError naming the file: one bad CRS spoils every feature."""
+    raise CoordinateError naming the file: one bad CRS spoils every feature. A layer in
+    degrees inside China is also compared with the national county lines (datum check)."""
     candidates, rejections = _precheck(layer, max_vertices=max_vertices)
     spec, note = declared_spec(layer, declared_crs)
+    datum = None
     if candidates:
         indices = list(candidates)
         coords = shapely.get_coordinates(np.array([candidates[i] for i in indices]))
         check_declared_crs(coords[:, 0], coords[:, 1], spec, where=layer.source_name)
+        datum = check_boundaries(coords[:, 0], coords[:, 1], spec=spec,
+                                 where=layer.source_name)
         moved = to_wgs84_geometry(np.array([candidates[i] for i in indices]), spec)
         candidates = dict(zip(indices, moved, strict=True))
     geometries, repairs = {}, []
@@ -51,7 +57,8 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
         geometries[index] = fixed
         if repair is not None:
             repairs.append(repair)
-    return CheckedGeometries(geometries=geometries, crs=spec, crs_note=note, repairs=repairs,
+    return CheckedGeometries(geometries=geometries, crs=spec, crs_note=note, datum=datum,
+                             repairs=repairs,
                              rejections=sorted(rejections, key=lambda r: r.index))
 
 
