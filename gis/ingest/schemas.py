@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from gis.crs.datum import DatumCheck
+from gis.ingest.coverage import CoverageCheck
 
 
 class Repair(BaseModel):
@@ -69,6 +70,8 @@ class ImportReport(BaseModel):
     rejected: list[Rejection] = []
     committed: bool = False
     skip_invalid: bool = False
+    coverage: CoverageCheck | None = Field(None, description=(
+        "gaps, overlaps and children outside their parent among the valid features"))
     regions: RegionChanges | None = None
     layer_change: LayerChange | None = None
 
@@ -87,6 +90,8 @@ class ImportReport(BaseModel):
         if self.layer_change is not None:
             lines.append(f"  layer {self.layer_change.department}/{self.layer_change.name}: "
                          f"{self.layer_change.cells} cells")
+        if self.coverage is not None:
+            lines += self.coverage.lines()
         if outcome:
             lines.append("  committed." if self.committed
                          else "  dry run: nothing was written (use --commit to apply).")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gis.errors import CoordinateError, InvalidInput
 from gis.ingest import layers, regions
 from gis.ingest.columns import ColumnMap, map_columns
+from gis.ingest.coverage import Piece, check_layer
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
 from gis.ingest.schemas import ImportReport, LayerChange, Rejection
 from gis.ingest.validate import CheckedGeometries, check_geometries
@@ -46,6 +47,7 @@ def import_regions(session: Session, *, path: Path, source_name: str | None = No
     rows, parent_rejections = regions.check_parents(session, rows)
     report = _report(source, checked, columns, "regions", options,
                      extra_rejections=field_rejections + parent_rejections, valid=len(rows))
+    report.coverage = regions.coverage(session, rows)
     report.regions = regions.diff(session, rows)
     if commit:
         _refuse_partial(report, valid=len(rows))
@@ -67,6 +69,7 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
     layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
     rows = layers.legacy_rows(source, checked, columns)
     report = _report(source, checked, columns, "layer", options, valid=len(rows))
+    report.coverage = check_layer([Piece(r.index, r.source_code, r.geom) for r in rows])
     report.layer_change = LayerChange(
         department=department, name=layer_name, cells=len(rows),
         same_name_layers=layers.same_name_layers(session, department=department,
