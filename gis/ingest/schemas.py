@@ -88,7 +88,10 @@ class ImportReport(BaseModel):
             lines.append(f"  regions: {self.regions.inserted} to insert, "
                          f"{self.regions.updated} to update, {self.regions.unchanged} unchanged")
         if self.layer_change is not None:
-            lines.append(f"  layer {self.layer_change.department}/{self.layer_change.name}: "
+            # a dry run names no id: the commit takes the next one, whatever it is then
+            made = (f"layer {self.layer_change.layer_id} created" if self.committed
+                    and self.layer_change.layer_id is not None else "a new layer")
+            lines.append(f"  {made} {self.layer_change.department}/{self.layer_change.name}: "
                          f"{self.layer_change.cells} cells")
         if self.coverage is not None:
             lines += self.coverage.lines()

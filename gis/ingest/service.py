@@ -31,6 +31,7 @@ class ImportOptions:
     name_column: str | None = None
     level_column: str | None = None
     skip_invalid: bool = False
+    repair: bool = True               # rebuild invalid polygons (make_valid) and report how
     limits: ReadLimits = ReadLimits()
 
 
@@ -88,7 +89,7 @@ def _read_and_check(path: Path, source_name: str | None, options: ImportOptions
                     ) -> tuple[SourceLayer, CheckedGeometries, ColumnMap]:
     source = read_source(path, source_name=source_name, layer=options.layer,
                          wkt_column=options.wkt_column, limits=options.limits)
-    checked = check_geometries(source, declared_crs=options.crs)
+    checked = check_geometries(source, declared_crs=options.crs, repair=options.repair)
     columns = map_columns(source.attributes, source=source.source_name,
                           code=options.code_column, name=options.name_column,
                           level=options.level_column)

@@ -31,7 +31,8 @@ class CheckedGeometries:
 
 
 def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
-                     max_vertices: int = MAX_VERTICES) -> CheckedGeometries:
+                     max_vertices: int = MAX_VERTICES, repair: bool = True
+                     ) -> CheckedGeometries:
     """Reject unusable features, transform the rest to WGS84, repair invalid ones.
 
     Whole-file CRS mistakes (metres declared as degrees, swapped axes, outside China)
@@ -50,13 +51,13 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
         candidates = dict(zip(indices, moved, strict=True))
     geometries, repairs = {}, []
     for index, geom in candidates.items():
-        fixed, repair, rejection = _repair(index, geom)
+        fixed, repaired, rejection = repair_geometry(index, geom, repair=repair)
         if rejection is not None:
             rejections.append(rejection)
             continue
         geometries[index] = fixed
-        if repair is not None:
-            repairs.append(repair)
+        if repaired is not None:
+            repairs.append(repaired)
     return CheckedGeometries(geometries=geometries, crs=spec, crs_note=note, datum=datum,
                              repairs=repairs,
                              rejections=sorted(rejections, key=lambda r: r.index))
@@ -112,11 +113,17 @@ def _polygonal(geom) -> Polygon | MultiPolygon | None:
     return None
 
 
-def _repair(index: int, geom) -> tuple[Polygon | MultiPolygon | None, Repair | None,
-                                       Rejection | None]:
+def repair_geometry(index: int, geom, *, repair: bool = True
+                    ) -> tuple[Polygon | MultiPolygon | None, Repair | None, Rejection | None]:
+    """A valid polygonal geometry as it is; an invalid one rebuilt (with the Repair saying
+    why and how) or, if nothing with an area is left or repair=False, a Rejection. Every
+    import (regions, layers, buildings) uses this."""
     if geom.is_valid:
         return geom, None, None
     reason = _readable(explain_validity(geom))
+    if not repair:
+        return None, None, Rejection(index=index, field="geometry", reason=(
+            f"invalid ({reason}); --repair would rebuild it"))
     # "structure" treats rings as area boundaries (a bow-tie becomes two triangles) and,
     # with keep_collapsed=False, drops parts that collapse to lines: the result is polygonal.
     fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
