@@ -88,10 +88,12 @@ def overlaps(pieces: Sequence[Piece], *, level: str | None = None) -> list[Cover
     """Every pair of features sharing more than the tolerance."""
     geoms = np.array([p.geom for p in pieces], dtype=object)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    once = left < right
+    left, right = left[once], right[once]
+    # Neighbours in a tiling only touch: skip them before any (costly) intersection.
+    inner = ~shapely.touches(geoms[left], geoms[right])
     problems = []
-    for i, j in zip(left, right, strict=True):
-        if i >= j:
-            continue
+    for i, j in zip(left[inner], right[inner], strict=True):
         shared = _areas(shapely.intersection(geoms[i], geoms[j]))
         if shared is not None:
             problems.append(_problem("overlap", level, [pieces[i], pieces[j]], shared))
