@@ -26,6 +26,7 @@ class CheckedGeometries:
     crs: CrsSpec
     crs_note: str | None = None
     datum: DatumCheck | None = None  # inside China and in degrees: the datum check's verdict
+    raw_geoms: object = None  # the polygons as read, while the datum check could not tell
     repairs: list[Repair] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
 
@@ -40,13 +41,14 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
     degrees inside China is also compared with the national county lines (datum check)."""
     candidates, rejections = _precheck(layer, max_vertices=max_vertices)
     spec, note = declared_spec(layer, declared_crs)
-    datum = None
+    datum, raw_geoms = None, None
     if candidates:
         indices = list(candidates)
         coords = shapely.get_coordinates(np.array([candidates[i] for i in indices]))
         check_declared_crs(coords[:, 0], coords[:, 1], spec, where=layer.source_name)
-        datum = check_boundaries(coords[:, 0], coords[:, 1], spec=spec,
-                                 where=layer.source_name)
+        raw = np.array([candidates[i] for i in indices])
+        datum = check_boundaries(raw, spec=spec, where=layer.source_name)
+        raw_geoms = raw if datum and datum.best is None else None
         moved = to_wgs84_geometry(np.array([candidates[i] for i in indices]), spec)
         candidates = dict(zip(indices, moved, strict=True))
     geometries, repairs = {}, []
@@ -59,7 +61,7 @@ def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
         if repaired is not None:
             repairs.append(repaired)
     return CheckedGeometries(geometries=geometries, crs=spec, crs_note=note, datum=datum,
-                             repairs=repairs,
+                             raw_geoms=raw_geoms, repairs=repairs,
                              rejections=sorted(rejections, key=lambda r: r.index))
 
 

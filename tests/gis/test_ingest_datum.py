@@ -33,7 +33,9 @@ def test_an_offset_file_declared_wgs84_is_flagged_with_the_crs_to_use(
     assert report.datum.suspect and report.datum.best == crs
     assert f"--crs {crs}" in report.datum.message and label in report.datum.message
     as_declared = next(f for f in report.datum.fits if f.crs == "EPSG:4326")
-    assert as_declared.median_m > 300 and report.datum.shift_m > 300
+    shifted_back = next(f for f in report.datum.fits if f.crs == crs)
+    assert as_declared.median_m > 300 and shifted_back.median_m < 1
+    assert shifted_back.aligned_m > 2 * as_declared.aligned_m and report.datum.shift_m > 300
     assert f"--crs {crs}" in report.summary()
 
 
@@ -93,3 +95,37 @@ def test_an_epsg4326_file_outside_china_gets_no_advice_to_use_epsg4326(db, tmp_p
     assert "outside China" in message and "x 2.250000..2.420000" in message
     assert "--crs EPSG:4326" not in message and "--crs EPSG:4490" not in message
     assert "probably wrong" not in message
+
+
+@pytest.fixture(scope="module")
+def seat_town():
+    """The demo's seat town and its villages (WGS84): they touch no county line."""
+    from gis.demo.geometry import SIZES, build_regions
+
+    _, boundary = load_district("500151")
+    regions = build_regions(boundary=boundary, size=SIZES["small"], seed=1)
+    villages = gpd.GeoDataFrame(
+        {"代码": [v["code"] for v in regions.villages],
+         "名称": [v["name"] for v in regions.villages]},
+        geometry=[v["geometry"] for v in regions.villages], crs=4326)
+    return regions, villages
+
+
+def test_villages_inside_a_district_are_checked_against_the_loaded_town(db, tmp_path,
+                                                                          seat_town):
+    from tests.factories import add_region
+
+    regions, villages = seat_town
+    path = write_sample(tmp_path, shifted(villages, wgs84_to_gcj02), "geojson")
+    before = import_regions(db, path=path, options=ImportOptions(crs="EPSG:4326"))
+    assert before.datum.best is None and "too little to tell" in before.datum.message
+    add_region(db, code=regions.district["code"], level="district", parent=None,
+               geom=regions.district["geometry"])
+    for town in regions.towns:
+        add_region(db, code=town["code"], level="town", parent=town["parent_code"],
+                   geom=town["geometry"])
+    report = import_regions(db, path=path)
+    assert report.datum.suspect and report.datum.best == "gcj02"
+    assert "already loaded" in report.datum.reference
+    as_is = import_regions(db, path=write_sample(tmp_path, villages, "geojson", stem="wgs"))
+    assert not as_is.datum.suspect and as_is.datum.best == "EPSG:4326"
