@@ -127,8 +127,9 @@ def check_boundaries(geoms, *, spec: CrsSpec, where: str, lines=None,
         and aligned[best] - aligned[declared] >= _MIN_ALIGNED_M
     what = (f"outline length within {_ALIGNED_M:.0f} m of the {reference}: "
             + ", ".join(f"{f.aligned_m / 1000:.1f} km read as {f.label}" for f in fits)
-            + " (median distance of outline vertices near it: "
-            + ", ".join(f"{f.median_m:.0f} m" for f in fits if f.median_m is not None) + ")")
+            + "; median distance of the outline vertices near it: "
+            + ", ".join(f"{f.median_m:.0f} m as {f.label.split(' ')[0]}" for f in fits
+                        if f.median_m is not None))
     return _verdict(frame.readings(coords, declared, best), declared=declared, best=best,
                     suspect=suspect, fits=fits, compared=int(len(coords)), where=where,
                     what=what, evidence="the boundaries", reference=reference)

@@ -76,7 +76,8 @@ class CoverageCheck(BaseModel):
                  f"parent ({self.outside_parent_m2:,.0f} m²)"]
         for p in self.problems[:20]:
             spot = shapely.geometry.shape(p.geometry).representative_point()
-            what = " / ".join(p.codes) or ", ".join(f"#{i}" for i in p.features)
+            what = (" / ".join(p.codes) or ", ".join(f"#{i}" for i in p.features)
+                    or f"between the {p.level or 'feature'}s")
             lines.append(f"    {p.kind.replace('_', ' ')} {what}: {p.area_m2:,.0f} m² near "
                          f"{spot.x:.6f}, {spot.y:.6f}")
         if len(self.problems) > 20:
