@@ -74,7 +74,7 @@ def check_inside_china(lon: ArrayLike, lat: ArrayLike, *, where: str,
     if not outside.any():
         return
     if spec is not None and spec.is_geographic:
-        advice = (f"They are valid degrees in {spec.label} as declared, but onegrid keeps "
+        advice = (f"They are valid degrees read as {spec.label}, but onegrid keeps "
                   "grids inside China only (every check and offset assumes it), so the file "
                   "is refused. If these are not degrees of that CRS, declare the right one "
                   "with --crs (a Gauss-Kruger zone such as EPSG:4544 for survey metres).")
