@@ -27,11 +27,15 @@ def import_options(crs: Text = None, layer: Text = None, wkt_column: Text = None
                    code_column: Text = None, name_column: Text = None,
                    level_column: Text = None,
                    skip_invalid: Annotated[bool, Form(description=(
-                       "commit the valid features even if some are rejected"))] = False
+                       "commit the valid features even if some are rejected"))] = False,
+                   repair: Annotated[bool, Form(description=(
+                       "rebuild invalid polygons (make_valid) and report how; false "
+                       "rejects them"))] = True
                    ) -> service.ImportOptions:
     return service.ImportOptions(crs=crs, layer=layer, wkt_column=wkt_column,
                                  code_column=code_column, name_column=name_column,
-                                 level_column=level_column, skip_invalid=skip_invalid)
+                                 level_column=level_column, skip_invalid=skip_invalid,
+                                 repair=repair)
 
 
 OptionsDep = Annotated[service.ImportOptions, Depends(import_options)]

@@ -18,7 +18,7 @@ router = APIRouter(tags=["layers"])
 
 LayerId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 MinShare = Annotated[float, Query(ge=0, le=1, description=(
-    "overlaps below this share of the legacy cell are noise"))]
+    "overlaps below this share of the smaller cell (legacy or unified) are noise"))]
 MinArea = Annotated[float, Query(ge=0, le=1e9, description="overlaps below this are noise")]
 
 

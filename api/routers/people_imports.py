@@ -21,6 +21,10 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
                 crs: Annotated[str | None, Form(max_length=2000)] = None,
                 mapping: Annotated[str | None, Form(
                     description='JSON {"field": "header"}', max_length=10_000)] = None,
+                skip_invalid: Annotated[bool, Form(description=(
+                    "commit the valid rows even if some are invalid"))] = False,
+                repair: Annotated[bool, Form(description=(
+                    "rebuild invalid footprints (make_valid) and report how"))] = True,
                 commit: Annotated[bool, Form()] = False) -> dict:
     principal.require("imports:write")
     if kind in ("persons", "special"):
@@ -29,6 +33,7 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
                            data=file.file.read(),
                            filename=file.filename or "upload", crs=crs,
                            mapping=_mapping(mapping), commit=commit,
+                           skip_invalid=skip_invalid, repair=repair,
                            secret_key=settings.security.secret_key, principal=principal)
     if commit and not report.committed:
         raise InvalidInput(report.note, where=file.filename, details=report.as_dict())

@@ -29,6 +29,11 @@ CodeOpt = Annotated[str | None, typer.Option(help="the code column (default: aut
 NameOpt = Annotated[str | None, typer.Option(help="the name column (default: auto-detect)")]
 SkipOpt = Annotated[bool, typer.Option(
     help="commit the valid features even if some are rejected (default: all or nothing)")]
+RepairOpt = Annotated[bool, typer.Option(
+    help="rebuild invalid polygons (make_valid) and report how; --no-repair rejects them")]
+MappingOpt = Annotated[Path | None, typer.Option(
+    exists=True, dir_okay=False,
+    help='JSON {"code": "header", "name": "header", "level": "header"}, as for people')]
 CommitOpt = Annotated[bool, typer.Option(help="apply the import (default: dry run)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
 
@@ -39,12 +44,13 @@ def regions_cmd(file: FileArg, crs: CrsOpt = None, layer: LayerOpt = None,
                 name_column: NameOpt = None,
                 level_column: Annotated[str | None, typer.Option(
                     help="the level column (default: inferred from the code)")] = None,
-                skip_invalid: SkipOpt = False, commit: CommitOpt = False,
+                skip_invalid: SkipOpt = False, repair: RepairOpt = True,
+                mapping: MappingOpt = None, commit: CommitOpt = False,
                 as_json: JsonOpt = False) -> None:
     """Districts, towns and villages by 12-digit code (parents inferred from the code)."""
+    columns = _columns(mapping, code=code_column, name=name_column, level=level_column)
     options = service.ImportOptions(crs=crs, layer=layer, wkt_column=wkt_column,
-                                    code_column=code_column, name_column=name_column,
-                                    level_column=level_column, skip_invalid=skip_invalid)
+                                    skip_invalid=skip_invalid, repair=repair, **columns)
     _run(lambda session: service.import_regions(session, path=file, options=options,
                                                 commit=commit), commit=commit, as_json=as_json)
 
@@ -56,12 +62,14 @@ def layer_cmd(file: FileArg,
                   help="the layer's name (default: the file name)")] = None,
               crs: CrsOpt = None, layer: LayerOpt = None, wkt_column: WktOpt = None,
               code_column: CodeOpt = None, name_column: NameOpt = None,
-              skip_invalid: SkipOpt = False, commit: CommitOpt = False,
+              skip_invalid: SkipOpt = False, repair: RepairOpt = True,
+              mapping: MappingOpt = None, commit: CommitOpt = False,
               as_json: JsonOpt = False) -> None:
     """A department's own grid, stored as a new layer for conflation with the unified grid."""
+    columns = _columns(mapping, code=code_column, name=name_column, level=None)
+    columns.pop("level_column")
     options = service.ImportOptions(crs=crs, layer=layer, wkt_column=wkt_column,
-                                    code_column=code_column, name_column=name_column,
-                                    skip_invalid=skip_invalid)
+                                    skip_invalid=skip_invalid, repair=repair, **columns)
     _run(lambda session: service.import_layer(session, path=file, department=department,
                                               name=name, options=options, commit=commit,
                                               imported_by="cli"),
@@ -81,6 +89,19 @@ def roads_cmd(file: FileArg, crs: CrsOpt = None, layer: LayerOpt = None,
                                     name_column=name_column, skip_invalid=skip_invalid)
     _run(lambda session: import_roads(session, path=file, options=options, commit=commit),
          commit=commit, as_json=as_json)
+
+
+def _columns(mapping: Path | None, **given: str | None) -> dict[str, str | None]:
+    """--code-column & co. win over the --mapping file's entries."""
+    from gis.errors import InvalidInput
+    from gis.people.ingest.headers import load_mapping
+
+    declared = load_mapping(mapping)
+    unknown = sorted(set(declared) - set(given))
+    if unknown:
+        raise typer.BadParameter(str(InvalidInput(
+            f"the mapping names {unknown}; a boundary import maps only {sorted(given)}")))
+    return {f"{role}_column": value or declared.get(role) for role, value in given.items()}
 
 
 def _run(action: Callable, *, commit: bool, as_json: bool) -> None:

@@ -27,6 +27,10 @@ def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_oka
                                        "EPSG:4326): EPSG code, cgcs2000, gcj02, bd09"),
                mapping: Path = typer.Option(None, exists=True, dir_okay=False,
                                             help='JSON {"field": "header in the file"}'),
+               skip_invalid: bool = typer.Option(False, help="commit the valid rows even if "
+                                                 "some are invalid (they are listed)"),
+               repair: bool = typer.Option(True, help="rebuild invalid footprints "
+                                           "(make_valid) and report how"),
                commit: bool = typer.Option(False, help="write (one transaction); "
                                            "default is a dry run")) -> None:
     """Import FILE (.csv, .xlsx, .geojson) and print the report; a dry run unless --commit."""
@@ -39,6 +43,7 @@ def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_oka
             report = import_people(session, kind=kind.value, data=file, filename=str(file),
                                    limits=s.imports,
                                    crs=crs, mapping=load_mapping(mapping), commit=commit,
+                                   skip_invalid=skip_invalid, repair=repair,
                                    secret_key=s.security.secret_key, progress=True)
     except OnegridError as exc:
         typer.echo(f"error: {exc.where + ': ' if exc.where else ''}{exc.message}", err=True)

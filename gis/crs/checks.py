@@ -57,27 +57,40 @@ def check_declared_crs(x: ArrayLike, y: ArrayLike, spec: CrsSpec, *, where: str)
     if spec.is_geographic:
         _check_degrees(x_arr, y_arr, spec=spec, where=where)
         # GCJ-02/BD-09 sit < 1.5 km from WGS84: the rough box test needs no unshifting.
-        check_inside_china(x_arr, y_arr, where=where)
+        check_inside_china(x_arr, y_arr, where=where, spec=spec)
     else:
         _check_projected(x_arr, y_arr, spec=spec, where=where)
 
 
-def check_inside_china(lon: ArrayLike, lat: ArrayLike, *, where: str) -> None:
-    """Raise CoordinateError unless every WGS84 (lon, lat) lies in China's bounding box."""
+def check_inside_china(lon: ArrayLike, lat: ArrayLike, *, where: str,
+                       spec: CrsSpec | None = None) -> None:
+    """Raise CoordinateError unless every WGS84 (lon, lat) lies in China's bounding box.
+
+    `spec` is the declared geographic CRS the values were read in, if known: valid degrees
+    outside China are then most likely a place outside China, not a wrong CRS, and the
+    advice must not tell the user to declare the CRS the file already has (finding 7)."""
     lon_arr, lat_arr = _flat_arrays(lon, lat)
     outside = ~CHINA.contains(lon_arr, lat_arr)
-    if outside.any():
-        raise _error(
-            where=where,
-            problem=f"points outside China (lon {CHINA.west}-{CHINA.east}, "
-            f"lat {CHINA.south}-{CHINA.north})",
-            advice="The declared CRS is probably wrong: use --crs EPSG:4490 or EPSG:4326 for "
-            "degrees, gcj02 for Amap/Tencent, bd09 for Baidu, or the Gauss-Kruger zone the "
-            "survey used (e.g. EPSG:4544).",
-            x=lon_arr,
-            y=lat_arr,
-            bad=outside,
-        )
+    if not outside.any():
+        return
+    if spec is not None and spec.is_geographic:
+        advice = (f"They are valid degrees read as {spec.label}, but onegrid keeps "
+                  "grids inside China only (every check and offset assumes it), so the file "
+                  "is refused. If these are not degrees of that CRS, declare the right one "
+                  "with --crs (a Gauss-Kruger zone such as EPSG:4544 for survey metres).")
+    else:
+        advice = ("The declared CRS is probably wrong: use --crs EPSG:4490 or EPSG:4326 for "
+                  "degrees, gcj02 for Amap/Tencent, bd09 for Baidu, or the Gauss-Kruger zone "
+                  "the survey used (e.g. EPSG:4544).")
+    raise _error(
+        where=where,
+        problem=f"points outside China (lon {CHINA.west}-{CHINA.east}, "
+        f"lat {CHINA.south}-{CHINA.north})",
+        advice=advice,
+        x=lon_arr,
+        y=lat_arr,
+        bad=outside,
+    )
 
 
 def _check_finite(x: NDArray, y: NDArray, *, where: str) -> None:

@@ -1,1 +1,1 @@
-"""Imports of boundaries and departmental layers: read → validate → CRS → store, dry-run first."""
+"""Imports: read → check CRS and datum → check/repair geometry → map columns → report → store."""

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 import shapely
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.ingest.columns import ColumnMap, cell_text
+from gis.ingest.coverage import CoverageCheck, Piece, check_levels
 from gis.ingest.read import SourceLayer
 from gis.ingest.schemas import RegionChange, RegionChanges, Rejection
 from gis.ingest.validate import CheckedGeometries
@@ -126,6 +127,20 @@ def check_parents(session: Session, rows: list[RegionRow]
             rejections.append(Rejection(index=row.index, field="code", reason=(
                 f"parent {parent_level} {row.parent_code} of {row.level} {row.code} is "
                 "neither in the file (valid) nor in the database")))
+
+
+def coverage(session: Session, rows: list[RegionRow]) -> CoverageCheck:
+    """Gaps, overlaps, children outside their parent; parents not in the file are taken
+    from the database (as stored, EPSG:4326)."""
+    in_file = {r.code: Piece(r.index, r.code, r.geom) for r in rows}
+    wanted = sorted({r.parent_code for r in rows if r.parent_code} - set(in_file))
+    stored = session.execute(select(Region.code, func.ST_AsBinary(Region.geom))
+                             .where(Region.code.in_(wanted))).all() if wanted else []
+    parents = in_file | {code: Piece(-1, code, shapely.from_wkb(bytes(wkb)))
+                         for code, wkb in stored}
+    return check_levels(list(in_file.values()), level_of={r.index: r.level for r in rows},
+                        parent_of={r.index: r.parent_code for r in rows}, parents=parents,
+                        in_file=set(in_file))
 
 
 def diff(session: Session, rows: list[RegionRow]) -> RegionChanges:

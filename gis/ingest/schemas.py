@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from gis.crs.datum import DatumCheck
+from gis.ingest.coverage import CoverageCheck
+
 
 class Repair(BaseModel):
     """A feature whose geometry was invalid and was repaired (it is imported repaired)."""
@@ -55,6 +58,10 @@ class ImportReport(BaseModel):
     layer: str | None = Field(None, description="the layer read inside the file")
     crs: str = Field(description="the CRS the coordinates were declared in")
     crs_note: str | None = None
+    crs_declared: bool = Field(False, description="the CRS was given explicitly (--crs)")
+    datum: DatumCheck | None = Field(None, description=(
+        "inside China, in degrees: how the data fits the national county lines as declared, "
+        "as GCJ-02 and as BD-09; a suspect verdict refuses a commit without --crs"))
     columns: dict[str, str | None] = Field(
         {}, description="which source column was used for code, name, level…")
     features_read: int = 0
@@ -63,6 +70,8 @@ class ImportReport(BaseModel):
     rejected: list[Rejection] = []
     committed: bool = False
     skip_invalid: bool = False
+    coverage: CoverageCheck | None = Field(None, description=(
+        "gaps, overlaps and children outside their parent among the valid features"))
     regions: RegionChanges | None = None
     layer_change: LayerChange | None = None
 
@@ -71,14 +80,21 @@ class ImportReport(BaseModel):
         lines = [f"{self.source}: {self.features_read} features read, {self.valid} valid "
                  f"({len(self.repaired)} repaired), {len(self.rejected)} rejected; "
                  f"CRS {self.crs}" + (f" ({self.crs_note})" if self.crs_note else "")]
+        if self.datum is not None and (self.datum.suspect or self.datum.best is None):
+            lines.append(f"  datum: {self.datum.message}")
         lines += [f"  repaired #{r.index}: {r.reason}; {r.how}" for r in self.repaired]
         lines += [f"  rejected #{r.index} [{r.field}]: {r.reason}" for r in self.rejected]
         if self.regions is not None:
             lines.append(f"  regions: {self.regions.inserted} to insert, "
                          f"{self.regions.updated} to update, {self.regions.unchanged} unchanged")
         if self.layer_change is not None:
-            lines.append(f"  layer {self.layer_change.department}/{self.layer_change.name}: "
+            # a dry run names no id: the commit takes the next one, whatever it is then
+            made = (f"layer {self.layer_change.layer_id} created" if self.committed
+                    and self.layer_change.layer_id is not None else "a new layer")
+            lines.append(f"  {made} {self.layer_change.department}/{self.layer_change.name}: "
                          f"{self.layer_change.cells} cells")
+        if self.coverage is not None:
+            lines += self.coverage.lines()
         if outcome:
             lines.append("  committed." if self.committed
                          else "  dry run: nothing was written (use --commit to apply).")

@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from gis.auth.principal import Principal
-from gis.errors import InvalidInput
-from gis.ingest import layers, regions
+from gis.errors import CoordinateError, InvalidInput
+from gis.ingest import datum, layers, regions
 from gis.ingest.area import features_outside, regions_outside
 from gis.ingest.columns import ColumnMap, map_columns
+from gis.ingest.coverage import Piece, check_layer
 from gis.ingest.read import ReadLimits, SourceLayer, read_source
 from gis.ingest.schemas import ImportReport, LayerChange, Rejection
 from gis.ingest.validate import CheckedGeometries, check_geometries
@@ -33,6 +34,7 @@ class ImportOptions:
     name_column: str | None = None
     level_column: str | None = None
     skip_invalid: bool = False
+    repair: bool = True               # rebuild invalid polygons (make_valid) and report how
     limits: ReadLimits = ReadLimits()
 
 
@@ -44,6 +46,7 @@ def import_regions(session: Session, *, path: Path, source_name: str | None = No
     principal: a scoped caller may only create or update regions under its own area
     (gis/ingest/area.py); None (the CLI) is unrestricted."""
     source, checked, columns = _read_and_check(path, source_name, options)
+    datum.against_loaded_boundaries(session, checked, where=source.source_name)
     if columns.code is None:
         raise InvalidInput(f"{source.source_name}: no code column found (looked for 代码, "
                            "区划代码, code, adcode…); name it with --code-column",
@@ -54,9 +57,11 @@ def import_regions(session: Session, *, path: Path, source_name: str | None = No
     report = _report(source, checked, columns, "regions", options,
                      extra_rejections=field_rejections + area_rejections + parent_rejections,
                      valid=len(rows))
+    report.coverage = regions.coverage(session, rows)
     report.regions = regions.diff(session, rows)
     if commit:
         _refuse_partial(report, valid=len(rows))
+        _refuse_suspect_datum(report)
         regions.store(session, rows)
         report.committed = True
     return report
@@ -73,6 +78,7 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
         raise InvalidInput("a layer needs its department (综治, 城管, 党建, 应急…)",
                            where="department")
     source, checked, columns = _read_and_check(path, source_name, options)
+    datum.against_loaded_boundaries(session, checked, where=source.source_name)
     layer_name = (name or "").strip() or Path(source.source_name.split("!")[0]).stem
     department, layer_name = (clean_name(department, where="department", max_length=100),
                               clean_name(layer_name, where="name", max_length=200))
@@ -81,12 +87,14 @@ def import_layer(session: Session, *, path: Path, department: str, name: str | N
     rows = [r for r in rows if r.index not in {x.index for x in outside}]
     report = _report(source, checked, columns, "layer", options, valid=len(rows),
                      extra_rejections=outside)
+    report.coverage = check_layer([Piece(r.index, r.source_code, r.geom) for r in rows])
     report.layer_change = LayerChange(
         department=department, name=layer_name, cells=len(rows),
         same_name_layers=layers.same_name_layers(session, department=department,
                                                  name=layer_name))
     if commit:
         _refuse_partial(report, valid=len(rows))
+        _refuse_suspect_datum(report)
         report.layer_change.layer_id = layers.store(
             session, department=department, name=layer_name, source_file=source.source_name,
             crs_label=checked.crs.label, rows=rows, imported_by=imported_by)
@@ -98,7 +106,7 @@ def _read_and_check(path: Path, source_name: str | None, options: ImportOptions
                     ) -> tuple[SourceLayer, CheckedGeometries, ColumnMap]:
     source = read_source(path, source_name=source_name, layer=options.layer,
                          wkt_column=options.wkt_column, limits=options.limits)
-    checked = check_geometries(source, declared_crs=options.crs)
+    checked = check_geometries(source, declared_crs=options.crs, repair=options.repair)
     columns = map_columns(source.attributes, source=source.source_name,
                           code=options.code_column, name=options.name_column,
                           level=options.level_column)
@@ -113,9 +121,18 @@ def _report(source: SourceLayer, checked: CheckedGeometries, columns: ColumnMap,
                      if r.index not in {x.index for x in extra_rejections}]
     return ImportReport(source=source.source_name, kind=kind, layer=source.layer_name,
                         crs=checked.crs.label, crs_note=checked.crs_note,
+                        crs_declared=bool(options.crs), datum=checked.datum,
                         columns=columns.as_report(), features_read=len(source), valid=valid,
                         repaired=repaired_kept, rejected=rejected,
                         skip_invalid=options.skip_invalid)
+
+
+def _refuse_suspect_datum(report: ImportReport) -> None:
+    """A layer that fits the reference markedly better shifted is not stored as declared
+    unless the user said so: a silent 500 m error is worse than a refusal (finding 3)."""
+    if report.datum is not None and report.datum.suspect and not report.crs_declared:
+        raise CoordinateError(f"{report.datum.message} Nothing was written.",
+                              where=report.source, details={"report": report.model_dump()})
 
 
 def _refuse_partial(report: ImportReport, *, valid: int) -> None:

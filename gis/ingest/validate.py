@@ -9,6 +9,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.validation import explain_validity
 
 from gis.crs import WGS84, CrsSpec, check_declared_crs, resolve_crs, to_wgs84_geometry
+from gis.crs.datum import DatumCheck, check_boundaries
 from gis.ingest.read import SourceLayer
 from gis.ingest.schemas import Rejection, Repair
 
@@ -24,34 +25,43 @@ class CheckedGeometries:
     geometries: dict[int, Polygon | MultiPolygon]
     crs: CrsSpec
     crs_note: str | None = None
+    datum: DatumCheck | None = None  # inside China and in degrees: the datum check's verdict
+    raw_geoms: object = None  # the polygons as read, while the datum check could not tell
     repairs: list[Repair] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
 
 
 def check_geometries(layer: SourceLayer, *, declared_crs: str | None,
-                     max_vertices: int = MAX_VERTICES) -> CheckedGeometries:
+                     max_vertices: int = MAX_VERTICES, repair: bool = True
+                     ) -> CheckedGeometries:
     """Reject unusable features, transform the rest to WGS84, repair invalid ones.
 
     Whole-file CRS mistakes (metres declared as degrees, swapped axes, outside China)
-    raise CoordinateError naming the file: one bad CRS spoils every feature."""
+    raise CoordinateError naming the file: one bad CRS spoils every feature. A layer in
+    degrees inside China is also compared with the national county lines (datum check)."""
     candidates, rejections = _precheck(layer, max_vertices=max_vertices)
     spec, note = declared_spec(layer, declared_crs)
+    datum, raw_geoms = None, None
     if candidates:
         indices = list(candidates)
         coords = shapely.get_coordinates(np.array([candidates[i] for i in indices]))
         check_declared_crs(coords[:, 0], coords[:, 1], spec, where=layer.source_name)
+        raw = np.array([candidates[i] for i in indices])
+        datum = check_boundaries(raw, spec=spec, where=layer.source_name)
+        raw_geoms = raw if datum and datum.best is None else None
         moved = to_wgs84_geometry(np.array([candidates[i] for i in indices]), spec)
         candidates = dict(zip(indices, moved, strict=True))
     geometries, repairs = {}, []
     for index, geom in candidates.items():
-        fixed, repair, rejection = _repair(index, geom)
+        fixed, repaired, rejection = repair_geometry(index, geom, repair=repair)
         if rejection is not None:
             rejections.append(rejection)
             continue
         geometries[index] = fixed
-        if repair is not None:
-            repairs.append(repair)
-    return CheckedGeometries(geometries=geometries, crs=spec, crs_note=note, repairs=repairs,
+        if repaired is not None:
+            repairs.append(repaired)
+    return CheckedGeometries(geometries=geometries, crs=spec, crs_note=note, datum=datum,
+                             raw_geoms=raw_geoms, repairs=repairs,
                              rejections=sorted(rejections, key=lambda r: r.index))
 
 
@@ -105,11 +115,17 @@ def _polygonal(geom) -> Polygon | MultiPolygon | None:
     return None
 
 
-def _repair(index: int, geom) -> tuple[Polygon | MultiPolygon | None, Repair | None,
-                                       Rejection | None]:
+def repair_geometry(index: int, geom, *, repair: bool = True
+                    ) -> tuple[Polygon | MultiPolygon | None, Repair | None, Rejection | None]:
+    """A valid polygonal geometry as it is; an invalid one rebuilt (with the Repair saying
+    why and how) or, if nothing with an area is left or repair=False, a Rejection. Every
+    import (regions, layers, buildings) uses this."""
     if geom.is_valid:
         return geom, None, None
     reason = _readable(explain_validity(geom))
+    if not repair:
+        return None, None, Rejection(index=index, field="geometry", reason=(
+            f"invalid ({reason}); --repair would rebuild it"))
     # "structure" treats rings as area boundaries (a bow-tie becomes two triangles) and,
     # with keep_collapsed=False, drops parts that collapse to lines: the result is polygonal.
     fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)

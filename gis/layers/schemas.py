@@ -21,7 +21,9 @@ class LayerSummary(BaseModel):
 class Thresholds(BaseModel):
     """A legacy/unified overlap below either threshold is noise (shared edges, wobble)."""
 
-    min_share: float = Field(0.01, ge=0, le=1, description="of the legacy cell's area")
+    min_share: float = Field(0.01, ge=0, le=1, description=(
+        "of the smaller of the two cells' areas (legacy or unified): a unified cell wholly "
+        "inside a large legacy cell is never noise"))
     min_area_m2: float = Field(1.0, ge=0)
 
 

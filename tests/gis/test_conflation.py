@@ -12,7 +12,7 @@ from gis.errors import NotFound
 from gis.ingest.layers import LegacyRow, store
 from gis.layers.conflation import conflate, conflation_csv, conflation_geojson
 from gis.layers.schemas import Thresholds
-from tests.factories import VILLAGE
+from tests.factories import DISTRICT, TOWN, VILLAGE, add_cell, add_generation, add_region
 
 WEST_CODE, EAST_CODE = VILLAGE + "001", VILLAGE + "002"
 
@@ -115,3 +115,30 @@ def test_geojson_carries_legacy_cells_and_uncovered_areas(db, legacy):
 def test_unknown_layer_is_not_found(db, two_cells):
     with pytest.raises(NotFound, match="layer 999999 does not exist"):
         conflate(db, layer_id=999999, generation_id=two_cells["generation"])
+
+
+def test_a_district_wide_legacy_cell_over_many_small_cells_is_covered_not_unmatched(db):
+    """Finding 5: one legacy cell (a whole district) over 198 unified cells that each hold
+    ~0.5% of it, 99% covered in all. A share of the legacy cell alone called every overlap
+    noise: agreement 0.0 and "overlaps no cell". Each overlap is a whole unified cell, so
+    it is no sliver, and the summary must say what the detail (min_share=0) says."""
+    village = box(0, 0, 1, 1)
+    add_region(db, code=DISTRICT, level="district", parent=None, geom=village)
+    add_region(db, code=TOWN, level="town", parent=DISTRICT, geom=village)
+    add_region(db, code=VILLAGE, level="village", parent=TOWN, geom=village)
+    generation = add_generation(db)
+    boxes = [box(x / 20, y / 10, (x + 1) / 20, (y + 1) / 10)
+             for x in range(20) for y in range(10)][2:]   # two cells left out: 99%
+    for number, cell in enumerate(boxes, start=1):
+        add_cell(db, code=f"{VILLAGE}{number:03d}", geom=cell, generation=generation)
+    db.flush()
+    layer_id = add_layer(db, {"district": village})
+    default = conflate(db, layer_id=layer_id, generation_id=generation)
+    detail = conflate(db, layer_id=layer_id, generation_id=generation,
+                      thresholds=Thresholds(min_share=0, min_area_m2=0))
+    district = by_code(default)["district"]
+    assert default.unmatched_cells == 0 and district.cells, "it overlaps 198 cells"
+    assert len(district.cells) == len(by_code(detail)["district"].cells) == 198
+    assert district.covered_share == pytest.approx(0.99, abs=0.002)
+    assert default.agreement > 0
+    assert default.agreement == pytest.approx(detail.agreement)

@@ -1,4 +1,5 @@
-"""Where imported rows are: declared CRS → WGS84, and buildings matched by code or address."""
+"""Where imported rows are: declared CRS → WGS84 (with the datum check and the geometry
+repair every import shares), and buildings matched by code or address."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.crs import CrsSpec, check_declared_crs, to_wgs84_arrays, to_wgs84_geometry
+from gis.crs.datum import DatumCheck
+from gis.ingest.datum import points_datum
+from gis.ingest.schemas import Repair
+from gis.ingest.validate import repair_geometry
 from gis.people.ingest.validate import Problem
 
 POINT_TYPES = ("Point",)
@@ -37,7 +42,8 @@ def to_wgs84(records: list[dict], spec: CrsSpec, *, where: str) -> None:
 
 def check_geometry_types(records: list[dict], allowed: tuple[str, ...],
                          invalid: list[Problem]) -> list[dict]:
-    """Drop GeoJSON rows whose geometry is unreadable, of the wrong type or invalid."""
+    """Drop GeoJSON rows whose geometry is unreadable or of the wrong type (validity is
+    checked, and repaired if asked, once in WGS84: check_validity)."""
     kept = []
     for record in records:
         geom = record.get("geometry")
@@ -46,12 +52,49 @@ def check_geometry_types(records: list[dict], allowed: tuple[str, ...],
         elif geom is not None and geom.geom_type not in allowed:
             invalid.append(Problem(record["where"], "geometry",
                                    f"is a {geom.geom_type}; expected {' or '.join(allowed)}"))
-        elif geom is not None and not geom.is_valid:
-            invalid.append(Problem(record["where"], "geometry",
-                                   f"is invalid: {shapely.is_valid_reason(geom)}"))
         else:
             kept.append(record)
     return kept
+
+
+def check_validity(records: list[dict], *, repair: bool, invalid: list[Problem],
+                   repaired: list[Repair]) -> list[dict]:
+    """Invalid footprints (WGS84, in "geom") rebuilt as region and layer imports do, or
+    refused naming the feature and why (gis.ingest.validate.repair_geometry)."""
+    kept = []
+    for record in records:
+        geom = record.get("geom")
+        if geom is None or geom.is_valid:
+            kept.append(record)
+            continue
+        if geom.geom_type == "Point":  # a point is invalid only with NaN: not repairable
+            invalid.append(Problem(record["where"], "geometry", "is not a valid point"))
+            continue
+        fixed, repair_done, rejection = repair_geometry(record["number"], geom, repair=repair)
+        if rejection is not None:
+            invalid.append(Problem(record["where"], "geometry", rejection.reason))
+            continue
+        repaired.append(repair_done)
+        kept.append(record | {"geom": fixed})
+    return kept
+
+
+def check_datum(session: Session, records: list[dict], spec: CrsSpec, *,
+                where: str) -> DatumCheck | None:
+    """The raw coordinates (as declared) of the rows, through the datum step every point
+    import shares (gis.ingest.datum.points_datum)."""
+    x, y = [], []
+    for record in records:
+        if record.get("geometry") is not None:
+            spot = record["geometry"].representative_point()
+            x.append(spot.x)
+            y.append(spot.y)
+        elif record.get("xy"):
+            x.append(record["xy"][0])
+            y.append(record["xy"][1])
+    if not x:
+        return None
+    return points_datum(session, np.array(x), np.array(y), spec=spec, where=where)
 
 
 def buildings_by_code_and_address(session: Session, *, codes: set[str],

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gis.crs.datum import DatumCheck
+from gis.ingest.schemas import Repair
 from gis.people.ingest.validate import Problem
 
 LISTED = 200  # problems listed per section; the counts are always complete
@@ -14,8 +16,11 @@ class ImportReport:
     source: str
     columns: dict[str, str] = field(default_factory=dict)
     crs: str | None = None
+    crs_declared: bool = False  # the caller gave the CRS (a suspect datum does not refuse)
+    datum: DatumCheck | None = None
+    skip_invalid: bool = False
     rows_read: int = 0
-    stored: int = 0
+    stored: int = 0  # rows written in the savepoint: kept only if committed
     matched_by_building_code: int = 0
     matched_by_address: int = 0
     located_by_coordinates: int = 0
@@ -23,6 +28,7 @@ class ImportReport:
     unlocated: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
     invalid: list[Problem] = field(default_factory=list)
+    repaired: list[Repair] = field(default_factory=list)
     committed: bool = False
     note: str = ""
 
@@ -33,7 +39,12 @@ class ImportReport:
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "source": self.source, "columns": self.columns, "crs": self.crs,
-            "rows_read": self.rows_read, "stored": self.stored,
+            "rows_read": self.rows_read,
+            # a dry run or a refused commit stores nothing: "would_store" says what a
+            # commit would have written
+            "stored": self.stored if self.committed else 0, "would_store": self.stored,
+            "datum": self.datum.model_dump() if self.datum else None,
+            "repaired": [r.model_dump() for r in self.repaired[:LISTED]],
             "matched_by_building_code": self.matched_by_building_code,
             "matched_by_address": self.matched_by_address,
             "located_by_coordinates": self.located_by_coordinates,
@@ -49,7 +60,8 @@ class ImportReport:
         lines = [
             f"{self.kind} from {self.source}" + (f" (CRS {self.crs})" if self.crs else ""),
             f"  rows read:                 {self.rows_read}",
-            f"  stored:                    {self.stored}",
+            (f"  stored:                    {self.stored}" if self.committed else
+             f"  would store:              {self.stored}"),
             f"  matched by building code:  {self.matched_by_building_code}",
             f"  matched by address:        {self.matched_by_address}",
             f"  located by coordinates:    {self.located_by_coordinates}",
@@ -58,8 +70,13 @@ class ImportReport:
             f"  duplicates (skipped):      {len(self.duplicates)}",
             f"  invalid rows:              {self.invalid_rows}",
         ]
+        if self.datum is not None and (self.datum.suspect or self.datum.best is None):
+            lines.append(f"  datum: {self.datum.message}")
+        lines += [f"  repaired feature {r.index}: {r.reason}; {r.how}"
+                  for r in self.repaired[:20]]
+        invalid_title = "invalid (skipped)" if self.committed else "invalid"
         for title, problems in (("unlocated", self.unlocated), ("duplicate", self.duplicates),
-                                ("invalid", self.invalid)):
+                                (invalid_title, self.invalid)):
             lines += [f"  {title}: {p.where}, {p.field}: {p.reason}" for p in problems[:20]]
             if len(problems) > 20:
                 lines.append(f"  … and {len(problems) - 20} more {title}")

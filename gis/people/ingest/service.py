@@ -14,7 +14,14 @@ from gis.people.idnumbers import IdProtector
 from gis.people.ingest import validate
 from gis.people.ingest.headers import KINDS, resolve_columns
 from gis.people.ingest.kinds import STORE
-from gis.people.ingest.locate import BUILDING_TYPES, POINT_TYPES, check_geometry_types, to_wgs84
+from gis.people.ingest.locate import (
+    BUILDING_TYPES,
+    POINT_TYPES,
+    check_datum,
+    check_geometry_types,
+    check_validity,
+    to_wgs84,
+)
 from gis.people.ingest.readers import Source, open_source
 from gis.people.ingest.report import ImportReport
 from gis.settings import ImportSettings
@@ -26,8 +33,12 @@ def import_people(session: Session, *, kind: str, data: bytes | Path, filename: 
                   limits: ImportSettings | None = None,
                   secret_key: str, crs: str | None = None,
                   mapping: dict[str, str] | None = None, commit: bool = False,
+                  skip_invalid: bool = False, repair: bool = True,
                   progress: bool = False, principal: Principal | None = None) -> ImportReport:
-    """Import one file; without commit (or with invalid rows) nothing stays written.
+    """Import one file; without commit (or with invalid rows, unless skip_invalid) nothing
+    stays written. Coordinates go through the steps every import shares: the declared CRS
+    checked, the datum checked against the loaded districts (a suspect verdict refuses a
+    commit without an explicit crs), invalid footprints repaired (repair) or named.
 
     principal: the caller, whose area bounds the rows (gis/people/ingest/area.py); a row
     outside it is an invalid row. None (the CLI) is unrestricted.
@@ -39,14 +50,12 @@ def import_people(session: Session, *, kind: str, data: bytes | Path, filename: 
         raise InvalidInput(f"kind must be one of {list(KINDS)}, got {kind!r}", where="kind")
     source = open_source(data, filename=filename, limits=limits)
     columns = resolve_columns(kind, source.headers, mapping or {}, where=filename)
-    report = ImportReport(kind=kind, source=filename, columns=columns)
+    report = ImportReport(kind=kind, source=filename, columns=columns,
+                          skip_invalid=skip_invalid, crs_declared=bool(crs))
     records = _read(session, source, kind, columns, report, progress=progress)
     if kind in ("buildings", "households"):
-        spec = resolve_crs(crs or source.crs_hint or "EPSG:4326")
-        report.crs = spec.label
-        allowed = BUILDING_TYPES if kind == "buildings" else POINT_TYPES
-        records = check_geometry_types(records, allowed, report.invalid)
-        to_wgs84(records, spec, where=filename)
+        records = _geometry_steps(session, records, kind, report, repair=repair,
+                                  spec=resolve_crs(crs or source.crs_hint or "EPSG:4326"))
     savepoint = session.begin_nested()
     try:
         STORE[kind](session, records, report, protector=IdProtector(secret_key),
@@ -59,17 +68,35 @@ def import_people(session: Session, *, kind: str, data: bytes | Path, filename: 
     return report
 
 
+def _geometry_steps(session: Session, records: list[dict], kind: str, report: ImportReport,
+                    *, spec, repair: bool) -> list[dict]:
+    """check CRS → datum → WGS84 → check/repair geometry, as region and layer imports do."""
+    report.crs = spec.label
+    allowed = BUILDING_TYPES if kind == "buildings" else POINT_TYPES
+    records = check_geometry_types(records, allowed, report.invalid)
+    report.datum = check_datum(session, records, spec, where=report.source)
+    to_wgs84(records, spec, where=report.source)
+    return check_validity(records, repair=repair, invalid=report.invalid,
+                          repaired=report.repaired)
+
+
 def _finish(savepoint, report: ImportReport, *, commit: bool) -> None:
+    suspect = report.datum is not None and report.datum.suspect and not report.crs_declared
     if not commit:
         report.note = "dry run: nothing was written (use --commit)"
         savepoint.rollback()
-    elif report.invalid:
-        report.note = (f"{report.invalid_rows} invalid rows: nothing was written; "
-                       "fix them and import again")
+    elif suspect:
+        report.note = f"{report.datum.message} Nothing was written."
+        savepoint.rollback()
+    elif report.invalid and not report.skip_invalid:
+        report.note = (f"{report.invalid_rows} invalid rows: nothing was written; fix them "
+                       "and import again, or pass --skip-invalid to import the valid rows")
         savepoint.rollback()
     else:
         savepoint.commit()
         report.committed = True
+        if report.invalid:
+            report.note = f"{report.invalid_rows} invalid rows skipped (--skip-invalid)"
 
 
 def _read(session: Session, source: Source, kind: str, columns: dict[str, str],
@@ -88,7 +115,8 @@ def _read(session: Session, source: Source, kind: str, columns: dict[str, str],
         if reader.problems:
             report.invalid.extend(reader.problems)
             continue
-        records.append(record | {"where": row.label, "geometry": row.geometry})
+        records.append(record | {"where": row.label, "number": row.number,
+                                 "geometry": row.geometry})
     return records
 
 
