@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import sqlalchemy_url
 from gis.ingest.layers import LegacyRow, store
+from tests.auth_fixtures import PASSWORD
 from tests.live_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,5 +67,21 @@ def live_url(settings, hostile_grid) -> Iterator[str]:
     from api.app import create_app
 
     settings.database.url = hostile_grid["url"]
+    with serving(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture()
+def strict_live_url(settings, hostile_grid) -> Iterator[str]:
+    """As live_url, with dev mode off and one user, ann (a manager), to log in as."""
+    from api.app import create_app
+    from gis.auth import service
+
+    engine = create_engine(sqlalchemy_url(hostile_grid["url"]))
+    with Session(engine) as session, session.begin():
+        service.add_user(session, username="ann", password=PASSWORD, roles=("manager",))
+    engine.dispose()
+    settings.database.url = hostile_grid["url"]
+    settings.security.dev_mode = False
     with serving(create_app(settings)) as url:
         yield url
