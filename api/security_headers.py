@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_FAVICON = "https://fastapi.tiangolo.com"
 DOCS_FONTS = "https://fonts.googleapis.com https://fonts.gstatic.com"
+DOCS_LOGO = "https://cdn.redoc.ly"  # ReDoc's "API docs by Redocly" badge
 
 FIXED_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -50,14 +51,19 @@ def script_hashes(html: bytes | str) -> list[str]:
 
 def content_security_policy(*, basemap_url: str = "", hashes: tuple[str, ...] = (),
                             inline_styles: bool = False, cdn: str = "") -> str:
-    """The policy of a page: its own scripts only, plus the given inline-script hashes."""
-    images = " ".join(filter(None, ["'self' data:", basemap_origin(basemap_url), cdn]))
-    scripts = " ".join(["'self'", *hashes, cdn]).strip()
-    styles = " ".join(["'self'", "'unsafe-inline'" if inline_styles else "", cdn]).split()
+    """The policy of a page: its own scripts only, plus the given inline-script hashes
+    (and the documentation's `cdn`, for scripts, styles, images and fonts)."""
+    def sources(*extra: str) -> str:
+        return " ".join(filter(None, ["'self'", *extra, cdn]))
+
     directives = {
-        "default-src": "'self'", "script-src": scripts, "style-src": " ".join(styles),
-        "img-src": images, "font-src": "'self'", "connect-src": "'self'",
-        "worker-src": "'self'", "frame-ancestors": "'none'", "base-uri": "'none'",
+        "default-src": "'self'", "script-src": sources(*hashes),
+        "style-src": sources("'unsafe-inline'" if inline_styles else ""),
+        "img-src": sources("data:", basemap_origin(basemap_url)), "font-src": sources(),
+        "connect-src": "'self'",
+        # ReDoc (from the CDN, on /redoc only) runs its search in a worker made from a blob
+        "worker-src": sources("blob:" if cdn else ""),
+        "frame-ancestors": "'none'", "base-uri": "'none'",
         "form-action": "'self'", "object-src": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())
@@ -106,7 +112,7 @@ class SecurityHeaders:
             body += message.get("body", b"")
             if message.get("more_body"):
                 return
-            cdn = f"{DOCS_CDN} {DOCS_FAVICON} {DOCS_FONTS}"
+            cdn = f"{DOCS_CDN} {DOCS_FAVICON} {DOCS_FONTS} {DOCS_LOGO}"
             policy = content_security_policy(hashes=tuple(script_hashes(body)),
                                              inline_styles=True, cdn=cdn)
             headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]

@@ -45,11 +45,28 @@ def test_a_village_named_with_markup_shows_as_text_in_the_info_panel(page, live_
     assert page.evaluate("window.__xss") is None
 
 
-def test_a_cell_tooltip_shows_its_code_as_text(page, live_url):
+def test_the_legend_is_built_without_markup(page, live_url):
     open_map(page, live_url)
     page.wait_for_function("document.querySelector('#legend div') !== null")
-    # the legend is built from the DOM too, its swatches coloured without inline markup
+    # swatches coloured through the DOM (allowed by the CSP; markup with style= is not)
     assert page.locator("#legend div").first.text_content().startswith("0–")
+    assert page.locator("#legend i").count() == 4
+
+
+def test_a_conflation_tooltip_shows_a_hostile_name_as_text(page, live_url, hostile_grid):
+    page.goto(f"{live_url}/layers/{hostile_grid['layer']}/conflation/map")
+    page.wait_for_load_state("networkidle")
+    # folium keeps its map in a global map_<id>; hover the middle of the legacy cell (0..1°)
+    point = page.evaluate("""() => {
+        const map = window[Object.keys(window).find((k) => k.startsWith("map_"))];
+        const p = map.latLngToContainerPoint([0.5, 0.5]);
+        const box = map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""")
+    page.mouse.move(*point)
+    tooltip = page.wait_for_selector(".leaflet-tooltip")
+    assert HOSTILE_NAME in tooltip.text_content()
+    assert tooltip.query_selector("img") is None
     assert page.evaluate("window.__xss") is None
 
 
