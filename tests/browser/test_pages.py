@@ -1,7 +1,7 @@
 """The pages in headless Chromium: data shows as text, nothing leaves the server, CSP holds."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -25,11 +25,16 @@ def watch(page) -> dict:
 
 
 def open_map(page, live_url: str) -> None:
-    with page.expect_response(lambda r: "/regions?" in r.url):
+    """The map, once it has moved to the towns (it asks for their cells at the end)."""
+    def cells_of_the_village(response) -> bool:
+        if "/cells?" not in response.url:
+            return False
+        bbox = parse_qs(urlsplit(response.url).query)["bbox"][0]
+        west, south, east, north = map(float, bbox.split(","))
+        return west < 0.9 < east and south < 0.5 < north
+
+    with page.expect_response(cells_of_the_village):
         page.goto(f"{live_url}/map")
-    # fitBounds to the towns: wait until Leaflet's zoom animation is over before clicking
-    page.wait_for_function(
-        "!document.getElementById('map').classList.contains('leaflet-zoom-anim')")
 
 
 def test_a_village_named_with_markup_shows_as_text_in_the_info_panel(page, live_url):
@@ -38,7 +43,7 @@ def test_a_village_named_with_markup_shows_as_text_in_the_info_panel(page, live_
     box = page.locator("#map").bounding_box()
     # a little west of the centre of the 2x1-degree village: inside the west cell
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
-    page.wait_for_function("document.getElementById('info').textContent.includes('village')")
+    page.locator("#info b", has_text="village").wait_for()
     info = page.locator("#info")
     assert HOSTILE_NAME in info.text_content()
     assert info.locator("img").count() == 0
@@ -47,7 +52,7 @@ def test_a_village_named_with_markup_shows_as_text_in_the_info_panel(page, live_
 
 def test_the_legend_is_built_without_markup(page, live_url):
     open_map(page, live_url)
-    page.wait_for_function("document.querySelector('#legend div') !== null")
+    page.locator("#legend div").first.wait_for()
     # swatches coloured through the DOM (allowed by the CSP; markup with style= is not)
     assert page.locator("#legend div").first.text_content().startswith("0–")
     assert page.locator("#legend i").count() == 4
