@@ -26,8 +26,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 HOSTILE_NAME = "<img src=x onerror=window.__xss=1>"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for tests/browser; gone before other packages run, because Playwright's
+    sync API keeps an event loop running in this thread while it is open."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (scripts/bootstrap.sh installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
