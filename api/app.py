@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, limits, locate_index, locate_lane, pool, routers
+from api import auth, errors, limits, locate_index, locate_lane, pool, routers, security_headers
 from gis.db import make_engine, make_session_factory
 from gis.db_roles import check_service_login, service_url
 from gis.settings import Settings
@@ -79,4 +79,5 @@ def create_app(settings: Settings) -> OnegridApp:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     locate_lane.install(app)  # GET /locate
+    security_headers.install(app, basemap_url=settings.server.basemap_url)  # outermost
     return app

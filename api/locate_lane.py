@@ -21,6 +21,7 @@ from starlette.types import Scope, Send
 
 from api.errors import status_for
 from api.routers import locate
+from api.security_headers import API_HEADERS
 from gis.errors import OnegridError
 from gis.grid.locate_async import Statement
 
@@ -40,7 +41,7 @@ class LocateLane:
 
     async def respond(self, scope: Scope, send: Send) -> None:
         """The whole response; scope["app"] is the application (set by OnegridApp)."""
-        headers = [_JSON]
+        headers = [_JSON, *API_HEADERS]  # the lane skips the middleware that adds them
         try:
             request = Request(scope)
             await locate.authorized(request)  # 401/403 before any complaint about the query

@@ -62,6 +62,9 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     max_request_bytes: int = 50 * 1024 * 1024
+    # A request's line and headers together, and how many headers (api/http_limits.py): 431.
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
     # A basemap tile URL template (e.g. a local Tianditu mirror); empty = no basemap (offline).
     basemap_url: str = ""
     # /locate answers points in the active generation from an in-memory copy of its cells,

@@ -59,13 +59,14 @@ def _legacy_style(feature) -> dict:
 
 
 def _legacy_collection(result: Conflation) -> dict:
-    # Codes and names come from uploaded files: escaped, as the tooltip inserts them as HTML.
+    # Codes and names come from uploaded files: escaped, as the tooltip inserts them as HTML
+    # (and no "</script>" can end the inline script that carries them early).
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": m.geometry, "properties": {
             "source_code": html.escape(m.source_code or "—"),
-            "name": html.escape(m.name or "—"), "best_cell": m.best_cell or "none",
+            "name": html.escape(m.name or "—"), "best_cell": html.escape(m.best_cell or "none"),
             "best_share": m.best_share, "best_percent": f"{m.best_share:.0%}",
-            "cells": ", ".join(m.cells) or "none", "split": m.split}}
+            "cells": html.escape(", ".join(m.cells) or "none"), "split": m.split}}
         for m in result.matches if m.geometry]}
 
 

@@ -9,6 +9,7 @@ from maps.assets import TEMPLATES_DIR
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.autoescape = True  # every template, whatever its extension: data is text
 
 LINKS = [
     ("/map", "Web map", "cells, villages and towns of the active generation; click to locate"),

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis gdal-bin acl python3-venv)
+# chromium: the browser tests (tests/browser/) drive it headless through Playwright.
+SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis gdal-bin acl python3-venv
+                  chromium)
 # `make bench` also needs the HTTP load generator the benchmarks drive.
 if [[ ${ONEGRID_BENCH:-} == 1 ]]; then SYSTEM_PACKAGES+=(wrk); fi
 

@@ -1,6 +1,8 @@
 """/healthz: is the database reachable, which PostGIS does it run, is /locate's index current."""
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -10,6 +12,7 @@ from api.deps import SessionDep
 from gis import migrate
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("onegrid.api")
 
 
 @router.get("/healthz")
@@ -17,8 +20,11 @@ def healthz(request: Request, session: SessionDep) -> JSONResponse:
     try:
         row = session.execute(text(
             "SELECT version() AS pg, postgis_full_version() AS postgis")).one()
-    except OperationalError as exc:
-        return JSONResponse({"status": "error", "database": str(exc.orig)}, status_code=503)
+    except OperationalError:
+        # The driver's text names hosts, ports, users and files: for the log, not the caller.
+        log.exception("/healthz: the database does not answer")
+        return JSONResponse({"status": "error", "database": "database unavailable"},
+                            status_code=503)
     revision = migrate.current_revision(session)
     head = migrate.head_revision()
     ok = revision == head

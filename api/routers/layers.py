@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.params import GenerationDep
+from api.security_headers import content_security_policy, script_hashes
 from gis.geo import LngLatBBox
 from gis.grid.service import Page, cells_feature_collection
 from gis.layers import conflation, service
@@ -71,8 +72,12 @@ def conflation_map(session: SessionDep, principal: PrincipalDep, settings: Setti
     bbox = _extent([m.geometry for m in result.matches if m.geometry])
     cells = cells_feature_collection(session, generation_id=generation.id, bbox=bbox,
                                      zoom=14, page=Page(limit=5000)) if bbox else None
-    return HTMLResponse(conflation_map_html(result, cells=cells,
-                                            basemap_url=settings.server.basemap_url))
+    basemap = settings.server.basemap_url
+    page = conflation_map_html(result, cells=cells, basemap_url=basemap)
+    # folium writes its map as inline scripts: allowed by hash, no other inline script runs
+    policy = content_security_policy(basemap_url=basemap, hashes=tuple(script_hashes(page)),
+                                     inline_styles=True)
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})
 
 
 def _extent(geometries: list[dict]) -> LngLatBBox | None:

@@ -27,10 +27,21 @@ def serve(
     host = host or s.server.host
     s.security.dev_mode = _dev_mode(s, host)
     app = create_app(s)
+    uvicorn.run(app, **{**uvicorn_options(s), "host": host, "port": port or s.server.port})
+
+
+def uvicorn_options(s) -> dict:
+    """How uvicorn runs the app (tests/api/test_header_limits.py serves with the same)."""
+    from api.http_limits import limited_protocol
+
     # uvloop + httptools (uvicorn[standard]): named, not "auto", so a missing one fails
-    # loudly instead of silently serving /locate at a fraction of its speed.
-    uvicorn.run(app, host=host, port=port or s.server.port, loop="uvloop", http="httptools",
-                log_config=None, access_log=False)
+    # loudly instead of silently serving /locate at a fraction of its speed; httptools
+    # with the head limits it lacks (api/http_limits.py). h11's limit too, for `--http h11`.
+    protocol = limited_protocol(max_head_bytes=s.server.max_header_bytes,
+                                max_headers=s.server.max_headers)
+    return {"host": s.server.host, "port": s.server.port, "loop": "uvloop", "http": protocol,
+            "h11_max_incomplete_event_size": s.server.max_header_bytes,
+            "log_config": None, "access_log": False}
 
 
 def _dev_mode(s, host: str) -> bool:

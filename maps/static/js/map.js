@@ -3,80 +3,69 @@
 (function () {
   "use strict";
   // Log-in: when the service requires it (dev mode off), the first 401 shows a form that
-  // uses the OAuth2 password flow. The tokens live in sessionStorage for this tab only.
-  // An expired access token is renewed once with the refresh token; every refresh token
-  // works once (the server signs a log-in out when one is reused), so concurrent 401s
-  // share one renewal.
-  const TOKEN_KEY = "onegrid.token";
-  const REFRESH_KEY = "onegrid.refresh";
+  // logs in at /auth/session. The refresh token lives in an HttpOnly cookie scoped to
+  // /auth/session that no script can read; the access token only in this variable, so a
+  // script injected into the page cannot carry either away. A reload (or an expired access
+  // token) asks /auth/session/refresh for a new one; the refresh token rotates on every use
+  // (a reused one signs the log-in out), so concurrent 401s share one renewal.
+  let accessToken = null;
   let loginShown = false;
   let renewal = null;
-  function keep(tokens) {
-    sessionStorage.setItem(TOKEN_KEY, tokens.access_token);
-    sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
-  }
-  function forget() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(REFRESH_KEY);
-  }
   function renew() {
-    const refresh = sessionStorage.getItem(REFRESH_KEY);
-    if (!refresh) return Promise.resolve(false);
     if (!renewal) {
-      renewal = fetch("/auth/refresh", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ refresh_token: refresh }),
-      }).then((r) => (r.ok ? r.json() : Promise.reject(r)))
-        .then((t) => { keep(t); return true; })
-        .catch(() => { forget(); return false; })
+      renewal = fetch("/auth/session/refresh", { method: "POST", credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r)))
+        .then((t) => { accessToken = t.access_token; showLogout(); return true; })
+        .catch(() => { accessToken = null; return false; })
         .finally(() => { renewal = null; });
     }
     return renewal;
   }
   function api(url, options = {}, retried = false) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    const headers = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
     return fetch(url, { ...options, headers }).then((r) => {
       if (r.status !== 401) return r;
       return (retried ? Promise.resolve(false) : renew()).then((renewed) => {
         if (renewed) return api(url, options, true);
-        forget();
         showLogin();
         throw new Error("login required");
       });
     });
   }
+  // Pages put data in as text: every element is built here, nothing goes through innerHTML.
+  function element(tag, props = {}, ...children) {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  }
   function showLogout() {
-    if (!sessionStorage.getItem(REFRESH_KEY)) return;
-    const button = document.createElement("button");
-    button.id = "logout";
-    button.textContent = "Log out";
+    if (document.getElementById("logout")) return;
+    const button = element("button", { id: "logout", textContent: "Log out" });
     button.addEventListener("click", () => {
-      fetch("/auth/logout", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ refresh_token: sessionStorage.getItem(REFRESH_KEY) }),
-      }).finally(() => { forget(); location.reload(); });
+      fetch("/auth/session/logout", { method: "POST", credentials: "same-origin" })
+        .finally(() => { accessToken = null; location.reload(); });
     });
     document.getElementById("panel").prepend(button);
   }
   function showLogin() {
     if (loginShown) return;
     loginShown = true;
-    const form = document.createElement("form");
-    form.id = "login";
-    form.innerHTML = '<h3>Log in</h3><input name="username" placeholder="user" required> ' +
-      '<input name="password" type="password" placeholder="password" required> ' +
-      '<button>Log in</button><div class="error"></div>';
+    const error = element("div", { className: "error" });
+    const form = element("form", { id: "login" }, element("h3", { textContent: "Log in" }),
+      element("input", { name: "username", placeholder: "user", required: true }), " ",
+      element("input", { name: "password", type: "password", placeholder: "password",
+                         required: true }), " ",
+      element("button", { textContent: "Log in" }), error);
     form.addEventListener("submit", (e) => {
       e.preventDefault();
-      fetch("/auth/token", { method: "POST", body: new URLSearchParams(new FormData(form)) })
+      fetch("/auth/session", { method: "POST", credentials: "same-origin",
+                               body: new URLSearchParams(new FormData(form)) })
         .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-        .then((t) => { keep(t); location.reload(); })
-        .catch(() => { form.querySelector(".error").textContent = "wrong user or password"; });
+        .then(() => { location.reload(); })
+        .catch(() => { error.textContent = "wrong user or password"; });
     });
     document.getElementById("panel").prepend(form);
   }
-  showLogout();
   const el = document.getElementById("map");
   const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
   if (el.dataset.basemap) {
@@ -88,13 +77,17 @@
   const cells = L.geoJSON(null, {
     style: (f) => ({ color: "#555", weight: 0.6, fillColor: colour(f.properties.households),
                      fillOpacity: 0.6 }),
-    onEachFeature: (f, layer) => layer.bindTooltip(
-      `${f.properties.code}<br>${f.properties.households} households`),
+    onEachFeature: (f, layer) => layer.bindTooltip(() => element("span", {},
+      String(f.properties.code), element("br"), `${f.properties.households} households`)),
   }).addTo(map);
 
   const legend = document.getElementById("legend");
-  legend.innerHTML = "<h3>Households per cell</h3>" + bands.map(
-    (b, i) => `<div><i style="background:${b[1]}"></i>${b[0]}${bands[i + 1] ? "–" + (bands[i + 1][0] - 1) : "+"}</div>`).join("");
+  legend.append(element("h3", { textContent: "Households per cell" }), ...bands.map((b, i) => {
+    const swatch = element("i");
+    swatch.style.background = b[1];
+    const upto = bands[i + 1] ? "–" + (bands[i + 1][0] - 1) : "+";
+    return element("div", {}, swatch, `${b[0]}${upto}`);
+  }));
 
   api("/regions?level=town&zoom=10").then((r) => r.json()).then((fc) => {
     towns.addData(fc);
@@ -117,10 +110,11 @@
   const info = document.getElementById("info");
   map.on("click", (e) => {
     api(`/locate?lon=${e.latlng.lng}&lat=${e.latlng.lat}`).then((r) => r.json()).then((res) => {
-      const line = (label, v) => (v ? `<div><b>${label}</b> ${v.code} ${v.name || ""}</div>` : "");
-      info.innerHTML = line("cell", res.cell) + line("village", res.village) +
-        line("town", res.town) + line("district", res.district) ||
-        "outside every cell";
+      const line = (label, v) => (v ? [element("div", {}, element("b", { textContent: label }),
+        ` ${v.code} ${v.name || ""}`)] : []);
+      const lines = [...line("cell", res.cell), ...line("village", res.village),
+                     ...line("town", res.town), ...line("district", res.district)];
+      info.replaceChildren(...(lines.length ? lines : ["outside every cell"]));
     }).catch(() => {});
   });
 })();
