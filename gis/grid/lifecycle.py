@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gis.errors import ActivationRefused, Conflict, GenerationLocked, InvalidInput, NotFound
 from gis.grid.models import Cell, Generation
 from gis.settings import GridSettings
+from gis.text_guard import clean_name, clean_text
 
 # Transaction-scoped advisory lock taken by every change of generation state, so two
 # planners cannot both create a draft or activate at the same moment.
@@ -75,13 +76,15 @@ def create_draft(session: Session, *, name: str, created_by: str | None = None,
     """A new draft sharing every cell of the active generation (no rows are copied)."""
     if not name or not name.strip():
         raise InvalidInput("a generation needs a name", where="name")
+    name = clean_name(name, where="name")
+    note = clean_text(note, where="note") if note else note
     lock_state(session)
     existing = draft_generation(session)
     if existing is not None:
         raise Conflict(f"generation {existing.id} ({existing.name!r}) is already a draft: "
                        "edit, activate or discard it first", where="generation",
                        details={"draft": existing.id})
-    draft = Generation(name=name.strip(), status="draft", created_by=created_by, note=note,
+    draft = Generation(name=name, status="draft", created_by=created_by, note=note,
                        created_at=func.now())
     session.add(draft)
     session.flush()

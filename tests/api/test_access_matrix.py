@@ -150,6 +150,8 @@ def test_bad_credentials_are_401_even_in_dev_mode(client, header):
 OUTSIDER_TOWN = OTHER_TOWN
 WRITE_EXEMPT = {
     ("POST", "/auth/token"), ("POST", "/auth/refresh"), ("POST", "/auth/logout"),
+    ("POST", "/auth/session"), ("POST", "/auth/session/refresh"),
+    ("POST", "/auth/session/logout"),
     # creating a draft changes no area: it shares the active generation's cells
     ("POST", "/generations"),
 }

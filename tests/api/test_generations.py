@@ -106,3 +106,11 @@ def test_split_then_merge_through_the_api(client, two_cells):
     assert apart.status_code == 201
     refused = client.post(f"/generations/{draft}/merge", json={"codes": [WEST, VILLAGE + "004"]})
     assert refused.status_code == 422 and "share a border" in refused.json()["message"]
+
+
+def test_a_draft_name_is_cleaned_like_every_other_name(client, two_cells):
+    made = client.post("/generations", json={"name": "2027\u202e 规划\u200b", "note": "a\x00b"})
+    assert made.status_code == 201, made.text
+    assert made.json()["name"] == "2027 规划"
+    hidden = client.post("/generations", json={"name": "\u200b\u202e"})
+    assert hidden.status_code in (409, 422)

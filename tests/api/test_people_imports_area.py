@@ -52,7 +52,8 @@ def test_persons_dry_run_and_commit_work_under_rls(db, west_importer):
     data = csv("姓名,身份证号,户号", f"新人,{NEW_ID},west")
     dry = post(west_importer, "persons", data, commit=False)
     assert dry.status_code == 200, dry.text
-    assert dry.json()["stored"] == 1 and dry.json()["committed"] is False
+    assert dry.json()["would_store"] == 1 and dry.json()["committed"] is False
+    assert dry.json()["stored"] == 0  # a dry run stores nothing and says so
     assert count_all(db, "persons") == 2
     done = post(west_importer, "persons", data, commit=True)
     assert done.status_code == 200, done.text
