@@ -2,6 +2,9 @@
 -- The bbox test (&&) is in the table's CRS (EPSG:4326) so the GiST index on geom is used.
 -- Simplification tolerance is in degrees (about half a pixel at the requested zoom);
 -- ST_SimplifyPreserveTopology keeps every cell a valid polygon.
+-- Household counts come from cell_rollups (kept by statement triggers, migration
+-- 0012_speed): one primary-key probe per cell, never a count of households; under
+-- row-level security only the caller's cells show theirs (others read 0).
 WITH selected AS (
     SELECT c.id, c.code, c.name, c.kind, c.dedicated_type, c.village_code, c.area_m2,
            c.generation_low, c.generation_high, c.geom
@@ -16,7 +19,8 @@ WITH selected AS (
 SELECT count(*) OVER () AS matched,
        s.id, s.code, s.name, s.kind, s.dedicated_type, s.village_code,
        round(s.area_m2::numeric, 1)::float AS area_m2,
-       (SELECT count(*) FROM household_cells AS h WHERE h.cell_id = s.id) AS households,
+       coalesce((SELECT r.households FROM cell_rollups AS r WHERE r.cell_id = s.id), 0)
+           AS households,
        ST_AsGeoJSON(CASE WHEN :tolerance > 0
                          THEN ST_SimplifyPreserveTopology(s.geom, :tolerance)
                          ELSE s.geom END, 7)::json AS geometry
