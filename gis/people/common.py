@@ -21,11 +21,20 @@ from gis.grid.service import Page
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def paged(session: Session, stmt: Select, *, page: Page) -> tuple[list, int]:
-    """Rows of one page and how many matched in all."""
-    matched = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+def paged(session: Session, stmt: Select, *, page: Page, key) -> tuple[list, int | None]:
+    """Rows of one page (stmt ordered by `key` ascending, an id column) and, only when the
+    page asks for it, how many matched in all (a count reads every match: None otherwise).
+    A cursor (page.after) is a keyset condition on `key`, an index condition: deep pages
+    cost what the first does."""
+    matched = None
+    if page.count:
+        matched = session.scalar(select(func.count()).select_from(
+            stmt.order_by(None).subquery())) or 0
+    after = page.after_int()
+    if after is not None:
+        stmt = stmt.where(key > after)
     rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
-    return rows, matched or 0
+    return rows, matched
 
 
 def point_wgs84(lon: float, lat: float, *, crs: str | None, where: str):

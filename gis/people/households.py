@@ -11,7 +11,7 @@ from gis.auth.scope import cell_code_clause
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.grid.locate_async import PointQuery, locate_point_sync
 from gis.grid.models import Cell
-from gis.grid.service import Page
+from gis.grid.service import Page, page_result
 from gis.people import rollups
 from gis.people.assignment import assign_households
 from gis.people.common import (
@@ -73,9 +73,9 @@ def list_households(session: Session, *, principal: Principal, cell: str | None 
                           | (Household.external_id == q))
     if unlocated:
         stmt = stmt.where(HouseholdCell.cell_id.is_(None))
-    rows, matched = paged(session, stmt.order_by(Household.id), page=page)
-    return {"items": [household_dict(r) for r in rows], "numberMatched": matched,
-            "numberReturned": len(rows)}
+    rows, matched = paged(session, stmt.order_by(Household.id), page=page, key=Household.id)
+    return page_result([household_dict(r) for r in rows], page=page, matched=matched,
+                       last_key=rows[-1].Household.id if rows else None)
 
 
 def _row(session: Session, *, principal: Principal, household_id: int):

@@ -9,7 +9,7 @@ from gis.auth.principal import Principal
 from gis.auth.scope import cell_code_clause
 from gis.errors import NotFound
 from gis.grid.models import Cell
-from gis.grid.service import Page
+from gis.grid.service import Page, page_result
 from gis.people import rollups
 from gis.people.common import join_household_cell, paged, where_place
 from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord, placement_of
@@ -61,14 +61,16 @@ def list_special(session: Session, *, principal: Principal, reason: str | None,
                  **filters) -> dict:
     stmt = _filtered(session, principal, **filters)
     if export:
-        rows, matched = session.execute(stmt).all(), None
+        rows = session.execute(stmt).all()
+        matched = len(rows)
     else:
-        rows, matched = paged(session, stmt, page=page)
+        rows, matched = paged(session, stmt, page=page, key=SpecialPopulationRecord.id)
     log_person_read(session, principal=principal, subject_type=SUBJECT,
                     ids=[r.SpecialPopulationRecord.person_id for r in rows], reason=reason,
                     client=client, action="export" if export else "list")
-    return {"items": [record_dict(r) for r in rows], "numberMatched": matched or len(rows),
-            "numberReturned": len(rows)}
+    return page_result([record_dict(r) for r in rows], page=page, matched=matched,
+                       last_key=rows[-1].SpecialPopulationRecord.id
+                       if rows and not export else None)
 
 
 def get_special(session: Session, *, principal: Principal, record_id: int,
