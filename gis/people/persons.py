@@ -11,7 +11,13 @@ from gis.errors import Conflict, NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page, page_result
 from gis.people import rollups
-from gis.people.common import join_household_cell, paged, require_area, where_place
+from gis.people.common import (
+    join_household_cell,
+    lists_by_cell_ids,
+    paged,
+    require_area,
+    where_place,
+)
 from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
 from gis.people.models import Household, HouseholdCell, Person
 from gis.people.schemas import PersonIn, PersonUpdate
@@ -40,7 +46,8 @@ def _scoped(principal: Principal, *, one: bool = False):
 
 
 def _filtered(session: Session, principal: Principal, *, cell, region, q, household_id):
-    stmt = where_place(_scoped(principal), cell=cell, region=region,
+    stmt = where_place(_scoped(principal, one=not lists_by_cell_ids(
+                           principal, cell=cell, region=region)), cell=cell, region=region,
                        placed=HouseholdCell.cell_id, session=session, principal=principal)
     if q:
         stmt = stmt.where(Person.name.contains(q, autoescape=True))

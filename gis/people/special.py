@@ -11,7 +11,7 @@ from gis.errors import NotFound
 from gis.grid.models import Cell
 from gis.grid.service import Page, page_result
 from gis.people import rollups
-from gis.people.common import join_household_cell, paged, where_place
+from gis.people.common import join_household_cell, lists_by_cell_ids, paged, where_place
 from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord, placement_of
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
@@ -44,7 +44,8 @@ def record_dict(row) -> dict:
 
 def _filtered(session: Session, principal: Principal, *, cell, region, category,
               concern_level):
-    stmt = where_place(_scoped(principal), cell=cell, region=region,
+    stmt = where_place(_scoped(principal, one=not lists_by_cell_ids(
+                           principal, cell=cell, region=region)), cell=cell, region=region,
                        placed=HouseholdCell.cell_id, session=session, principal=principal)
     if category:
         # a parent category (key_youth) includes its sub-categories (key_youth.05)
