@@ -91,50 +91,65 @@ def cases(session, generation_id: int, principal) -> dict:
     return out
 
 
-def measure(call, *, rounds: int, session) -> tuple[float | None, float | None, float | None,
-                                                     int]:
-    times = []
-    for _ in range(rounds):
-        session.execute(text("SAVEPOINT bench_round"))
-        started = time.perf_counter()
-        try:
-            call()
-        except OperationalError:  # statement_timeout
-            session.execute(text("ROLLBACK TO SAVEPOINT bench_round"))
-            return None, None, None, len(times) + 1
-        times.append(time.perf_counter() - started)
+def one_call(call, session) -> float | None:
+    """Seconds for one call, None on a time-out; rolled back either way."""
+    session.execute(text("SAVEPOINT bench_round"))
+    started = time.perf_counter()
+    try:
+        call()
+    except OperationalError:  # statement_timeout
         session.execute(text("ROLLBACK TO SAVEPOINT bench_round"))
-    return statistics.median(times), min(times), max(times), len(times)
+        return None
+    elapsed = time.perf_counter() - started
+    session.execute(text("ROLLBACK TO SAVEPOINT bench_round"))
+    return elapsed
+
+
+def figure(name: str, caller: str, times: list[float | None]) -> Figure:
+    done = [t for t in times if t is not None]
+    if len(done) < len(times):
+        return Figure(name, caller, None, None, None, len(times))
+    return Figure(name, caller, statistics.median(done), min(done), max(done), len(done))
 
 
 def run(*, rounds: int = 5, timeout_s: int = 60) -> list[tuple[Figure, Figure]]:
-    """(as the app role, the owner's peer) for every case and caller."""
+    """(as the app role, the owner's peer) for every case and caller.
+
+    The two run in turn within each round (app, owner, app, owner...), so that a change of
+    load on the machine falls on both; a peer that timed out is not asked again."""
     from sqlalchemy.orm import Session
 
     from gis.auth import rls
     from gis.grid.generations import resolve_generation
 
     db = engine()
-    results = []
+    pairs = []
     try:
-        for as_app in (True, False):
-            with Session(db) as session:
+        with Session(db) as app, Session(db) as owner:
+            for session in (app, owner):
                 session.execute(text(f"SET statement_timeout = '{int(timeout_s)}s'"))
-                generation_id = resolve_generation(session).id
-                for caller, principal in principals(session).items():
-                    if as_app:
-                        rls.scope_session(session, principal)
-                    for name, call in cases(session, generation_id, principal).items():
-                        figure = Figure(name, caller, *measure(call, rounds=rounds,
-                                                               session=session))
-                        results.append((as_app, figure))
-                        print(f"  {'app' if as_app else 'owner'} {caller} {name}: "
-                              f"{figure.shown()}", flush=True)
-                session.rollback()
+            generation_id = resolve_generation(owner).id
+            for caller, principal in principals(owner).items():
+                rls.scope_session(app, principal)
+                app_cases = cases(app, generation_id, principal)
+                owner_cases = cases(owner, generation_id, principal)
+                for name in app_cases:
+                    times: dict[str, list[float | None]] = {"app": [], "owner": []}
+                    for _ in range(rounds):
+                        for side, session, call in (("app", app, app_cases[name]),
+                                                    ("owner", owner, owner_cases[name])):
+                            if None not in times[side]:
+                                times[side].append(one_call(call, session))
+                    pair = (figure(name, caller, times["app"]),
+                            figure(name, caller, times["owner"]))
+                    pairs.append(pair)
+                    print(f"  {caller} {name}: app {pair[0].shown()}, owner {pair[1].shown()}",
+                          flush=True)
+            app.rollback()
+            owner.rollback()
     finally:
         db.dispose()
-    owner = {(f.caller, f.name): f for as_app, f in results if not as_app}
-    return [(f, owner[(f.caller, f.name)]) for as_app, f in results if as_app]
+    return pairs
 
 
 def ratio_of(app: Figure, owner: Figure) -> str:

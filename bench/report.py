@@ -1,0 +1,98 @@
+"""`make bench`: run the like-for-like benchmarks and write BENCHMARKS.md.
+
+Runs on the database the service uses (DATABASE_URL, else the embedded cluster), which
+must hold a demo (`onegrid demo load --size district`, or `--size city`); the size is
+read from the data and written in the report. Every figure sits beside its peer from the
+same run, with the ratio, rounds, the load average before and after, the commit and the
+date. Benchmarks not listed here (bench.tiles, bench.locate, bench.assign,
+bench.validate) still compare different work or roles (issue 13) and are left out until
+they are made like for like.
+
+    .venv/bin/python -m bench.report [--rounds 5] [--out BENCHMARKS.md]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench import reads, rollup_writes
+from bench.common import engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                         capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return (out.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty else "")
+
+
+def data_size() -> str:
+    db = engine()
+    with db.connect() as conn:
+        households, cells = conn.execute(text(
+            "SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM grid_cells)")
+        ).one()
+    db.dispose()
+    size = "city" if households >= 500_000 else "district"
+    return f"{size} ({households:,} households, {cells:,} cells)"
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--write-rounds", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=60, help="seconds per statement")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    started, load_before, size = dt.datetime.now(dt.UTC), load(), data_size()
+    pairs = reads.run(rounds=args.rounds, timeout_s=args.timeout)
+    writes = rollup_writes.run(rounds=args.write_rounds)
+    load_after = load()
+    text_out = f"""# Benchmarks
+
+Written by `make bench` (bench/report.py). Commit {commit()}, {started:%Y-%m-%d %H:%M} UTC,
+data: {size}. Load average (1, 5, 15 min) before: {load_before}; after: {load_after}
+(2 CPU cores shared with other work: figures move with the load; compare the ratios).
+
+## Reads as the app role (row-level security on) vs the owner's plan
+
+The service code behind each request, in one process, no HTTP. "app role" runs as
+`onegrid_app` scoped to the caller (admin: unrestricted; town: a town manager; worker:
+three cells); "owner" runs the same call, same SQL, as the database owner, whom
+row-level security does not apply to (it returns the same rows for admin, more for the
+others). Ratio = app role / owner; the goal is at most 1.5x. Median over {args.rounds}
+rounds (min-max); a statement over {args.timeout} s counts as a time-out.
+
+{table(["read", "caller", "app role", "owner", "ratio"],
+       [[a.name, a.caller, a.shown(), o.shown(), reads.ratio_of(a, o)] for a, o in pairs])}
+
+## Keeping rollups current in a bulk assignment
+
+{rollup_writes.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}
+
+{table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
+"""
+    Path(args.out).write_text(text_out)
+    print(text_out)
+
+
+if __name__ == "__main__":
+    main()
