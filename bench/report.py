@@ -4,9 +4,9 @@ Runs on the database the service uses (DATABASE_URL, else the embedded cluster),
 must hold a demo (`onegrid demo load --size district`, or `--size city`); the size is
 read from the data and written in the report. Every figure sits beside its peer from the
 same run, with the ratio, rounds, the load average before and after, the commit and the
-date. Benchmarks not listed here (bench.tiles, bench.locate, bench.assign,
-bench.validate) still compare different work or roles (issue 13) and are left out until
-they are made like for like.
+date. Benchmarks not listed here (bench.locate, bench.assign, bench.validate) still
+compare different work or roles (issue 13) and are left out until they are made like
+for like.
 
     .venv/bin/python -m bench.report [--rounds 5] [--out BENCHMARKS.md]
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import reads, rollup_writes
+from bench import reads, rollup_writes, tiles
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,11 +60,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--write-rounds", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=60, help="seconds per statement")
+    parser.add_argument("--tile-rounds", type=int, default=3)
+    parser.add_argument("--tile-seconds", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args()
     started, load_before, size = dt.datetime.now(dt.UTC), load(), data_size()
     pairs = reads.run(rounds=args.rounds, timeout_s=args.timeout)
     writes = rollup_writes.run(rounds=args.write_rounds)
+    tile_rows = tiles.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     load_after = load()
     text_out = f"""# Benchmarks
 
@@ -83,6 +86,12 @@ rounds (min-max); a statement over {args.timeout} s counts as a time-out.
 
 {table(["read", "caller", "app role", "owner", "ratio"],
        [[a.name, a.caller, a.shown(), o.shown(), reads.ratio_of(a, o)] for a, o in pairs])}
+
+## Vector tiles vs tipg (HTTP, same role, same columns)
+
+{tiles.__doc__.split(chr(10), 2)[2].split("    make bench")[0].strip()}
+
+{table(["zoom", "onegrid", "tipg", "ratio (req/s)", "rounds"], tile_rows)}
 
 ## Keeping rollups current in a bulk assignment
 
