@@ -16,6 +16,8 @@ DROP FUNCTION onegrid_rollup_persons();
 DROP FUNCTION onegrid_rollup_building_cells();
 DROP FUNCTION onegrid_rollup_households();
 DROP FUNCTION onegrid_rollup_refresh(bigint[]);
+DROP FUNCTION onegrid_rollup_count(bigint[]);
+DROP FUNCTION onegrid_rollup_lock(bigint[]);
 
 DROP POLICY cell_rollups_area ON cell_rollups;
 ALTER TABLE cell_rollups NO FORCE ROW LEVEL SECURITY;

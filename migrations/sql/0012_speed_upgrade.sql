@@ -109,7 +109,30 @@ CREATE POLICY cell_rollups_area ON cell_rollups
 -- geometry is read. Special-population records count while open (no end date, or one not
 -- yet passed). Runs as the caller: under row-level security a caller only ever touches
 -- cells of their own area, where they see every row.
+-- Concurrent writers in one cell: each first locks the cells' rollup rows (in id order, so
+-- two refreshes never deadlock on each other), and only then counts, in a new statement,
+-- i.e. a new snapshot under READ COMMITTED: a writer that waited for another's lock counts
+-- that writer's committed rows too, so the last refresh of a cell is always complete.
+-- (Counting first and then upserting would let the later commit overwrite the count with
+-- one that misses the other's rows.)
+CREATE FUNCTION onegrid_rollup_lock(cell_ids bigint[]) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    INSERT INTO cell_rollups (cell_id)
+    SELECT c.id FROM grid_cells AS c WHERE c.id = ANY (cell_ids) ORDER BY c.id
+    ON CONFLICT (cell_id) DO NOTHING;
+    PERFORM 1 FROM cell_rollups AS r WHERE r.cell_id = ANY (cell_ids)
+    ORDER BY r.cell_id FOR UPDATE;
+END $$;
+
 CREATE FUNCTION onegrid_rollup_refresh(cell_ids bigint[]) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM onegrid_rollup_lock(cell_ids);
+    PERFORM onegrid_rollup_count(cell_ids);
+END $$;
+
+CREATE FUNCTION onegrid_rollup_count(cell_ids bigint[]) RETURNS void
 LANGUAGE sql VOLATILE AS $$
 WITH target AS (
     SELECT c.id AS cell_id FROM grid_cells AS c WHERE c.id = ANY (cell_ids)
