@@ -15,4 +15,4 @@ lint: bootstrap
 
 bench:
 	@ONEGRID_BENCH=1 bash scripts/bootstrap.sh
-	.venv/bin/python -m bench
+	.venv/bin/python -m bench.report

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from api.deps import SessionDep
 from gis.geo import LngLatBBox
@@ -20,8 +20,29 @@ def bbox_param(bbox: Annotated[str | None, Query(
 
 
 def page_param(limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Page:
-    return Page(limit=limit, offset=offset)
+               offset: Annotated[int, Query(
+                   ge=0, le=10_000_000,
+                   description="rows to skip (kept for old clients; prefer `after`)")] = 0,
+               after: Annotated[str | None, Query(
+                   pattern="^[0-9]{1,18}$",
+                   description="the cursor of the next page: `next_after` of this one")] = None,
+               count: Annotated[bool, Query(
+                   description="also count every match (numberMatched); slower")] = False,
+               ) -> Page:
+    return Page(limit=limit, offset=offset, after=after, count=count)
+
+
+def with_next(request: Request, result: dict) -> dict:
+    """Add `next` (the URL of the next page, keyset) and a `links` entry to a list result."""
+    after = result.get("next_after")
+    if after is None:
+        return result | {"next": None}
+    # the next page keeps the filters; offset is replaced by the cursor, and the total
+    # (count) is not asked again: the first page said it
+    url = str(request.url.remove_query_params(["offset", "count"])
+              .include_query_params(after=after))
+    links = [*result.get("links", []), {"rel": "next", "href": url}]
+    return result | {"next": url, "links": links}
 
 
 def generation_param(session: SessionDep,

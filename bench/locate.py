@@ -10,8 +10,15 @@ All endpoints are served by the same process in the same run:
   ?generation= / ?at= of another generation, and while the index reloads);
 - the naive peer: the SAME lane and statement, only its cell lookup is ST_Contains on
   whole (unsubdivided) cells;
+- the plain peer: a plain FastAPI route (sync, SQLAlchemy pool, no lane, no batching)
+  with one query per request: the active generation's cell that covers the point
+  (ST_Covers on whole cells, lowest code on a shared edge: /locate's rule, so both give
+  the same cell; ST_Contains would leave points on edges unanswered). It returns the
+  cell only, /locate also its regions: the peer does less;
 - for context, /locate's answer behind FastAPI's router and dependencies.
-Points are household locations. The load average is printed (the machine may be shared).
+Points: household locations (inside a cell), cell corners (on edges, shared by
+neighbours) and points beyond the data (outside every cell), 80/10/10; the answers of
+/locate and the plain peer are compared on a sample first. The load average is printed.
 
     .venv/bin/python -m bench.locate [--seconds 10] [--connections 8]
 """
@@ -49,6 +56,17 @@ from gis.grid import locate_async
 from gis.grid.cell_index import load_cell_index
 from gis.sql import query
 
+# The plain peer's one query per request (see the module docstring).
+PLAIN_SQL = text("""
+SELECT c.code, c.name, c.kind, c.village_code
+FROM grid_cells AS c
+JOIN grid_generations AS g
+  ON g.status = 'active' AND c.generation_low <= g.id
+ AND (c.generation_high IS NULL OR c.generation_high >= g.id)
+WHERE ST_Covers(c.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+ORDER BY c.code
+LIMIT 1""")
+
 # The peer's cell lookup: whole (unsubdivided) cells, ST_Contains; the GiST index on
 # grid_cells.geom still answers the bounding-box part.
 NAIVE_CELL_LOOKUP = """LEFT JOIN LATERAL (
@@ -84,6 +102,16 @@ def app_with_naive_peer():
     locate_lane.install(app, path="/bench/naive-locate",
                         statement=locate_async.to_asyncpg(naive_point_sql()))
 
+    from gis.db import make_engine
+
+    plain = make_engine(os.environ["DATABASE_URL"], pool_size=8)
+
+    @app.get("/bench/plain-locate")
+    def plain_locate(lon: float, lat: float) -> dict:
+        with plain.connect() as connection:
+            row = connection.execute(PLAIN_SQL, {"lon": lon, "lat": lat}).mappings().first()
+        return {"cell": dict(row) if row else None}
+
     @app.get("/bench/routed-locate")
     async def routed_locate(request: Request,
                             _: Annotated[Principal, Depends(locate.authorized)],
@@ -95,16 +123,44 @@ def app_with_naive_peer():
 
 
 def sample_points(count: int) -> list[tuple[float, float]]:
+    """80% household points, 10% cell corners (on edges), 10% beyond the data, mixed."""
+    edges, outside = count // 10, count // 10
     db = engine()
     with db.connect() as conn:
-        rows = conn.execute(text(
+        inside = conn.execute(text(
             "SELECT ST_X(geom), ST_Y(geom) FROM households WHERE geom IS NOT NULL "
-            "ORDER BY md5(id::text) LIMIT :n"), {"n": count}).all()
+            "ORDER BY md5(id::text) LIMIT :n"), {"n": count - edges - outside}).all()
+        # a ring's vertex lies exactly on the edge (a computed midpoint may not)
+        corners = conn.execute(text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointN(ST_ExteriorRing("
+            "  ST_GeometryN(geom, 1)), 2) AS p FROM grid_cells ORDER BY md5(code) LIMIT :n) x"),
+            {"n": edges}).all()
+        east, south, north = conn.execute(text(
+            "SELECT ST_XMax(e), ST_YMin(e), ST_YMax(e) "
+            "FROM (SELECT ST_Extent(geom) AS e FROM grid_cells) AS x")).one()
     db.dispose()
-    if not rows:
+    if not inside:
         raise SystemExit("no located households: load the demo first "
                          "(onegrid demo load --size district)")
-    return [(float(x), float(y)) for x, y in rows]
+    beyond = [(east + 0.01 + 0.1 * i / outside, south + (north - south) * i / outside)
+              for i in range(outside)]
+    points = [(float(x), float(y)) for x, y in [*inside, *corners]] + beyond
+    return [points[(i * 7919) % len(points)] for i in range(len(points))]  # mixed
+
+
+def compare_answers(base: str, points) -> tuple[int, int]:
+    """(points compared, points where /locate and the plain peer name different cells)."""
+    differ = 0
+    sample = points[:300]
+    for x, y in sample:
+        ours = httpx.get(f"{base}/locate", params={"lon": x, "lat": y}, timeout=30)
+        peer = httpx.get(f"{base}/bench/plain-locate", params={"lon": x, "lat": y},
+                         timeout=30).json()["cell"]
+        ours_cell = (ours.json().get("cell") or {}).get("code") if ours.status_code == 200 \
+            else None
+        if ours_cell != (peer["code"] if peer else None):
+            differ += 1
+    return len(sample), differ
 
 
 async def _sql_only(points: list[tuple[float, float]]) -> list[list]:
@@ -182,6 +238,7 @@ def wait_for_index(base: str, seconds: float = 120) -> dict:
 
 
 ENDPOINTS = (("onegrid /locate (lane, cells in memory)", "/locate"),
+             ("plain peer (a FastAPI route, one ST_Covers query)", "/bench/plain-locate"),
              ("naive peer (same lane, ST_Contains, whole cells)", "/bench/naive-locate"),
              ("ours on the database (lane, pieces, ST_Covers)", "/bench/database-locate"),
              ("/locate behind FastAPI's router (context)", "/bench/routed-locate"))
@@ -223,6 +280,8 @@ def main() -> None:
     points = sample_points(args.points)
     with serve("bench.locate:app_with_naive_peer") as base:
         wait_for_index(base)
+        compared, differ = compare_answers(base, points)
+        print(f"/locate vs the plain peer: {differ} of {compared} points answered differently")
         rows = load_rounds(base, points, rounds=args.rounds, connections=args.connections,
                            seconds=args.seconds)
     sql_rows = sql_only(points)
@@ -242,7 +301,10 @@ def main() -> None:
                  "load avg after"],
                 [[n, r.name, r.requests, r.errors, f"{r.rps:.0f}", f"{r.p50_ms:.2f}",
                   f"{r.p99_ms:.2f}", load] for n, r, load in rows])
-    ours, peer, database = (median_result(rows, name) for name, _ in ENDPOINTS[:3])
+    ours, plain_peer, peer, database = (median_result(rows, name)
+                                        for name, _ in ENDPOINTS[:4])
+    print(f"throughput ours/plain peer: {ratio(ours.rps, plain_peer.rps)} "
+          f"({plain_peer.rps:.0f} req/s, p99 {plain_peer.p99_ms:.2f} ms)")
     met = ours.p99_ms <= 5 and ours.rps >= 2500 and ours.errors == 0
     print(f"\nmedians of {args.rounds} rounds: ours {ours.rps:.0f} req/s, "
           f"p99 {ours.p99_ms:.2f} ms; naive {peer.rps:.0f} req/s, p99 {peer.p99_ms:.2f} ms; "

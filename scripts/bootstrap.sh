@@ -41,3 +41,11 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
     "$VENV/bin/pip" install --quiet -e '.[dev]'
     echo "$want" > "$stamp"
 fi
+
+# `make bench` compares vector tiles with tipg (bench/tiles.py), in a venv of its own so
+# that its pins never touch the project's.
+if [[ ${ONEGRID_BENCH:-} == 1 && ! -x .venv-tipg/bin/python ]]; then
+    echo "onegrid: installing tipg for the benchmarks into .venv-tipg"
+    "$PYTHON" -m venv .venv-tipg
+    .venv-tipg/bin/pip install --quiet tipg==1.6.1 uvicorn uvloop httptools
+fi

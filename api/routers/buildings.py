@@ -1,10 +1,10 @@
 """/buildings: list by cell or region, detail, create (assigned to a cell), update, export."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.deps import PrincipalDep, SessionDep
-from api.params import PageDep
+from api.params import PageDep, with_next
 from api.routers.households import CellQuery, FormatQuery, RegionQuery, TextQuery, download
 from api.versions import IfMatchDep, versioned
 from gis.people import buildings as service
@@ -17,10 +17,12 @@ router = APIRouter(tags=["people"])
 @router.get("/buildings", summary="Buildings in the caller's area")
 def list_buildings(session: SessionDep, principal: PrincipalDep, page: PageDep,
                    cell: CellQuery = None, region: RegionQuery = None,
-                   q: TextQuery = None) -> dict:
+                   q: TextQuery = None, *,
+                   request: Request) -> dict:
     principal.require("households:read")
-    return service.list_buildings(session, principal=principal, cell=cell, region=region,
-                                  q=q, page=page)
+    result = service.list_buildings(session, principal=principal, cell=cell, region=region,
+                                    q=q, page=page)
+    return with_next(request, result)
 
 
 @router.get("/buildings/export", summary="Buildings as CSV or XLSX")

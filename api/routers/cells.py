@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep
-from api.params import BBoxDep, GenerationDep, PageDep, ZoomQuery
+from api.params import BBoxDep, GenerationDep, PageDep, ZoomQuery, with_next
 from api.versions import set_etag
 from gis.grid import service
 from gis.grid.features import cell_feature
@@ -19,11 +19,13 @@ def list_cells(session: SessionDep, principal: PrincipalDep, generation: Generat
                bbox: BBoxDep, page: PageDep, zoom: ZoomQuery = None,
                region: Annotated[str | None, Query(
                    pattern="^[0-9]{6,12}$",
-                   description="only cells under this region code (prefix)")] = None) -> dict:
+                   description="only cells under this region code (prefix)")] = None, *,
+               request: Request) -> dict:
     principal.require("cells:read")
     prefix = region.rstrip("0") if region else None
-    return service.cells_feature_collection(session, generation_id=generation.id, bbox=bbox,
-                                            region_prefix=prefix, zoom=zoom, page=page)
+    result = service.cells_feature_collection(session, generation_id=generation.id, bbox=bbox,
+                                              region_prefix=prefix, zoom=zoom, page=page)
+    return with_next(request, result)
 
 
 @router.get("/cells/{code}", summary="One cell as a GeoJSON Feature (its ETag: its version)")

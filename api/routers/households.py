@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep
-from api.params import PageDep
+from api.params import PageDep, with_next
 from api.versions import IfMatchDep, versioned
 from gis.grid.service import Page
 from gis.people import households as service
@@ -33,16 +33,20 @@ def download(rows: list[dict], *, fmt: str, name: str) -> Response:
 @router.get("/households", summary="Households in the caller's area, by cell or region")
 def list_households(session: SessionDep, principal: PrincipalDep, page: PageDep,
                     cell: CellQuery = None, region: RegionQuery = None,
-                    q: TextQuery = None) -> dict:
+                    q: TextQuery = None, *,
+                    request: Request) -> dict:
     principal.require("households:read")
-    return service.list_households(session, principal=principal, cell=cell, region=region,
-                                   q=q, page=page)
+    result = service.list_households(session, principal=principal, cell=cell, region=region,
+                                     q=q, page=page)
+    return with_next(request, result)
 
 
 @router.get("/households/unlocated", summary="Households in no cell, with the reason")
-def unlocated(session: SessionDep, principal: PrincipalDep, page: PageDep) -> dict:
+def unlocated(session: SessionDep, principal: PrincipalDep, page: PageDep, *,
+              request: Request) -> dict:
     principal.require("households:read")
-    return service.list_households(session, principal=principal, unlocated=True, page=page)
+    result = service.list_households(session, principal=principal, unlocated=True, page=page)
+    return with_next(request, result)
 
 
 @router.get("/households/export", summary="Households as CSV or XLSX")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.params import PageDep
+from api.params import PageDep, with_next
 from api.routers.households import CellQuery, FormatQuery, RegionQuery, TextQuery, download
 from api.versions import IfMatchDep, versioned
 from gis.people import persons as service
@@ -20,11 +20,13 @@ router = APIRouter(tags=["people"])
 @router.get("/persons", summary="Persons in the caller's area (masked; the read is logged)")
 def list_persons(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
                  page: PageDep, cell: CellQuery = None, region: RegionQuery = None,
-                 q: TextQuery = None, household_id: int | None = None) -> dict:
+                 q: TextQuery = None, household_id: int | None = None, *,
+                 request: Request) -> dict:
     principal.require("persons:read")
-    return service.list_persons(session, principal=principal, reason=access.reason,
-                                client=access.client, cell=cell, region=region, q=q,
-                                household_id=household_id, page=page)
+    result = service.list_persons(session, principal=principal, reason=access.reason,
+                                  client=access.client, cell=cell, region=region, q=q,
+                                  household_id=household_id, page=page)
+    return with_next(request, result)
 
 
 @router.get("/persons/export", summary="Persons as CSV or XLSX (masked; logged)")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep
-from api.params import PageDep
+from api.params import PageDep, with_next
 from api.routers.households import CellQuery, FormatQuery, RegionQuery, download
 from api.versions import IfMatchDep, versioned
 from gis.people import special as service
@@ -23,11 +23,13 @@ ConcernQuery = Annotated[str | None, Query(pattern="^(high|medium|low)$")]
 @router.get("/special-populations", summary="Special-population records (reason required)")
 def list_special(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
                  page: PageDep, cell: CellQuery = None, region: RegionQuery = None,
-                 category: CategoryQuery = None, concern_level: ConcernQuery = None) -> dict:
+                 category: CategoryQuery = None, concern_level: ConcernQuery = None, *,
+                 request: Request) -> dict:
     principal.require("persons:read")
-    return service.list_special(session, principal=principal, reason=access.reason,
-                                client=access.client, page=page, cell=cell, region=region,
-                                category=category, concern_level=concern_level)
+    result = service.list_special(session, principal=principal, reason=access.reason,
+                                  client=access.client, page=page, cell=cell, region=region,
+                                  category=category, concern_level=concern_level)
+    return with_next(request, result)
 
 
 @router.get("/special-populations/export", summary="Special-population records as CSV/XLSX")

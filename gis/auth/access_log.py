@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import any_, func, literal, select
+from sqlalchemy import any_, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from gis.auth.models import AccessLogEntry
@@ -57,8 +57,10 @@ def log_person_read(session: Session, *, principal: Principal, subject_type: str
 def search_access_log(session: Session, *, username: str | None = None,
                       subject_type: str | None = None, subject_id: int | None = None,
                       since: dt.datetime | None = None, until: dt.datetime | None = None,
-                      limit: int = 100, offset: int = 0) -> dict:
-    """Entries newest first, with the number that matched (for paging)."""
+                      limit: int = 100, offset: int = 0, after: int | None = None,
+                      count: bool = False) -> dict:
+    """Entries newest first; `after` an entry id: the entries older than it (keyset on
+    (at, id), the sort order); the number that matched only when asked (count)."""
     conditions = []
     if username:
         conditions.append(AccessLogEntry.username == username)
@@ -71,12 +73,17 @@ def search_access_log(session: Session, *, username: str | None = None,
     if until:
         conditions.append(AccessLogEntry.at < until)
     matched = session.scalar(select(func.count()).select_from(AccessLogEntry)
-                             .where(*conditions))
+                             .where(*conditions)) if count else None
+    if after is not None:
+        seen_at = select(AccessLogEntry.at).where(AccessLogEntry.id == after).scalar_subquery()
+        conditions.append(tuple_(AccessLogEntry.at, AccessLogEntry.id)
+                          < tuple_(seen_at, literal(after)))
     rows = session.scalars(select(AccessLogEntry).where(*conditions)
                            .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
                            .limit(limit).offset(offset)).all()
-    return {"items": [_entry_dict(r) for r in rows], "numberMatched": matched,
-            "numberReturned": len(rows)}
+    out = {"items": [_entry_dict(r) for r in rows], "numberReturned": len(rows),
+           "next_after": str(rows[-1].id) if rows and len(rows) == limit else None}
+    return out | ({"numberMatched": matched} if count else {})
 
 
 def _entry_dict(row: AccessLogEntry) -> dict:

@@ -26,6 +26,9 @@ _SET_CONFIG = text(
     "SELECT set_config('onegrid.scope_all', :all, true), "
     "set_config('onegrid.scope_prefixes', :prefixes, true), "
     "set_config('onegrid.scope_cells', :cells, true)")
+# The caller's cell ids, resolved once for the transaction into onegrid.scope_cell_ids:
+# the policies compare with that array (an index condition), not a per-row subquery.
+_RESOLVE = text("SELECT onegrid_scope_resolve()")  # migrations/sql/0012_speed_upgrade.sql
 
 
 def scope_session(session: Session, principal: Principal | None, *,
@@ -56,6 +59,7 @@ def apply_to_connection(connection: Connection, settings: dict[str, str], *,
     connection.execute(_SET_CONFIG, {"all": settings["onegrid.scope_all"],
                                      "prefixes": settings["onegrid.scope_prefixes"],
                                      "cells": settings["onegrid.scope_cells"]})
+    connection.execute(_RESOLVE)
 
 
 def _on_begin(session: Session, transaction, connection: Connection) -> None:

@@ -14,8 +14,34 @@ from gis.sql import query
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a list: keyset (after the key of the previous page's last row) or offset.
+
+    Lists never count every match unless asked (count=True): a count under row-level
+    security reads the whole area, which is what made a city page take seconds."""
     limit: int = 1000
     offset: int = 0
+    after: str | None = None  # the sort key of the last row already seen (digits only)
+    count: bool = False  # also return numberMatched
+
+    def after_int(self, *, where: str = "after") -> int | None:
+        """The cursor as an id (lists ordered by id)."""
+        if self.after is None:
+            return None
+        if not (self.after.isascii() and self.after.isdigit() and len(self.after) <= 18):
+            raise InvalidInput(f"after must be the id of the last row seen, got {self.after!r}",
+                               where=where)
+        return int(self.after)
+
+
+def page_result(items: list, *, page: Page, last_key, matched: int | None) -> dict:
+    """items, numberReturned, next_after (the cursor of the next page, None on the last)
+    and numberMatched when counted."""
+    full = len(items) == page.limit and last_key is not None
+    out = {"items": items, "numberReturned": len(items),
+           "next_after": str(last_key) if full else None}
+    if matched is not None:
+        out["numberMatched"] = matched
+    return out
 
 
 def tolerance_for_zoom(zoom: int | None) -> float:
@@ -32,7 +58,7 @@ def cells_feature_collection(session: Session, *, generation_id: int,
                              zoom: int | None = None, page: Page = Page()) -> dict:
     params = {"generation_id": generation_id, "region_prefix": region_prefix,
               "has_bbox": bbox is not None, "tolerance": tolerance_for_zoom(zoom),
-              "limit": page.limit, "offset": page.offset,
+              "limit": page.limit, "after": page.after, "count": page.count, "offset": page.offset,
               **(bbox._asdict() if bbox else dict.fromkeys(("west", "south", "east", "north"),
                                                            0.0))}
     rows = session.execute(query("cells_geojson"), params).mappings().all()
@@ -40,10 +66,16 @@ def cells_feature_collection(session: Session, *, generation_id: int,
                  "properties": {k: row[k] for k in ("code", "name", "kind", "dedicated_type",
                                                      "village_code", "area_m2", "households")}}
                 for row in rows]
-    matched = rows[0]["matched"] if rows else 0
-    return {"type": "FeatureCollection", "features": features,
-            "numberMatched": matched, "numberReturned": len(features),
-            "generation": generation_id}
+    return {"type": "FeatureCollection", "features": features, "generation": generation_id,
+            **feature_paging(rows, features, page=page)}
+
+
+def feature_paging(rows, features: list, *, page: Page) -> dict:
+    """numberReturned, next_after (the last code) and numberMatched when asked for."""
+    out = page_result(features, page=page, last_key=rows[-1]["code"] if rows else None,
+                      matched=(rows[0]["matched"] if rows else 0) if page.count else None)
+    del out["items"]
+    return out
 
 
 def to_wgs84_point(lon: float, lat: float, crs: str | None) -> tuple[float, float]:

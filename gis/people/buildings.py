@@ -8,7 +8,7 @@ from gis.auth.principal import Principal
 from gis.auth.scope import cell_code_clause
 from gis.errors import Conflict, NotFound
 from gis.grid.models import Cell
-from gis.grid.service import Page
+from gis.grid.service import Page, page_result
 from gis.people.assignment import assign_buildings
 from gis.people.common import paged, point_wgs84, require_area, where_place
 from gis.people.models import Building, BuildingCell
@@ -40,10 +40,13 @@ def list_buildings(session: Session, *, principal: Principal, cell: str | None =
     if q:
         stmt = stmt.where(Building.address.contains(q, autoescape=True) | (Building.code == q))
     stmt = stmt.order_by(Building.id)
-    rows, matched = ((session.execute(stmt).all(), None) if export
-                     else paged(session, stmt, page=page))
-    return {"items": [building_dict(r) for r in rows], "numberMatched": matched or len(rows),
-            "numberReturned": len(rows)}
+    if export:
+        rows = session.execute(stmt).all()
+        return {"items": [building_dict(r) for r in rows], "numberMatched": len(rows),
+                "numberReturned": len(rows), "next_after": None}
+    rows, matched = paged(session, stmt, page=page, key=Building.id)
+    return page_result([building_dict(r) for r in rows], page=page, matched=matched,
+                       last_key=rows[-1].Building.id if rows else None)
 
 
 def get_building(session: Session, *, principal: Principal, building_id: int) -> dict:

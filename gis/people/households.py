@@ -12,12 +12,13 @@ from gis.auth.scope import cell_code_clause
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.grid.locate_async import PointQuery, locate_point_sync
 from gis.grid.models import Cell
-from gis.grid.service import Page
+from gis.grid.service import Page, page_result
 from gis.people import rollups
 from gis.people.assignment import assign_households
 from gis.people.common import (
     cell_by_code,
     join_household_cell,
+    lists_by_cell_ids,
     paged,
     point_wgs84,
     require_area,
@@ -29,16 +30,20 @@ from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
 
 EXTERNAL_UNIQUE = "households_external_id_key"  # migrations/sql/0001_baseline_upgrade.sql
 PERSONS_READ = "persons:read"  # the household's members are shown only with it
-COLUMNS = (Household, HouseholdCell.cell_id.label("cell_id"), Cell.code.label("cell_code"),
+COLUMNS = (Household, Cell.code.label("cell_code"),
            func.ST_X(Household.geom).label("lon"), func.ST_Y(Household.geom).label("lat"))
 
 
-def _scoped(principal: Principal):
-    # Outer joins: unlocated households (no cell) stay visible to unrestricted callers;
-    # cell_code_clause drops them (NULL code) for everyone with an area.
-    # by household id the planner carries the constant into the view: no LATERAL needed
-    stmt, _ = join_household_cell(select(*COLUMNS).select_from(Household), Household.id)
-    return stmt.where(cell_code_clause(principal, Cell.code))
+def _scoped(principal: Principal, *, one: bool = False):
+    """Households with their cell (column cell_id); one=True: a LATERAL probe per row.
+
+    Outer joins: unlocated households (no cell) stay visible to unrestricted callers;
+    cell_code_clause drops them (NULL code) for everyone with an area. By household id the
+    planner carries the constant into the view: no LATERAL needed for one household."""
+    stmt, cell_id = join_household_cell(select(*COLUMNS).select_from(Household),
+                                        Household.id, one=one)
+    return (stmt.add_columns(cell_id.label("cell_id"))
+            .where(cell_code_clause(principal, Cell.code))), cell_id
 
 
 def cell_of(session: Session, household_id: int) -> int | None:
@@ -69,20 +74,22 @@ def household_dict(row) -> dict:
 def list_households(session: Session, *, principal: Principal, cell: str | None = None,
                     region: str | None = None, q: str | None = None,
                     unlocated: bool = False, page: Page = Page()) -> dict:
-    stmt = where_place(_scoped(principal), cell=cell, region=region,
-                       placed=HouseholdCell.cell_id, session=session, principal=principal)
+    by_ids = lists_by_cell_ids(principal, cell=cell, region=region)
+    stmt, placed = _scoped(principal, one=not by_ids)
+    stmt = where_place(stmt, cell=cell, region=region,
+                       placed=placed, session=session, principal=principal)
     if q:
         stmt = stmt.where(Household.address.contains(q, autoescape=True)
                           | (Household.external_id == q))
     if unlocated:
-        stmt = stmt.where(HouseholdCell.cell_id.is_(None))
-    rows, matched = paged(session, stmt.order_by(Household.id), page=page)
-    return {"items": [household_dict(r) for r in rows], "numberMatched": matched,
-            "numberReturned": len(rows)}
+        stmt = stmt.where(placed.is_(None))
+    rows, matched = paged(session, stmt.order_by(Household.id), page=page, key=Household.id)
+    return page_result([household_dict(r) for r in rows], page=page, matched=matched,
+                       last_key=rows[-1].Household.id if rows else None)
 
 
 def _row(session: Session, *, principal: Principal, household_id: int):
-    row = session.execute(_scoped(principal).where(Household.id == household_id)).first()
+    row = session.execute(_scoped(principal)[0].where(Household.id == household_id)).first()
     if row is None:
         raise NotFound(f"household {household_id} does not exist or is outside your area",
                        where="household_id")

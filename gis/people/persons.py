@@ -13,9 +13,15 @@ from gis.auth.principal import Principal
 from gis.auth.scope import cell_code_clause
 from gis.errors import Conflict, NotFound
 from gis.grid.models import Cell
-from gis.grid.service import Page
+from gis.grid.service import Page, page_result
 from gis.people import rollups
-from gis.people.common import join_household_cell, paged, require_area, where_place
+from gis.people.common import (
+    join_household_cell,
+    lists_by_cell_ids,
+    paged,
+    require_area,
+    where_place,
+)
 from gis.people.idnumbers import IdProtector, mask_phone, parse_id_number
 from gis.people.models import Household, HouseholdCell, Person
 from gis.people.schemas import PersonIn, PersonUpdate
@@ -72,7 +78,8 @@ def _scoped(principal: Principal, *, one: bool = False):
 
 
 def _filtered(session: Session, principal: Principal, *, cell, region, q, household_id):
-    stmt = where_place(_scoped(principal), cell=cell, region=region,
+    stmt = where_place(_scoped(principal, one=not lists_by_cell_ids(
+                           principal, cell=cell, region=region)), cell=cell, region=region,
                        placed=HouseholdCell.cell_id, session=session, principal=principal)
     if q:
         stmt = stmt.where(Person.name.contains(q, autoescape=True))
@@ -86,12 +93,12 @@ def list_persons(session: Session, *, principal: Principal, reason: str | None,
                  q: str | None = None, household_id: int | None = None,
                  page: Page = Page()) -> dict:
     stmt = _filtered(session, principal, cell=cell, region=region, q=q, household_id=household_id)
-    rows, matched = paged(session, stmt, page=page)
+    rows, matched = paged(session, stmt, page=page, key=Person.id)
     log_person_read(session, principal=principal, subject_type="person",
                     ids=[r.Person.id for r in rows], reason=reason, client=client,
                     action="list")
-    return {"items": [person_dict(r.Person, r.cell_code) for r in rows],
-            "numberMatched": matched, "numberReturned": len(rows)}
+    return page_result([person_dict(r.Person, r.cell_code) for r in rows], page=page,
+                       matched=matched, last_key=rows[-1].Person.id if rows else None)
 
 
 def export_persons(session: Session, *, principal: Principal, reason: str | None,

@@ -13,19 +13,28 @@ LEVEL_CODE_LENGTH = {"district": 6, "town": 9, "village": 12, "cell": 15}
 
 
 def refresh_cells(session: Session, *, cell_ids: list[int]) -> None:
-    """Recompute the rollups of these cells (the ones an import, edit or move touched)."""
+    """Nothing to do: statement triggers keep cell_rollups current on every write.
+
+    Kept so that write paths written before the triggers (migration 0012_speed) need no
+    change; use repair_cells to recompute cells by hand."""
+    del session, cell_ids
+
+
+def repair_cells(session: Session, *, cell_ids: list[int]) -> None:
+    """Recompute the rollups of these cells (repair: the triggers normally keep them)."""
     ids = sorted({int(i) for i in cell_ids if i is not None})
     if ids:
-        session.execute(query("rollup_refresh_cells"), {"cell_ids": ids})
+        session.execute(text("SELECT onegrid_rollup_refresh(CAST(:cell_ids AS bigint[]))"),
+                        {"cell_ids": ids})
 
 
 def refresh_generation(session: Session, *, generation_id: int) -> int:
-    """Recompute the rollups of every cell of a generation (after a bulk assignment)."""
+    """Recompute the rollups of every cell of a generation (repair only)."""
     ids = session.execute(text(
         "SELECT coalesce(array_agg(id), '{}') FROM grid_cells WHERE generation_low <= :g "
         "AND (generation_high IS NULL OR generation_high >= :g)"), {"g": generation_id}
     ).scalar_one()
-    refresh_cells(session, cell_ids=list(ids))
+    repair_cells(session, cell_ids=list(ids))
     return len(ids)
 
 

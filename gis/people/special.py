@@ -9,9 +9,9 @@ from gis.auth.principal import Principal
 from gis.auth.scope import cell_code_clause
 from gis.errors import NotFound
 from gis.grid.models import Cell
-from gis.grid.service import Page
+from gis.grid.service import Page, page_result
 from gis.people import rollups
-from gis.people.common import join_household_cell, paged, where_place
+from gis.people.common import join_household_cell, lists_by_cell_ids, paged, where_place
 from gis.people.models import HouseholdCell, Person, SpecialPopulationRecord, placement_of
 from gis.people.schemas import SpecialIn, SpecialUpdate
 
@@ -44,7 +44,8 @@ def record_dict(row) -> dict:
 
 def _filtered(session: Session, principal: Principal, *, cell, region, category,
               concern_level):
-    stmt = where_place(_scoped(principal), cell=cell, region=region,
+    stmt = where_place(_scoped(principal, one=not lists_by_cell_ids(
+                           principal, cell=cell, region=region)), cell=cell, region=region,
                        placed=HouseholdCell.cell_id, session=session, principal=principal)
     if category:
         # a parent category (key_youth) includes its sub-categories (key_youth.05)
@@ -61,14 +62,16 @@ def list_special(session: Session, *, principal: Principal, reason: str | None,
                  **filters) -> dict:
     stmt = _filtered(session, principal, **filters)
     if export:
-        rows, matched = session.execute(stmt).all(), None
+        rows = session.execute(stmt).all()
+        matched = len(rows)
     else:
-        rows, matched = paged(session, stmt, page=page)
+        rows, matched = paged(session, stmt, page=page, key=SpecialPopulationRecord.id)
     log_person_read(session, principal=principal, subject_type=SUBJECT,
                     ids=[r.SpecialPopulationRecord.person_id for r in rows], reason=reason,
                     client=client, action="export" if export else "list")
-    return {"items": [record_dict(r) for r in rows], "numberMatched": matched or len(rows),
-            "numberReturned": len(rows)}
+    return page_result([record_dict(r) for r in rows], page=page, matched=matched,
+                       last_key=rows[-1].SpecialPopulationRecord.id
+                       if rows and not export else None)
 
 
 def get_special(session: Session, *, principal: Principal, record_id: int,

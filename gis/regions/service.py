@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
 from gis.geo import LngLatBBox
-from gis.grid.service import Page, tolerance_for_zoom
+from gis.grid.service import Page, feature_paging, tolerance_for_zoom
 from gis.sql import query
 
 LEVELS = ("district", "town", "village")
@@ -19,6 +19,7 @@ def regions_feature_collection(session: Session, *, level: str | None = None,
                            where="level")
     params = {"level": level, "parent_code": parent_code, "has_bbox": bbox is not None,
               "tolerance": tolerance_for_zoom(zoom), "limit": page.limit,
+              "after": page.after, "count": page.count,
               "offset": page.offset,
               **(bbox._asdict() if bbox else dict.fromkeys(("west", "south", "east", "north"),
                                                            0.0))}
@@ -29,5 +30,4 @@ def regions_feature_collection(session: Session, *, level: str | None = None,
                                 "area_m2": row["area_m2"]}}
                 for row in rows]
     return {"type": "FeatureCollection", "features": features,
-            "numberMatched": rows[0]["matched"] if rows else 0,
-            "numberReturned": len(features)}
+            **feature_paging(rows, features, page=page)}

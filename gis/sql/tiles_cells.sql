@@ -1,5 +1,9 @@
 -- One Mapbox Vector Tile (layer "cells") of the cells valid in a generation, with their
 -- household counts and density for a choropleth.
+-- Counts come from cell_rollups (kept by statement triggers, migration 0012_speed), one
+-- primary-key probe per cell; households are never read here. Under row-level security
+-- cell_rollups shows only the caller's cells (an index condition on its key, the cell ids
+-- resolved once per transaction); other cells read 0, as counting households did.
 -- The tile is cut in Web Mercator (ST_TileEnvelope is EPSG:3857), but cells are chosen in
 -- EPSG:4326, the stored CRS, against the envelope transformed to 4326: the && test then
 -- runs on grid_cells.geom and its GiST index is used (ST_Transform(geom, 3857) && tile would
@@ -18,10 +22,9 @@ selected AS (
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
 ),
 counted AS (
-    -- each count through the view's two branches (ix_households_own_cell; ix_building_cells_cell
-    -- then ix_households_building)
-    SELECT s.*, (SELECT count(*) FROM household_cells AS h WHERE h.cell_id = s.id) AS households
+    SELECT s.*, coalesce(r.households, 0) AS households
     FROM selected AS s
+    LEFT JOIN cell_rollups AS r ON r.cell_id = s.id
 ),
 features AS (
     SELECT k.code::text AS code, k.name, k.kind, k.dedicated_type,

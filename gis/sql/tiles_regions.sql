@@ -14,11 +14,11 @@ selected AS (
     WHERE r.level = :level AND r.geom && b.query_4326
 ),
 per_village AS (
-    -- one count per cell through the view's indexes (a correlated filter is pushed into
-    -- both branches of household_cells; a join condition would not be)
-    SELECT c.village_code,
-           sum((SELECT count(*) FROM household_cells AS h WHERE h.cell_id = c.id)) AS households
+    -- cell_rollups (kept by statement triggers, 0012_speed), one primary-key probe per
+    -- cell; under row-level security only the caller's cells count
+    SELECT c.village_code, sum(coalesce(r.households, 0)) AS households
     FROM grid_cells AS c
+    LEFT JOIN cell_rollups AS r ON r.cell_id = c.id
     WHERE c.generation_low <= :generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
       AND EXISTS (SELECT 1 FROM selected AS s

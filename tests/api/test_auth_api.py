@@ -117,15 +117,22 @@ def test_auditor_searches_the_log_by_user_subject_and_time(db, make_user, auth_c
                         ids=ids, reason="家访 home visit", client="test")
     make_user("audrey", "auditor")
     client = auth_client("audrey")
-    by_ann = client.get("/access-log", params={"username": "ann"}).json()
+    by_ann = client.get("/access-log", params={"username": "ann", "count": "true"}).json()
     assert by_ann["numberMatched"] == 2 and by_ann["items"][0]["subject_ids"] == [7]
     assert by_ann["items"][0]["reason"] == "家访 home visit"
     about_2 = client.get("/access-log", params={"subject_id": 2}).json()
     assert sorted(i["username"] for i in about_2["items"]) == ["ann", "bob"]
-    paged = client.get("/access-log", params={"limit": 1, "offset": 1}).json()
+    paged = client.get("/access-log", params={"limit": 1, "offset": 1, "count": "true"}).json()
     assert paged["numberMatched"] == 3 and paged["numberReturned"] == 1
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
-    assert client.get("/access-log", params={"since": later}).json()["numberMatched"] == 0
+    assert client.get("/access-log", params={"since": later, "count": "true"}
+                      ).json()["numberMatched"] == 0
+    pages, url = [], "/access-log?limit=2"
+    while url:  # keyset: newest first, each entry once
+        page = client.get(url).json()
+        pages.append([i["subject_ids"] for i in page["items"]])
+        url = page["next"]
+    assert pages == [[[7], [2]], [[1, 2]]]
 
 
 def test_reason_header_is_read_percent_decoded(app, client):

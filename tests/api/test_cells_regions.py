@@ -2,7 +2,7 @@
 
 
 def test_cells_geojson_of_the_active_generation(client, two_cells):
-    fc = client.get("/cells").json()
+    fc = client.get("/cells", params={"count": "true"}).json()
     assert fc["type"] == "FeatureCollection"
     assert [f["properties"]["code"] for f in fc["features"]] == [
         "500151001001001", "500151001001002"]
@@ -12,8 +12,20 @@ def test_cells_geojson_of_the_active_generation(client, two_cells):
 def test_cells_bbox_and_paging(client, two_cells):
     east_only = client.get("/cells", params={"bbox": "1.5,0.2,1.9,0.8"}).json()
     assert [f["id"] for f in east_only["features"]] == ["500151001001002"]
-    second_page = client.get("/cells", params={"limit": 1, "offset": 1}).json()
+    second_page = client.get("/cells", params={"limit": 1, "offset": 1, "count": "true"}).json()
     assert second_page["numberReturned"] == 1 and second_page["numberMatched"] == 2
+
+
+def test_cells_keyset_paging_follows_next_links(client, two_cells):
+    first = client.get("/cells", params={"limit": 1}).json()
+    assert [f["id"] for f in first["features"]] == ["500151001001001"]
+    assert "numberMatched" not in first  # not counted unless asked
+    second = client.get(first["next"]).json()
+    assert [f["id"] for f in second["features"]] == ["500151001001002"]
+    assert second["next"] is not None  # a full page: there may be more
+    assert client.get(second["next"]).json()["features"] == []
+    last = client.get("/cells", params={"limit": 5}).json()
+    assert last["next"] is None and last["numberReturned"] == 2
 
 
 def test_bad_bbox_says_what_is_wrong(client, two_cells):

@@ -29,9 +29,14 @@ def test_list_by_cell_and_region_with_paging(client, db, three_cells):
     for i, lon in enumerate((106.005, 106.006, 106.025)):
         add_household(db, lon=lon, lat=LAT, external_id=f"H{i}")
     assign_households(db, generation_id=three_cells["generation"])
-    west = client.get("/households", params={"cell": WEST_CODE, "limit": 1}).json()
+    west = client.get("/households", params={"cell": WEST_CODE, "limit": 1,
+                                             "count": "true"}).json()
     assert west["numberMatched"] == 2 and west["numberReturned"] == 1
-    village = client.get("/households", params={"region": WEST_CODE[:12]}).json()
+    rest = client.get(west["next"]).json()  # keyset: the same filter, after the last id
+    assert [h["external_id"] for h in west["items"] + rest["items"]] == ["H0", "H1"]
+    assert "numberMatched" not in rest
+    village = client.get("/households", params={"region": WEST_CODE[:12],
+                                                "count": "true"}).json()
     assert village["numberMatched"] == 3
     assert {h["cell_code"] for h in village["items"]} == {WEST_CODE, EAST_CODE}
 
@@ -49,7 +54,7 @@ def test_unlocated_queue_lists_and_fixes(client, three_cells):
     manual = client.put(f"/households/{household['id']}/location",
                         json={"cell_code": WEST_CODE}).json()
     assert manual["cell_code"] == WEST_CODE and manual["located_by"] == "manual"
-    assert client.get("/households/unlocated").json()["numberMatched"] == 0
+    assert client.get("/households/unlocated").json()["items"] == []
 
 
 def test_export_csv_and_xlsx(client, db, three_cells):

@@ -1,6 +1,8 @@
 """Rollups per cell and region stay current with assignments and redraws."""
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from gis.auth.principal import Principal, development_principal
 from gis.people import rollups
 from gis.people.assignment import assign_households, reassign_changed_area
@@ -77,3 +79,45 @@ def test_scoped_principal_sees_only_its_cells(db, three_cells):
     rows = rollups.cell_rollups(db, principal=worker, generation_id=three_cells["generation"],
                                 region=VILLAGE)
     assert [r["code"] for r in rows] == [WEST_CODE]
+
+
+def counts(db, generation: int) -> dict:
+    return {code: (r["households"], r["residents"], r["special_total"])
+            for code, r in by_code(rollups.cell_rollups(
+                db, principal=ADMIN, generation_id=generation)).items()}
+
+
+def test_every_write_keeps_rollups_current_without_a_refresh(db, three_cells):
+    """Plain SQL writes (no service, no refresh call): the statement triggers keep count."""
+    generation = three_cells["generation"]
+    middle, west = populate(db)
+    assign_households(db, generation_id=generation)
+    assert counts(db, generation)[MIDDLE_CODE] == (1, 2, 1)
+    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+               {"c": three_cells["east"], "h": middle})  # moved by hand
+    after_move = counts(db, generation)
+    assert after_move[MIDDLE_CODE] == (0, 0, 0) and after_move[EAST_CODE] == (1, 2, 1)
+    db.execute(text("UPDATE special_population_records SET end_date = DATE '2000-01-01'"))
+    assert counts(db, generation)[EAST_CODE] == (1, 2, 0)  # a closed record stops counting
+    db.execute(text("DELETE FROM persons WHERE household_id = :h"), {"h": west})
+    assert counts(db, generation)[WEST_CODE] == (1, 0, 0)
+    db.execute(text("DELETE FROM household_moves"))
+    db.execute(text("DELETE FROM households WHERE id = :h"), {"h": west})
+    assert counts(db, generation)[WEST_CODE] == (0, 0, 0)
+
+
+def test_a_building_placed_elsewhere_moves_its_households_counts(db, three_cells):
+    generation = three_cells["generation"]
+    building = db.execute(text(
+        "INSERT INTO buildings (code, address, geom) VALUES ('B1', 'b', "
+        "ST_SetSRID(ST_MakePoint(106.005, :lat), 4326)) RETURNING id"), {"lat": MID_LAT}
+    ).scalar_one()
+    db.execute(text("INSERT INTO households (external_id, building_id, located_by) "
+                    "VALUES ('in-b', :b, 'building')"), {"b": building})
+    db.execute(text("INSERT INTO building_cells (building_id, cell_id) VALUES (:b, :c)"),
+               {"b": building, "c": three_cells["west"]})
+    assert counts(db, generation)[WEST_CODE][0] == 1
+    db.execute(text("UPDATE building_cells SET cell_id = :c WHERE building_id = :b"),
+               {"b": building, "c": three_cells["east"]})
+    assert counts(db, generation)[WEST_CODE][0] == 0
+    assert counts(db, generation)[EAST_CODE][0] == 1

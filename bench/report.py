@@ -1,0 +1,171 @@
+"""`make bench`: run the like-for-like benchmarks and write BENCHMARKS.md.
+
+Runs on the database the service uses (DATABASE_URL, else the embedded cluster), which
+must hold a demo (`onegrid demo load --size district`, or `--size city`); the size is
+read from the data and written in the report. Every figure sits beside its peer from the
+same run, with the ratio, rounds, the load average before and after, the commit and the
+date. Benchmarks not listed here (bench.locate, bench.assign, bench.validate) still
+compare different work or roles (issue 13) and are left out until they are made like
+for like.
+
+    .venv/bin/python -m bench.report [--rounds 5] [--out BENCHMARKS.md]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import statistics
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench import reads, rollup_writes, tiles
+from bench.common import engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                         capture_output=True, text=True)
+    # the report itself does not count (a second size rewrites the first one's file)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!BENCHMARKS.md"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return (out.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty else "")
+
+
+def data_size() -> tuple[str, str]:
+    db = engine()
+    with db.connect() as conn:
+        households, cells = conn.execute(text(
+            "SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM grid_cells)")
+        ).one()
+    db.dispose()
+    size = "city" if households >= 500_000 else "district"
+    return size, f"{households:,} households, {cells:,} cells"
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def section_data(pairs, writes, tile_rows) -> dict:
+    """The medians of this run, kept in the report (a comment) to compare sizes later."""
+    rps = {}
+    for row in tile_rows:
+        found = re.match(r"(\d+) req/s", row[1])
+        if found:
+            rps[row[0].split()[0]] = int(found.group(1))
+    return {"reads": {f"{a.name} ({a.caller})": a.median_s for a, _ in pairs},
+            "writes": {k: statistics.median(v) for k, v in writes.items()},
+            "tiles": rps}
+
+
+def growth(blocks: dict[str, str]) -> str:
+    """District -> city, per row: how much slower (a reciprocal for tiles' req/s)."""
+    data = {}
+    for size, block in blocks.items():
+        found = re.search(r"<!-- data: (.*?) -->", block)
+        if found:
+            data[size] = json.loads(found.group(1))
+    if not {"district", "city"} <= data.keys():
+        return ""
+    district, city = data["district"], data["city"]
+    rows = []
+    for kind, unit in (("reads", "s"), ("writes", "s"), ("tiles", "req/s")):
+        for key, small in district[kind].items():
+            large = city[kind].get(key)
+            if small and large:
+                factor = small / large if unit == "req/s" else large / small
+                rows.append([f"{kind}: {key}", f"{factor:.1f}x"])
+    return ("## Growth from district to city\n\nHow many times slower each row is on the "
+            "city (10x the households of the district): linear growth is about 10x for the "
+            "bulk rows and about 1x for a page, a tile or a cell list (their work is "
+            "bounded).\n\n" + table(["row", "city / district"], rows) + "\n")
+
+
+def merged(path: Path, size: str, block: str) -> str:
+    """The report with this size's block replaced, other sizes' blocks kept."""
+    blocks = {}
+    if path.exists():
+        for name, body in re.findall(r"<!-- size:(\w+) -->\n(.*?)<!-- /size:\1 -->",
+                                     path.read_text(), flags=re.S):
+            blocks[name] = body
+    blocks[size] = block
+    order = [s for s in ("district", "city") if s in blocks]
+    body = "".join(f"<!-- size:{s} -->\n{blocks[s]}<!-- /size:{s} -->\n\n" for s in order)
+    return HEADER + "\n" + body + growth(blocks)
+
+
+HEADER = """# Benchmarks
+
+Written by `make bench` (bench/report.py) on the loaded demo: one section per size
+(district; city when run on a city database), every figure beside its peer from the same
+run. 2 CPU cores shared with other work: figures move with the load; compare the ratios.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--write-rounds", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=60, help="seconds per statement")
+    parser.add_argument("--tile-rounds", type=int, default=3)
+    parser.add_argument("--tile-seconds", type=int, default=5)
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    started, load_before = dt.datetime.now(dt.UTC), load()
+    size, described = data_size()
+    pairs = reads.run(rounds=args.rounds, timeout_s=args.timeout)
+    writes = rollup_writes.run(rounds=args.write_rounds)
+    tile_rows = tiles.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
+    load_after = load()
+    block = f"""## {size.capitalize()}: {described}
+
+Commit {commit()}, {started:%Y-%m-%d %H:%M} UTC. Load average (1, 5, 15 min) before:
+{load_before}; after: {load_after}.
+
+### Reads as the app role (row-level security on) vs the owner's plan
+
+The service code behind each request, in one process, no HTTP. "app role" runs as
+`onegrid_app` scoped to the caller (admin: unrestricted; town: a town manager; worker:
+three cells); "owner" runs the same call, same SQL, as the database owner, whom
+row-level security does not apply to (it returns the same rows for admin, more for the
+others). Ratio = app role / owner; the goal is at most 1.5x. Median over {args.rounds}
+rounds (min-max), the two alternating; a statement over {args.timeout} s counts as a
+time-out.
+
+{table(["read", "caller", "app role", "owner", "ratio"],
+       [[a.name, a.caller, a.shown(), o.shown(), reads.ratio_of(a, o)] for a, o in pairs])}
+
+### Vector tiles vs tipg (HTTP, same role, same columns)
+
+{tiles.__doc__.split(chr(10), 2)[2].split("    make bench")[0].strip()}
+
+{table(["zoom", "onegrid", "tipg", "ratio (req/s)", "rounds"], tile_rows)}
+
+### Keeping rollups current in a bulk assignment
+
+{rollup_writes.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}
+
+{table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
+
+<!-- data: {json.dumps(section_data(pairs, writes, tile_rows))} -->
+"""
+    out = Path(args.out)
+    out.write_text(merged(out, size, block))
+    print(out.read_text())
+
+
+if __name__ == "__main__":
+    main()
