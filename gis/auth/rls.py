@@ -22,13 +22,16 @@ from gis.db_roles import quote_ident
 _KEY = "onegrid.rls"  # session.info key: the settings to apply on each transaction
 _ROLE_KEY = "onegrid.rls_role"  # tests only: the role a superuser session steps down to
 
+# The caller's area, then its cell ids resolved once for the transaction into
+# onegrid.scope_cell_ids (migrations/sql/0012_speed_upgrade.sql): the policies compare
+# with that array (an index condition), not a per-row subquery. One statement, one round
+# trip: the FROM subquery (volatile, so never flattened) sets the area before the outer
+# SELECT resolves it.
 _SET_CONFIG = text(
+    "SELECT onegrid_scope_resolve() FROM ("
     "SELECT set_config('onegrid.scope_all', :all, true), "
     "set_config('onegrid.scope_prefixes', :prefixes, true), "
-    "set_config('onegrid.scope_cells', :cells, true)")
-# The caller's cell ids, resolved once for the transaction into onegrid.scope_cell_ids:
-# the policies compare with that array (an index condition), not a per-row subquery.
-_RESOLVE = text("SELECT onegrid_scope_resolve()")  # migrations/sql/0012_speed_upgrade.sql
+    "set_config('onegrid.scope_cells', :cells, true)) AS area")
 
 
 def scope_session(session: Session, principal: Principal | None, *,
@@ -59,7 +62,6 @@ def apply_to_connection(connection: Connection, settings: dict[str, str], *,
     connection.execute(_SET_CONFIG, {"all": settings["onegrid.scope_all"],
                                      "prefixes": settings["onegrid.scope_prefixes"],
                                      "cells": settings["onegrid.scope_cells"]})
-    connection.execute(_RESOLVE)
 
 
 def _on_begin(session: Session, transaction, connection: Connection) -> None:

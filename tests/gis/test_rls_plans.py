@@ -126,18 +126,18 @@ def reads_households(plans) -> bool:
                for n, _ in nodes(plan))
 
 
-def test_the_scope_is_resolved_once_into_cell_ids(db, village):
-    rls.scope_session(db, worker())
+def test_the_scope_is_resolved_once_into_cell_ids(db, village, logins):
+    rls.scope_session(db, worker(), as_role=logins.names.app)
     ids = db.execute(text("SELECT onegrid_scope_cell_id_array()")).scalar_one()
     assert sorted(ids) == sorted(village["cells"][:3])
     assert db.execute(text("SELECT count(*) FROM households")).scalar_one() == 300
 
 
 @pytest.mark.parametrize("z", [10, 12, 14])
-def test_a_tile_reads_counts_not_households(db, village, z):
+def test_a_tile_reads_counts_not_households(db, village, z, logins):
     x = int((WEST + 0.015 + 180) / 360 * 2**z)
     y = int((1 - math.asinh(math.tan(math.radians(SOUTH + 0.005))) / math.pi) / 2 * 2**z)
-    rls.scope_session(db, worker())
+    rls.scope_session(db, worker(), as_role=logins.names.app)
     statements = statements_of(db, lambda: vector_tile(
         db, layer="cells", z=z, x=x, y=y, generation_id=village["generation"]))
     plans = plans_of(db, statements)
@@ -146,8 +146,8 @@ def test_a_tile_reads_counts_not_households(db, village, z):
                        generation_id=village["generation"])  # not empty
 
 
-def test_a_page_of_cells_reads_counts_not_households(db, village):
-    rls.scope_session(db, worker())
+def test_a_page_of_cells_reads_counts_not_households(db, village, logins):
+    rls.scope_session(db, worker(), as_role=logins.names.app)
     run = lambda: cells_feature_collection(  # noqa: E731
         db, generation_id=village["generation"], bbox=None, region_prefix=None, zoom=None,
         page=Page(limit=100))
@@ -160,8 +160,8 @@ def test_a_page_of_cells_reads_counts_not_households(db, village):
     assert counts[f"{VILLAGE}010"] == 0
 
 
-def test_a_page_of_households_scans_no_households_per_cell(db, village):
-    rls.scope_session(db, worker())
+def test_a_page_of_households_scans_no_households_per_cell(db, village, logins):
+    rls.scope_session(db, worker(), as_role=logins.names.app)
     run = lambda: list_households(db, principal=worker(), page=Page(limit=100))  # noqa: E731
     plans = plans_of(db, statements_of(db, run))
     assert scans_of_households_in_loops(plans) == []
