@@ -12,6 +12,7 @@ from api.deps import PrincipalDep, SessionDep, SettingsDep
 from gis.errors import InvalidGeometry
 from gis.grid import edits, lifecycle
 from gis.grid.features import cell_feature, changes_dict
+from gis.grid.noding import repair_generation
 from gis.grid.shapes import parse_cell_geometry
 from gis.grid.validation import validate_generation
 
@@ -79,6 +80,13 @@ def activate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep
     principal.require("grid:activate")
     return lifecycle.activate(session, generation_id=generation_id, grid=settings.grid,
                               effective_from=body.effective_from if body else None)
+
+
+@router.post("/generations/{generation_id}/repair",
+             summary="Round a draft's cells to the precision grid and node them")
+def repair(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId) -> dict:
+    principal.require("grid:edit")
+    return repair_generation(session, generation_id=generation_id)
 
 
 @router.get("/generations/{generation_id}/validation", summary="Validation report")

@@ -1,4 +1,4 @@
-"""`onegrid grid list|create-draft|validate|activate|discard|propose`: generations of the grid."""
+"""`onegrid grid list|create-draft|validate|repair|activate|discard|propose`: generations."""
 from __future__ import annotations
 
 import datetime as dt
@@ -63,6 +63,25 @@ def validate(generation: int = typer.Argument(..., help="generation id"),
         typer.echo(f"generation {generation}: {len(report.blocking)} blocking, "
                    f"{len(report.findings) - len(report.blocking)} warnings")
     raise typer.Exit(1 if report.blocking else 0)
+
+
+@app.command()
+def repair(generation: int = typer.Argument(..., help="the draft's id"),
+           commit: bool = COMMIT) -> None:
+    """Round a draft's cells to the 1e-7 degree grid and node them (shared borders get the
+    same vertices on both sides); shows what moved."""
+    from gis.grid.noding import repair_generation
+
+    with context.session_scope(context.settings(), commit=commit) as session:
+        result = repair_generation(session, generation_id=generation)
+    typer.echo(f"generation {generation}: {result['cells_with_invalid_edges_before']} of "
+               f"{result['cells']} cells had invalid coverage edges; "
+               f"{result['cells_changed']} cells {'changed' if commit else 'would change'}: "
+               f"{result['vertices_added']} vertices added, {result['vertices_moved']} moved, "
+               f"at most {result['max_displacement_m']} m")
+    if result["still_invalid"]:
+        typer.echo(f"still invalid after noding: {', '.join(result['still_invalid'])}")
+    _done(commit)
 
 
 @app.command()
