@@ -17,9 +17,12 @@ SELECT count(*) OVER () AS matched,
        s.id, s.code, s.name, s.kind, s.dedicated_type, s.village_code,
        round(s.area_m2::numeric, 1)::float AS area_m2,
        (SELECT count(*) FROM household_cells AS h WHERE h.cell_id = s.id) AS households,
+       -- 15 decimals: coordinates leave as stored, never rounded after the fact (stored
+       -- cells are on the 1e-7 degree grid and print as such; a generation stored before
+       -- that, not yet repaired, would overlap its neighbours if rounded to 7 here).
        ST_AsGeoJSON(CASE WHEN :tolerance > 0
                          THEN ST_SimplifyPreserveTopology(s.geom, :tolerance)
-                         ELSE s.geom END, 7)::json AS geometry
+                         ELSE s.geom END, 15)::json AS geometry
 FROM selected AS s
 ORDER BY s.code
 LIMIT :limit OFFSET :offset
