@@ -41,7 +41,9 @@ def create_draft(name: str = typer.Option(..., help="what this generation is"),
     with context.session_scope(context.settings(), commit=commit) as session:
         draft = lifecycle.create_draft(session, name=name, note=note, created_by="cli")
         row = lifecycle.generation_summary(session, draft)
-        typer.echo(f"draft generation {row['id']} {row['name']!r}: {row['cells']} cells")
+        # A dry run names no id: the one it drew is rolled back, a commit draws the next.
+        what = f"draft generation {row['id']}" if commit else "a new draft generation"
+        typer.echo(f"{what} {row['name']!r}: {row['cells']} cells")
     _done(commit)
 
 
@@ -134,7 +136,9 @@ def propose(region: str = typer.Option(..., help="12-digit code of a district, t
                    f"Polsby-Popper {village['mean_polsby_popper']}, "
                    f"{village['cells_following_roads']} on roads / "
                    f"{village['cells_with_straight_cuts']} straight")
-    typer.echo(f"generation {result['generation']}: {result['cells']} cells, "
+    generation = ("a new generation" if result["new_generation"] and not commit
+                  else f"generation {result['generation']}")
+    typer.echo(f"{generation}: {result['cells']} cells, "
                f"{result['share_in_band']:.0%} in band {low}..{high} "
                f"({result['villages_below_band']} villages have fewer households than "
                f"{low}; elsewhere {result['share_in_band_where_possible'] or 0:.0%}), "

@@ -49,7 +49,9 @@ class ImportReport:
         lines = [
             f"{self.kind} from {self.source}" + (f" (CRS {self.crs})" if self.crs else ""),
             f"  rows read:                 {self.rows_read}",
-            f"  stored:                    {self.stored}",
+            # Not committed, nothing was stored: the rows written were rolled back.
+            (f"  stored:                    {self.stored}" if self.committed
+             else f"  would be stored:           {self.stored}"),
             f"  matched by building code:  {self.matched_by_building_code}",
             f"  matched by address:        {self.matched_by_address}",
             f"  located by coordinates:    {self.located_by_coordinates}",
