@@ -89,7 +89,13 @@ def located_in_memory(session, points) -> list[str | None]:
 
 
 def assigned_in_bulk(session, generation: int, points) -> tuple[list[str | None], int]:
-    """Households at the points, bulk-assigned: their cells, and how many are unlocated."""
+    """Households (and buildings) at the points, bulk-assigned: the households' cells, and
+    how many are unlocated; the buildings must be in the same cells."""
+    session.execute(text(
+        "INSERT INTO buildings (code, address, geom) "
+        "SELECT 'edge-' || n, 'edge', ST_SetSRID(ST_MakePoint(x, y), 4326) "
+        "FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS a(x, y, n)"),
+        {"xs": points[:, 0].tolist(), "ys": points[:, 1].tolist()})
     session.execute(text(
         "INSERT INTO households (external_id, geom, located_by) "
         "SELECT 'edge-' || n, ST_SetSRID(ST_MakePoint(x, y), 4326), 'coordinates' "
@@ -100,6 +106,11 @@ def assigned_in_bulk(session, generation: int, points) -> tuple[list[str | None]
         "SELECT btrim(c.code) AS code, h.unlocated_reason FROM households AS h "
         "LEFT JOIN grid_cells AS c ON c.id = h.own_cell_id WHERE h.external_id LIKE 'edge-%' "
         "ORDER BY substr(h.external_id, 6)::int")).all()
+    buildings = session.execute(text(
+        "SELECT btrim(c.code) FROM buildings AS b LEFT JOIN building_cells AS bc "
+        "ON bc.building_id = b.id LEFT JOIN grid_cells AS c ON c.id = bc.cell_id "
+        "WHERE b.code LIKE 'edge-%' ORDER BY substr(b.code, 6)::int")).scalars().all()
+    assert buildings == [row.code for row in rows]
     return [row.code for row in rows], sum(row.unlocated_reason is not None for row in rows)
 
 
