@@ -17,8 +17,12 @@ How: every cell is snapped to the grid (shapely.set_precision), then each cell i
 on its segments inserted) to the vertices of the cells within SNAP_TOLERANCE_DEG, in turn,
 until nothing moves. Snapping only ever copies coordinates that are already on the grid,
 so the result stays on it. shapely.coverage_invalid_edges is the independent check.
-Measured on the district demo (1,000 cells, 5,904 vertices): 805 cells had invalid
-coverage edges before, 0 after; noding takes well under a second.
+Measured on the district demo (1,000 cells, 5,904 vertices, 2 shared cores): 805 cells
+had invalid coverage edges and 895 of 10,000 points on shared edges and vertices were in
+no cell; after noding (0.16 s, 1,088 vertices added, farthest move 7.3 mm) 0 and 0. The
+same in PostGIS (ST_ReducePrecision, then ST_Snap to the neighbours' vertices three
+times) also reaches 0 invalid edges, in 0.30 s; shapely is chosen because cells are
+built in Python (demo, proposals, edits) and it is the same GEOS code, testable alone.
 """
 from __future__ import annotations
 
