@@ -50,3 +50,26 @@ def test_a_generated_coverage_with_long_borders_gives_one_cell_by_every_path(db)
     assert located_in_memory(db, points) == expected
     assigned, unlocated = assigned_in_bulk(db, generation, points)
     assert (unlocated, assigned) == (0, expected)
+
+
+def test_points_near_the_cuts_of_lookup_pieces_get_the_cell_that_covers_them(db):
+    # 1,500 vertices: each cell is cut into hundreds of pieces, and the vertices a cut adds
+    # are not exactly on the cell's edge, so pieces and cell disagree about points on it.
+    # Every path must answer by the whole cell, as the independent computation does.
+    rng = np.random.default_rng(17)
+    cells = wiggly_coverage(rng, vertices=1_500)
+    village = shapely.union_all(cells)
+    for code, level, parent in ((DISTRICT, "district", None), (TOWN, "town", DISTRICT),
+                                (VILLAGE, "village", TOWN)):
+        add_region(db, code=code, level=level, parent=parent, geom=village)
+    generation = add_generation(db)
+    codes = [f"{VILLAGE}{serial:03d}" for serial in (1, 2, 3)]
+    for code, cell in zip(codes, cells, strict=True):
+        add_cell(db, code=code, geom=cell, generation=generation)
+    points = edge_and_vertex_points(np.array(cells, dtype=object), 4_000, rng)[-2_000:]
+    expected = expected_codes(codes, cells, points)
+    assert None not in expected
+    assert located_in_database(db, points) == expected
+    assert located_in_memory(db, points) == expected
+    assigned, unlocated = assigned_in_bulk(db, generation, points)
+    assert (unlocated, assigned) == (0, expected)
