@@ -72,15 +72,13 @@ def _one_polygon(geom: BaseGeometry, fallback: Polygon) -> Polygon:
     return geom
 
 
-def node_coverage(polygons, *, fixed: int = 0) -> NodingResult:
+def node_coverage(polygons) -> NodingResult:
     """Snap polygons to the grid and node them into a coverage (see the module docstring).
 
-    Polygons before index `fixed` are neighbours taken as they are stored (already on
-    the grid): they receive vertices of the others on their edges but are not rounded
-    again. Order matters for who moves: earlier polygons snap to later ones first."""
+    Order matters for who moves: earlier polygons snap to later ones' vertices first
+    (gis.grid.noding puts the cells being written first, their stored neighbours after)."""
     originals = [shapely.normalize(p) for p in polygons]
-    current = [p if i < fixed else _one_polygon(on_grid(p), p)
-               for i, p in enumerate(originals)]
+    current = [_one_polygon(on_grid(p), p) for p in originals]
     tree = shapely.STRtree(originals)
     neighbours = [[j for j in tree.query(p, predicate="dwithin",
                                          distance=SNAP_TOLERANCE_DEG).tolist() if j != i]

@@ -69,10 +69,15 @@ def test_activation_refuses_until_repaired_and_repair_says_what_moved(db):
 
 def test_repair_snaps_a_near_miss_and_measures_the_move(db):
     draft = draft_with(db, Polygon([(0, 0), (1 - 1e-9, 0), (1 - 1e-9, 1), (0, 1)]))
+    report = validate_generation(db, generation_id=draft, grid=GRID)
+    off_grid = [f for f in report.findings if f.kind == "off_grid"]
+    assert [(f.severity, f.codes) for f in off_grid] == [("warning", [WEST])]
     result = repair_generation(db, generation_id=draft)
     assert result["cells_with_invalid_edges_after"] == 0
     assert 0 < result["max_displacement_m"] < 0.01  # 1e-9 degree is about 0.1 mm
     assert coverage_findings(db, draft) == []
+    report = validate_generation(db, generation_id=draft, grid=GRID)
+    assert [f for f in report.findings if f.kind == "off_grid"] == []
 
 
 def test_repair_changes_only_drafts(db):
