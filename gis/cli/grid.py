@@ -1,4 +1,4 @@
-"""`onegrid grid list|create-draft|validate|activate|discard|propose`: generations of the grid."""
+"""`onegrid grid list|create-draft|validate|repair|activate|discard|propose`: generations."""
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +41,9 @@ def create_draft(name: str = typer.Option(..., help="what this generation is"),
     with context.session_scope(context.settings(), commit=commit) as session:
         draft = lifecycle.create_draft(session, name=name, note=note, created_by="cli")
         row = lifecycle.generation_summary(session, draft)
-        typer.echo(f"draft generation {row['id']} {row['name']!r}: {row['cells']} cells")
+        # A dry run names no id: the one it drew is rolled back, a commit draws the next.
+        what = f"draft generation {row['id']}" if commit else "a new draft generation"
+        typer.echo(f"{what} {row['name']!r}: {row['cells']} cells")
     _done(commit)
 
 
@@ -63,6 +65,25 @@ def validate(generation: int = typer.Argument(..., help="generation id"),
         typer.echo(f"generation {generation}: {len(report.blocking)} blocking, "
                    f"{len(report.findings) - len(report.blocking)} warnings")
     raise typer.Exit(1 if report.blocking else 0)
+
+
+@app.command()
+def repair(generation: int = typer.Argument(..., help="the draft's id"),
+           commit: bool = COMMIT) -> None:
+    """Round a draft's cells to the 1e-7 degree grid and node them (shared borders get the
+    same vertices on both sides); shows what moved."""
+    from gis.grid.noding import repair_generation
+
+    with context.session_scope(context.settings(), commit=commit) as session:
+        result = repair_generation(session, generation_id=generation)
+    typer.echo(f"generation {generation}: {result['cells_with_invalid_edges_before']} of "
+               f"{result['cells']} cells had invalid coverage edges; "
+               f"{result['cells_changed']} cells {'changed' if commit else 'would change'}: "
+               f"{result['vertices_added']} vertices added, {result['vertices_moved']} moved, "
+               f"at most {result['max_displacement_m']} m")
+    if result["still_invalid"]:
+        typer.echo(f"still invalid after noding: {', '.join(result['still_invalid'])}")
+    _done(commit)
 
 
 @app.command()
@@ -115,7 +136,9 @@ def propose(region: str = typer.Option(..., help="12-digit code of a district, t
                    f"Polsby-Popper {village['mean_polsby_popper']}, "
                    f"{village['cells_following_roads']} on roads / "
                    f"{village['cells_with_straight_cuts']} straight")
-    typer.echo(f"generation {result['generation']}: {result['cells']} cells, "
+    generation = ("a new generation" if result["new_generation"] and not commit
+                  else f"generation {result['generation']}")
+    typer.echo(f"{generation}: {result['cells']} cells, "
                f"{result['share_in_band']:.0%} in band {low}..{high} "
                f"({result['villages_below_band']} villages have fewer households than "
                f"{low}; elsewhere {result['share_in_band_where_possible'] or 0:.0%}), "

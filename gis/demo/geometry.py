@@ -26,6 +26,7 @@ from gis.demo.partition import (
     voronoi_partition,
 )
 from gis.errors import InvalidInput, NotFound
+from gis.grid.coverage import SNAP_TOLERANCE_DEG, node_coverage, on_grid
 
 # The household model: plausible defaults for a Chongqing district, not census figures.
 # Shares of households in the urban core (街道 around the seat), in rural market towns
@@ -150,8 +151,9 @@ def load_district(adcode: str = "500151") -> tuple[str, Polygon | MultiPolygon]:
     if not geom.is_valid:
         geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
     polygons = [part for part in shapely.get_parts(geom) if part.geom_type == "Polygon"]
-    # on the overlay grid, so that the towns cut from it tile it exactly
-    return name, shapely.set_precision(shapely.union_all(polygons), GRID_DEG)
+    # on the precision grid of stored cells (gis.grid.coverage), so that the towns, villages
+    # and cells cut from it follow its vertices exactly
+    return name, on_grid(shapely.union_all(polygons))
 
 
 def load_district_boundary(adcode: str = "500151") -> Polygon | MultiPolygon:
@@ -310,7 +312,35 @@ def build_cells(*, regions: RegionSet, size: DemoSize, seed: int) -> list[dict]:
                           "name": f"{village['name']}第{serial}网格", "kind": "base",
                           "dedicated_type": None, "geometry": part.pieces[k]})
     _mark_dedicated(cells, {village["code"]: village for village in villages}, rng)
+    # One noded coverage on the precision grid: the Voronoi pieces of neighbouring villages
+    # meet the village boundary at different points (see gis.grid.coverage).
+    noded = node_coverage([cell["geometry"] for cell in cells])
+    for cell, geom in zip(cells, noded.polygons, strict=True):
+        cell["geometry"] = geom
+    _fit_regions_to_cells(regions, cells)
     return cells
+
+
+def _fit_regions_to_cells(regions: RegionSet, cells: list[dict]) -> None:
+    """Villages become the union of their noded cells, towns of their villages.
+
+    Rounding to the precision grid moves the points where cell borders meet a village
+    border by up to a centimetre; over a village's perimeter the drawn village and its
+    cells would then disagree by tens of m². Derived this way every level is a noded
+    coverage on the same grid (coverage_union keeps the shared vertices as they are)."""
+    by_village: dict[str, list] = {}
+    for cell in cells:
+        by_village.setdefault(cell["village_code"], []).append(cell["geometry"])
+    for village in regions.villages:
+        village["geometry"] = shapely.coverage_union_all(by_village[village["code"]])
+    for town in regions.towns:
+        town["geometry"] = shapely.coverage_union_all(
+            [v["geometry"] for v in regions.villages if v["parent_code"] == town["code"]])
+    # The district keeps its own outline (a small demo covers part of it); the points
+    # where cell borders meet that outline, rounded to the grid, become its vertices too.
+    corners = shapely.multipoints(shapely.get_coordinates([cell["geometry"] for cell in cells]))
+    regions.district["geometry"] = shapely.snap(on_grid(regions.district["geometry"]), corners,
+                                                SNAP_TOLERANCE_DEG)
 
 
 def _mark_dedicated(cells: list[dict], villages: dict[str, dict], rng) -> None:

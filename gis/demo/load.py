@@ -51,9 +51,10 @@ def load_demo(session: Session, *, secret_key: str, size: str = "district",
     name, boundary = load_district(adcode)
     regions = build_regions(boundary=boundary, size=demo_size, seed=seed, adcode=adcode,
                             district_name=name)
-    progress("regions", 1 + len(regions.towns) + len(regions.villages))
-    _store_regions(session, regions)
+    # Cells first: building them fits the villages and towns to the noded cells.
     cells = build_cells(regions=regions, size=demo_size, seed=seed + 1)
+    _store_regions(session, regions)
+    progress("regions", 1 + len(regions.towns) + len(regions.villages))
     generation_id = _store_generation(session, today)
     _store_cells(session, cells, generation_id)
     progress("cells", len(cells))

@@ -3,8 +3,10 @@
 /locate is the hottest read of the service, and the grid it reads changes a few times a
 year. `CellIndex` holds the active generation's subdivided pieces (gis/sql/cell_index.sql)
 and answers a point in a cell exactly as gis/sql/locate_points.sql does:
-- the same polygons (grid_cell_pieces, EPSG:4326 as stored), tested by GEOS's point-polygon
-  intersects, which like ST_Covers counts a point on an edge or vertex as covered;
+- the same candidates (grid_cell_pieces whose box holds the point, EPSG:4326 as stored)
+  and the same test on the whole cell, GEOS's point-polygon intersects, which like
+  ST_Covers counts a point on an edge or vertex as covered (a piece's cut adds vertices a
+  hair off the cell's edge: pieces alone disagree with the cell about points on it);
 - on a shared edge, the cell first in the database's own order of codes (code_rank);
 - the same region chain (the cell's own village, its town and district).
 A point in no cell, another generation (?generation=, ?at=) or no index at all is the
@@ -31,6 +33,9 @@ from gis.sql import HERE, query
 # Migration 0007 NOTIFYs this channel at the commit of any change to the active grid.
 CHANNEL = "onegrid_grid"
 
+# Degrees (about 0.1 mm): a piece's box is widened by this before the whole cell is tested.
+BOX_SLACK = 1e-9
+
 # The columns of a /locate answer row (locate_points.sql's, cell_index.sql's).
 ANSWER_COLUMNS = ("generation_id", "cell_id", "cell_code", "cell_name", "cell_kind",
                   "village_code", "village_name", "town_code", "town_name",
@@ -47,15 +52,18 @@ class CellIndex:
     """The pieces of one generation's cells, and what /locate says about each cell."""
 
     def __init__(self, *, generation_id: int, geometries: np.ndarray, piece_rank: list[int],
-                 piece_answer: list[dict]) -> None:
+                 piece_answer: list[dict], cells: np.ndarray, piece_cell: list[int]) -> None:
         self.generation_id = generation_id
         self.pieces = len(geometries)
-        self.cells = len({id(a) for a in piece_answer})
-        self._geometries = geometries
-        shapely.prepare(geometries)
+        self.cells = len(cells)
+        self._cells = cells  # whole cells; piece_cell[i] is piece i's cell
+        shapely.prepare(cells)
+        self._piece_cell = piece_cell
         self._rank = piece_rank
         self._answer = piece_answer
-        bounds = shapely.bounds(geometries)
+        # BOX_SLACK: a point on the cell's edge may lie a hair outside every piece; the
+        # boxes (and buckets) are only a filter, as && is for locate_points.sql
+        bounds = shapely.bounds(geometries) + np.array([-1, -1, 1, 1]) * BOX_SLACK
         self._boxes = [tuple(b) for b in bounds.tolist()]
         self._x0, self._y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
         self._levels = _levels(bounds, self._x0, self._y0)
@@ -65,19 +73,25 @@ class CellIndex:
         """From cell_index.sql's rows (asyncpg records or SQLAlchemy mappings); None when
         there is nothing to hold (no active generation, or one with no cells)."""
         answers: dict[int, dict] = {}
-        wkbs, ranks, piece_answer, generation_id = [], [], [], None
+        cell_number: dict[int, int] = {}
+        wkbs, cell_wkbs, ranks, piece_answer, piece_cell = [], [], [], [], []
+        generation_id = None
         for row in rows:
             generation_id = row["generation_id"]
             answer = answers.get(row["cell_id"])
             if answer is None:
                 answer = answers[row["cell_id"]] = {c: row[c] for c in ANSWER_COLUMNS}
+                cell_number[row["cell_id"]] = len(cell_wkbs)
+                cell_wkbs.append(bytes(row["cell_wkb"]))  # on the cell's first piece row
             wkbs.append(bytes(row["piece_wkb"]))
             ranks.append(int(row["code_rank"]))
             piece_answer.append(answer)
+            piece_cell.append(cell_number[row["cell_id"]])
         if generation_id is None:
             return None
         return cls(generation_id=generation_id, geometries=shapely.from_wkb(wkbs),
-                   piece_rank=ranks, piece_answer=piece_answer)
+                   piece_rank=ranks, piece_answer=piece_answer,
+                   cells=shapely.from_wkb(cell_wkbs), piece_cell=piece_cell)
 
     def answers(self, asked: PointQuery) -> bool:
         """Whether `asked` is about this index's generation (the active one)."""
@@ -102,7 +116,8 @@ class CellIndex:
                 west, south, east, north = self._boxes[piece]
                 if (west <= lon <= east and south <= lat <= north
                         and self._rank[piece] < best_rank
-                        and shapely.intersects_xy(self._geometries[piece], lon, lat)):
+                        and shapely.intersects_xy(self._cells[self._piece_cell[piece]],
+                                                  lon, lat)):
                     best, best_rank = piece, self._rank[piece]
         return None if best is None else self._answer[best]
 

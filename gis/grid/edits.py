@@ -21,6 +21,7 @@ import gis.models  # noqa: F401  (every table known: Cell's foreign keys resolve
 from gis.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
 from gis.grid.lifecycle import closing_generation_id, require_draft
 from gis.grid.models import Cell, Generation
+from gis.grid.noding import fit_to_neighbours
 from gis.grid.shapes import check_cell_polygon
 from gis.text_guard import clean_name
 
@@ -80,9 +81,11 @@ def _check_code(session: Session, code: str) -> None:
 def _same(session: Session, cell: Cell, wkb: bytes, attrs: dict) -> bool:
     if any(getattr(cell, key) != value for key, value in attrs.items()):
         return False
-    # Topological equality: the same shape even when vertices start elsewhere.
-    return bool(session.execute(select(func.ST_Equals(
-        cell.geom, func.ST_GeomFromWKB(wkb, 4326)))).scalar())
+    # The same vertices, wherever the rings start: a neighbour that only gained a vertex
+    # on a shared edge (noding, gis.grid.coverage) is topologically equal but changed.
+    return bool(session.execute(select(func.ST_OrderingEquals(
+        func.ST_Normalize(cell.geom),
+        func.ST_Normalize(func.ST_GeomFromWKB(wkb, 4326))))).scalar())
 
 
 def _closed_twin(session: Session, *, code: str, closing: int | None, wkb: bytes,
@@ -120,6 +123,19 @@ def write_cell(session: Session, draft: Generation, *, code: str, geom: Polygon,
     return CellChange(code, "redrawn" if current is not None else "added", cell.id)
 
 
+def write_noded(session: Session, draft: Generation, cells: list[tuple[str, Polygon, dict]],
+                *, leaving: set[str] = frozenset()) -> list[CellChange]:
+    """Write cells (code, polygon, attributes) noded with their neighbours, and the
+    neighbours that gained their vertices (gis.grid.noding)."""
+    noded, neighbours = fit_to_neighbours(session, generation_id=draft.id,
+                                          cells={code: geom for code, geom, _ in cells},
+                                          leaving=leaving)
+    changes = [write_cell(session, draft, code=code, geom=noded[code], attrs=attrs)
+               for code, _, attrs in cells]
+    return changes + [write_cell(session, draft, code=code, geom=geom, attrs={})
+                      for code, geom in neighbours.items()]
+
+
 def _close(session: Session, draft: Generation, cell: Cell, closing: int | None) -> None:
     """End a row before the draft: delete it if the draft made it, else close it."""
     if cell.generation_low == draft.id:
@@ -139,7 +155,7 @@ def add_cell(session: Session, *, generation_id: int, code: str, geom: Polygon,
     if current_cell(session, generation_id=draft.id, code=code) is not None:
         raise Conflict(f"cell {code} already exists in generation {draft.id}; "
                        "use PUT to redraw it", where="code")
-    return write_cell(session, draft, code=code, geom=geom, attrs=attrs or {})
+    return write_noded(session, draft, [(code, geom, attrs or {})])[0]
 
 
 def redraw_cell(session: Session, *, generation_id: int, code: str, geom: Polygon,
@@ -148,7 +164,7 @@ def redraw_cell(session: Session, *, generation_id: int, code: str, geom: Polygo
     if current_cell(session, generation_id=draft.id, code=code) is None:
         raise NotFound(f"cell {code} is not in generation {draft.id}; use POST to add it",
                        where="code")
-    return write_cell(session, draft, code=code, geom=geom, attrs=attrs or {})
+    return write_noded(session, draft, [(code, geom, attrs or {})])[0]
 
 
 def remove_cell(session: Session, *, generation_id: int, code: str) -> CellChange:
@@ -182,12 +198,10 @@ def split_cell(session: Session, *, generation_id: int, code: str,
         raise InvalidGeometry(f"the line does not cut cell {code}: it must cross the cell "
                               "from edge to edge", where="line")
     new_codes = next_serial_codes(session, village_code=code[:12], count=len(parts) - 1)
-    changes = []
-    for part_code, part in zip([code, *new_codes], parts, strict=True):
-        geom = check_cell_polygon(part, where=f"part {part_code}")
-        changes.append(write_cell(session, draft, code=part_code, geom=geom,
-                                  attrs={"name": None} if part_code != code else {}))
-    return changes
+    cells = [(part_code, check_cell_polygon(part, where=f"part {part_code}"),
+              {"name": None} if part_code != code else {})
+             for part_code, part in zip([code, *new_codes], parts, strict=True)]
+    return write_noded(session, draft, cells)
 
 
 def merge_cells(session: Session, *, generation_id: int, codes: list[str]) -> list[CellChange]:
@@ -205,10 +219,12 @@ def merge_cells(session: Session, *, generation_id: int, codes: list[str]) -> li
     if merged.geom_type != "Polygon":
         raise InvalidGeometry(f"cells {', '.join(codes)} do not form one polygon: merge only "
                               "cells that share a border", where="codes")
-    merged = check_cell_polygon(merged, where="merged cell")
-    changes = [write_cell(session, draft, code=codes[0], geom=merged, attrs={})]
-    changes += [remove_cell(session, generation_id=draft.id, code=c) for c in codes[1:]]
-    return changes
+    # simplify(0) drops the vertices left exactly on a straight edge where the merged
+    # cells met; noding (write_noded) puts back those a neighbour still shares.
+    merged = check_cell_polygon(shapely.simplify(merged, 0), where="merged cell")
+    changes = [remove_cell(session, generation_id=draft.id, code=c) for c in codes[1:]]
+    return write_noded(session, draft, [(codes[0], merged, {})],
+                       leaving=set(codes[1:])) + changes
 
 
 def replace_village_cells(session: Session, *, generation_id: int, village_code: str,
@@ -220,7 +236,6 @@ def replace_village_cells(session: Session, *, generation_id: int, village_code:
         Cell.village_code == village_code, valid_in(draft.id))).all()
     changes = [remove_cell(session, generation_id=draft.id, code=code.strip())
                for code in sorted(existing) if code.strip() not in wanted]
-    for code, geom, attrs in cells:
+    for code, _, _ in cells:
         _check_code(session, code)
-        changes.append(write_cell(session, draft, code=code, geom=geom, attrs=attrs))
-    return changes
+    return changes + write_noded(session, draft, cells)

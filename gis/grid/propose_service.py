@@ -64,6 +64,7 @@ def propose_for_region(session: Session, *, region_code: str, band: tuple[int, i
     villages = villages_under(session, region_code=region_code)
     if not villages:
         raise NotFound(f"region {region_code} has no villages", where="region")
+    existing = generation_id is not None or lifecycle.draft_generation(session) is not None
     draft = target_draft(session, generation_id=generation_id, region_code=region_code,
                          created_by=created_by)
     summaries, compactness = [], []
@@ -92,7 +93,8 @@ def propose_for_region(session: Session, *, region_code: str, band: tuple[int, i
     # (cells never straddle villages): count those apart so the share says what we control.
     small = [s for s in summaries if s["households"] < band[0]]
     feasible = total - sum(s["cells"] for s in small)
-    return {"generation": draft.id, "region": region_code, "band": list(band),
+    return {"generation": draft.id, "new_generation": not existing, "region": region_code,
+            "band": list(band),
             "villages": summaries, "cells": total,
             "share_in_band": round(sum(s["in_band"] for s in summaries) / total, 3),
             "villages_below_band": len(small),

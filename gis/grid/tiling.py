@@ -10,7 +10,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 # Every overlay snaps to this grid (degrees, about 1 µm) so that two pieces cut from the
-# same parent carry bit-identical shared edges and unions leave no slivers behind.
+# same parent carry bit-identical shared edges and unions leave no slivers behind. What is
+# stored is then rounded to the coarser precision grid and noded (gis.grid.coverage).
 GRID_DEG = 1e-11
 EARTH_RADIUS_M = 6_371_008.8
 

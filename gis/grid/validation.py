@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import shapely
+from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
 from gis.grid.lifecycle import get_generation
@@ -82,6 +84,33 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+def coverage_findings(session: Session, *, generation_id: int) -> list[Finding]:
+    """Hairlines the area checks cannot see: borders that neighbours do not share vertex for
+    vertex (shapely's coverage_invalid_edges, exact: no tolerance), and vertices off the
+    precision grid. Located by the faulty edges themselves (GeoJSON, full precision)."""
+    from gis.grid.coverage import invalid_edges, off_grid_vertices
+    from gis.grid.noding import cells_of
+
+    cells = cells_of(session, generation_id=generation_id)
+    codes, shapes = list(cells), list(cells.values())
+    findings = [Finding(
+        kind="coverage_edge", severity=BLOCKING, codes=[codes[i]],
+        message=(f"Cell {codes[i]} has {len(shapely.get_parts(edges))} border piece(s) that "
+                 "its neighbours do not share vertex for vertex (a vertex missing on the "
+                 "other side, or edges that nearly but not exactly match): points there can "
+                 f"fall into no cell. `onegrid grid repair {generation_id}` nodes them."),
+        location=mapping(edges), village_code=codes[i][:12])
+        for i, edges in invalid_edges(shapes)]
+    off_grid = [(code, n) for code, shape in cells.items() if (n := off_grid_vertices(shape))]
+    if off_grid:
+        findings.append(Finding(
+            kind="off_grid", severity=WARNING, codes=[code for code, _ in off_grid],
+            message=(f"{sum(n for _, n in off_grid)} vertices of {len(off_grid)} cells are "
+                     "not on the 1e-7 degree precision grid; `onegrid grid repair "
+                     f"{generation_id}` rounds them."), location=None))
+    return findings
+
+
 @dataclass(frozen=True)
 class ValidationReport:
     generation: int
@@ -122,6 +151,7 @@ def validate_generation(session: Session, *, generation_id: int,
                                     codes=row["codes"], message=check.sentence(row, grid),
                                     location=row["location"],
                                     village_code=row.get("village_code")))
+    findings += coverage_findings(session, generation_id=generation.id)
     findings.sort(key=lambda f: f.severity != BLOCKING)
     return ValidationReport(generation=generation.id, status=generation.status,
                             findings=findings)

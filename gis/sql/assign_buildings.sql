@@ -13,7 +13,7 @@
 -- or deleted, never rewritten unchanged (the table is narrow and has two btree indexes,
 -- which is what makes a city's bulk assignment take seconds; see 0006_placements).
 WITH cells AS MATERIALIZED (
-    SELECT c.id, c.code
+    SELECT c.id, c.code, c.geom
     FROM grid_cells AS c
     WHERE c.generation_low <= :generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
@@ -23,7 +23,8 @@ hits AS MATERIALIZED (
     SELECT DISTINCT ON (b.id) b.id AS building_id, c.id AS cell_id
     FROM cells AS c
     JOIN grid_cell_pieces AS p ON p.cell_id = c.id
-    JOIN buildings AS b ON ST_Covers(p.geom, b.spot)
+    -- pieces find candidates, the whole cell decides (see locate_points.sql)
+    JOIN buildings AS b ON p.geom && b.spot AND ST_Covers(c.geom, b.spot)
     WHERE CAST(:building_ids AS bigint[]) IS NULL
     ORDER BY b.id, c.code
 ),
@@ -36,7 +37,7 @@ hits_by_id AS MATERIALIZED (
         SELECT c.id
         FROM grid_cell_pieces AS p
         JOIN grid_cells AS c ON c.id = p.cell_id
-        WHERE ST_Covers(p.geom, b.spot)
+        WHERE p.geom && b.spot AND ST_Covers(c.geom, b.spot)
           AND c.generation_low <= :generation_id
           AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
         ORDER BY c.code

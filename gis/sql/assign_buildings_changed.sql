@@ -10,7 +10,7 @@ WITH gone AS (
                AND (c.generation_high IS NULL OR c.generation_high >= :new_generation_id))
 ),
 came AS (
-    SELECT c.id FROM grid_cells AS c
+    SELECT c.id, c.geom FROM grid_cells AS c
     WHERE c.generation_low <= :new_generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :new_generation_id)
       AND NOT (c.generation_low <= :old_generation_id
@@ -23,5 +23,6 @@ SELECT coalesce(array_agg(DISTINCT id), '{}') AS ids FROM (
     SELECT b.id
     FROM came
     JOIN grid_cell_pieces AS p ON p.cell_id = came.id
-    JOIN buildings AS b ON ST_Covers(p.geom, b.spot)
+    -- pieces find candidates, the whole cell decides (see locate_points.sql)
+    JOIN buildings AS b ON p.geom && b.spot AND ST_Covers(came.geom, b.spot)
 ) AS found

@@ -15,7 +15,7 @@ WITH gone AS (
                AND (c.generation_high IS NULL OR c.generation_high >= :new_generation_id))
 ),
 came AS (
-    SELECT c.id FROM grid_cells AS c
+    SELECT c.id, c.geom FROM grid_cells AS c
     WHERE c.generation_low <= :new_generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :new_generation_id)
       AND NOT (c.generation_low <= :old_generation_id
@@ -27,7 +27,8 @@ candidates AS (
     SELECT h.id
     FROM came
     JOIN grid_cell_pieces AS p ON p.cell_id = came.id
-    JOIN households AS h ON ST_Covers(p.geom, h.geom)
+    -- pieces find candidates, the whole cell decides (see locate_points.sql)
+    JOIN households AS h ON p.geom && h.geom AND ST_Covers(came.geom, h.geom)
     WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
       AND h.located_by IS DISTINCT FROM 'manual'
 ),
@@ -41,7 +42,7 @@ placed AS (
         SELECT c.id
         FROM grid_cell_pieces AS p
         JOIN grid_cells AS c ON c.id = p.cell_id
-        WHERE ST_Covers(p.geom, h.geom)
+        WHERE p.geom && h.geom AND ST_Covers(c.geom, h.geom)
           AND c.generation_low <= :new_generation_id
           AND (c.generation_high IS NULL OR c.generation_high >= :new_generation_id)
         ORDER BY c.code

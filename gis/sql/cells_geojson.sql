@@ -23,9 +23,12 @@ SELECT CASE WHEN :count THEN (SELECT count(*) FROM selected) END AS matched,
        round(s.area_m2::numeric, 1)::float AS area_m2,
        coalesce((SELECT r.households FROM cell_rollups AS r WHERE r.cell_id = s.id), 0)
            AS households,
+       -- 15 decimals: coordinates leave as stored, never rounded after the fact (stored
+       -- cells are on the 1e-7 degree grid and print as such; a generation stored before
+       -- that, not yet repaired, would overlap its neighbours if rounded to 7 here).
        ST_AsGeoJSON(CASE WHEN :tolerance > 0
                          THEN ST_SimplifyPreserveTopology(s.geom, :tolerance)
-                         ELSE s.geom END, 7)::json AS geometry
+                         ELSE s.geom END, 15)::json AS geometry
 FROM selected AS s
 WHERE CAST(:after AS text) IS NULL OR s.code > CAST(:after AS text)  -- keyset: next page
 ORDER BY s.code

@@ -32,13 +32,14 @@ located AS (
     SELECT a.n, a.geom, cell.id, cell.code, cell.name, cell.kind, cell.village_code
     FROM asked AS a
     LEFT JOIN LATERAL (
-        -- ST_Covers (not ST_Contains) on the subdivided pieces: a point exactly on a
-        -- shared edge is covered by both neighbours and ORDER BY code picks the same one
-        -- every time. The pieces' GiST index answers the bbox part, point by point.
+        -- ST_Covers (not ST_Contains): a point exactly on a shared edge is covered by
+        -- both neighbours and ORDER BY code picks the same one every time. The pieces'
+        -- GiST index finds the candidates (&&), point by point; the test is on the whole
+        -- cell, because a cut of ST_Subdivide adds vertices a hair off the cell's edge.
         SELECT c.id, c.code, c.name, c.kind, c.village_code
         FROM generation, grid_cell_pieces AS p
         JOIN grid_cells AS c ON c.id = p.cell_id
-        WHERE ST_Covers(p.geom, a.geom)
+        WHERE p.geom && a.geom AND ST_Covers(c.geom, a.geom)
           AND c.generation_low <= generation.id
           AND (c.generation_high IS NULL OR c.generation_high >= generation.id)
         ORDER BY c.code

@@ -11,7 +11,7 @@
 -- points (built by the caller), so each piece's geometry is prepared once. All EPSG:4326.
 -- :generation_id NULL (no active generation) stores the rows without a cell.
 WITH cells AS MATERIALIZED (
-    SELECT c.id, c.code
+    SELECT c.id, c.code, c.geom
     FROM grid_cells AS c
     WHERE c.generation_low <= :generation_id
       AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
@@ -20,7 +20,8 @@ hits AS (
     SELECT DISTINCT ON (s.id) s.id, c.id AS cell_id
     FROM cells AS c
     JOIN grid_cell_pieces AS p ON p.cell_id = c.id
-    JOIN staged_households AS s ON ST_Covers(p.geom, s.geom)
+    -- pieces find candidates, the whole cell decides (see locate_points.sql)
+    JOIN staged_households AS s ON p.geom && s.geom AND ST_Covers(c.geom, s.geom)
     WHERE s.located_by IS DISTINCT FROM 'building' OR s.building_id IS NULL
     ORDER BY s.id, c.code
 ),

@@ -48,7 +48,7 @@ relocated AS (
         SELECT c.id
         FROM grid_cell_pieces AS p
         JOIN cells AS c ON c.id = p.cell_id
-        WHERE ST_Covers(p.geom, s.point)
+        WHERE p.geom && s.point AND ST_Covers(c.geom, s.point)
         ORDER BY c.code
         LIMIT 1) AS covering
     GROUP BY covering.id

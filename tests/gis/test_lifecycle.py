@@ -38,8 +38,10 @@ def test_only_one_draft_at_a_time(db, draft):
 
 
 def test_redraw_keeps_history_and_unchanged_neighbours(db, draft):
+    # Shrunk away from the east cell: no vertex of the new west lies on the east cell's
+    # edges, so noding leaves the east cell as it was.
     change = edits.redraw_cell(db, generation_id=draft["draft"], code=WEST,
-                               geom=box(0, 0, 1.5, 1))
+                               geom=box(0, 0, 0.5, 1))
     assert change.action == "redrawn"
     in_draft = codes_in(db, draft["draft"])
     assert in_draft[EAST] == draft["east"]  # untouched cell: same row
