@@ -14,7 +14,6 @@ from api.versions import IfMatchDep, based_on, set_etag
 from gis.errors import InvalidGeometry, InvalidInput
 from gis.grid import edit_service, edits, lifecycle
 from gis.grid.features import cell_feature, changes_dict
-from gis.grid.noding import repair_generation
 from gis.grid.shapes import parse_cell_geometry
 from gis.grid.validation import validate_generation
 from gis.grid.versions import Expected
@@ -102,10 +101,15 @@ def activate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 
 
 @router.post("/generations/{generation_id}/repair",
-             summary="Round a draft's cells to the precision grid and node them")
-def repair(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId) -> dict:
-    principal.require("grid:edit")
-    return repair_generation(session, generation_id=generation_id)
+             summary="Round a draft's cells to the precision grid and node them "
+                     "(If-Match: the draft's ETag)")
+def repair(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
+           version: IfMatchDep, response: Response) -> dict:
+    principal.require("generations:write")
+    result = edit_service.repair(session, principal=principal, generation_id=generation_id,
+                                 expected=Expected(generation=version))
+    set_etag(response, result["version"])
+    return result
 
 
 @router.get("/generations/{generation_id}/validation", summary="Validation report")

@@ -103,6 +103,21 @@ def discard(session: Session, *, principal: Principal, generation_id: int,
     return lifecycle.discard_draft(session, generation_id=draft.id)
 
 
+def repair(session: Session, *, principal: Principal, generation_id: int,
+           expected: Expected = Expected()) -> dict:
+    """Node the draft's cells on the precision grid (gis.grid.noding), if the caller's area
+    covers what the draft changed and what the repair changes; the version moves on."""
+    from gis.grid.noding import repair_generation
+
+    draft = versions.lock_draft(session, generation_id=generation_id,
+                                expected_version=expected.generation)
+    _require_changes_in_area(session, principal, draft.id, doing="repair")
+    result = repair_generation(session, generation_id=draft.id)
+    _require_area(principal, result["changed_codes"])
+    result["version"] = versions.bump_generation(session, draft, edited_by=principal.username)
+    return result
+
+
 def _edit(session: Session, *, principal: Principal, generation_id: int, codes: list[str],
           expected: Expected, run: Callable[[], list[CellChange]]) -> list[CellChange]:
     unknown = sorted(set(expected.cells or {}) - set(codes))

@@ -72,4 +72,5 @@ def repair_generation(session: Session, *, generation_id: int) -> dict:
             "vertices_moved": result.vertices_moved,
             "max_displacement_m": round(result.max_displacement_m, 4),
             "cells_with_invalid_edges_after": len(after),
+            "changed_codes": sorted(codes[i] for i in result.changed),
             "still_invalid": sorted(codes[i] for i, _ in after)}

@@ -210,6 +210,7 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("DELETE", "/generations/{generation_id}", f"/generations/{draft}", {}),
         ("POST", "/generations/{generation_id}/activate", f"/generations/{draft}/activate",
          {"json": {}}),
+        ("POST", "/generations/{generation_id}/repair", f"/generations/{draft}/repair", {}),
         ("POST", "/generations/{generation_id}/cells/{code}",
          f"/generations/{draft}/cells/{VILLAGE}009", {"json": IN_VILLAGE}),
         ("PUT", "/generations/{generation_id}/cells/{code}",

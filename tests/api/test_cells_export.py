@@ -60,3 +60,19 @@ def test_an_unrepaired_generation_is_exported_without_rounding(client, db):
     _, geoms = exported(client)
     assert all(shapely.equals_exact(g, c, 0.0) for g, c in zip(geoms, cells, strict=True))
     assert shapely.coverage_is_valid(np.array(geoms, dtype=object))
+
+
+def test_an_exported_grid_reimports_as_a_layer_with_no_gaps_or_overlaps(client, db):
+    """The issue's proof: the export, re-imported as a departmental layer through the
+    product's own import (a dry run), passes the layer's coverage check."""
+    cells = border_cells(np.random.default_rng(23), noded=True)
+    store(db, cells)
+    export = client.get("/cells")
+    assert export.status_code == 200
+    report = client.post("/imports/layers", data={"department": "综治", "commit": "false"},
+                         files={"file": ("cells.geojson", export.content,
+                                         "application/geo+json")})
+    assert report.status_code == 200, report.text
+    coverage = report.json()["coverage"]
+    assert coverage["gaps"] == 0 and coverage["overlaps"] == 0, coverage
+    assert report.json()["valid"] == len(cells)
