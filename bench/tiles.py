@@ -3,15 +3,15 @@
 Same work, same role, same output: tipg serves a view with exactly the columns of
 onegrid's "cells" layer (code, name, kind, dedicated_type, village_code, area_m2,
 households, households_per_km2; the active generation's cells; counts from
-cell_rollups), and connects as a login role whose session runs as the app role
-(row-level security on) with the unrestricted scope, which is how onegrid serves its
+cell_rollups), and connects with the service's own app login (row-level security on)
+with the unrestricted scope set for its connections, which is how onegrid serves its
 development admin. Both run in this run (one uvicorn worker each, wrk with 8
 connections), every tile covering the data requested in turn, `--rounds` rounds with the
 servers alternating; median req/s and p50 with their spread. A server that fails or
 times out is recorded as such, not a crash.
 
-The view (schema bench_tipg) and the login role are created for the run, committed (tipg
-must see them from its own connections) and dropped at the end.
+The view (schema bench_tipg) is created for the run by the owner and granted to the app
+role, committed (tipg must see it from its own connections) and dropped at the end.
 
     make bench (ONEGRID_BENCH=1 installs tipg into .venv-tipg)
     .venv/bin/python -m bench.tiles [--seconds 5] [--rounds 3]
