@@ -70,6 +70,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "legend.within": ("标准范围内", "within the band"),
     "legend.above": ("多于标准", "above the band"),
     "legend.density": ("每平方公里住户", "households per km²"),
+    "cells.shown": ("个网格在视图中", "cells in view"),
     "tooltip.households": ("户", "households"),
     "loading": ("加载中…", "Loading…"),
     "login.title": ("登录", "Log in"),
