@@ -1,0 +1,130 @@
+"""The web map as a user meets it: Chinese first, search, layers, loading, and a phone."""
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_pages import open_map, watch
+from tests.factories import VILLAGE
+
+WEST_CELL = VILLAGE + "001"
+
+
+def click_west_cell(page) -> None:
+    """A little west of the centre of the 2x1-degree village: inside the west cell."""
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+
+
+def test_the_map_is_chinese_until_english_is_chosen_and_remembers_it(page, live_url):
+    open_map(page, live_url)
+    expect(page.locator("#search button")).to_have_text("搜索")
+    expect(page.locator("#layers")).to_contain_text("网格")
+    expect(page.locator("header")).to_contain_text("地图")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    with page.expect_navigation():
+        page.click("#lang-en")
+    expect(page.locator("#search button")).to_have_text("Search")
+    expect(page.locator("#layers")).to_contain_text("Cells")
+    expect(page.locator("#legend")).to_contain_text("Households per cell")
+    assert "搜索" not in page.locator("body").inner_text()
+    page.goto(f"{live_url}/map")  # no ?lang=: the choice was kept
+    expect(page.locator("#search button")).to_have_text("Search")
+
+
+def test_search_finds_a_cell_by_code_and_marks_it_on_the_map(page, live_url):
+    seen = watch(page)
+    open_map(page, live_url)
+    page.fill("#search-q", WEST_CELL)
+    page.click("#search button")
+    expect(page.locator("#results li")).to_have_count(1)
+    expect(page.locator("#results li")).to_contain_text(f"网格{WEST_CELL}")
+    expect(page.locator(".leaflet-marker-icon")).to_be_visible()
+    expect(page.locator("#info")).to_contain_text(WEST_CELL)
+    expect(page.locator("path.highlight")).to_have_count(1)  # the cell's outline
+    page.fill("#search-q", "nothing-like-this")
+    page.click("#search button")
+    expect(page.locator("#results")).to_have_text("没有找到")
+    assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
+
+
+def test_the_layer_switcher_hides_and_shows_a_layer(page, live_url):
+    open_map(page, live_url)
+    outlines = page.locator("path.region-outline")
+    expect(outlines).to_have_count(1)  # the town
+    page.uncheck("#layer-regions")
+    expect(outlines).to_have_count(0)
+    page.check("#layer-regions")
+    expect(outlines).to_have_count(1)
+    # a departmental layer from /layers is listed by its name, as text
+    expect(page.locator("#layers label", has_text="部门图层")).to_have_count(1)
+
+
+def test_cells_appear_after_a_loading_indicator(page, live_url):
+    held = []
+    released = []
+
+    def hold_cells(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/cells?*", hold_cells)
+    with page.expect_request(lambda r: "/cells?" in r.url):
+        page.goto(f"{live_url}/map")
+    expect(page.locator("#loading")).to_be_visible()  # while the cells are on their way
+    expect(page.locator("#loading")).to_have_text("加载中…")
+    released.append(True)
+    for route in held:
+        # a request the page gave up on (the view moved) has nothing to release
+        with contextlib.suppress(Exception):
+            route.continue_()
+    expect(page.locator("#cells-shown")).to_contain_text("2 / 2")
+    expect(page.locator("#loading")).to_be_hidden()
+
+
+@pytest.fixture()
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_on_a_phone_the_panel_collapses_and_the_map_works(phone, live_url):
+    page = phone
+    open_map(page, live_url)
+    expect(page.locator("#panel")).to_be_hidden()  # collapsed: the whole width is map
+    box = page.locator("#map").bounding_box()
+    assert box["width"] == 390 and box["height"] > 700
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out
+    click_west_cell(page)
+    expect(page.locator(".leaflet-marker-icon")).to_be_visible()
+    page.click("#panel-toggle")
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    expect(page.locator("#info")).to_contain_text(WEST_CELL)
+    sheet = panel.bounding_box()
+    assert sheet["width"] == 390 and sheet["y"] > 844 * 0.4  # a sheet over the lower part
+    page.fill("#search-q", WEST_CELL)
+    page.click("#search button")
+    expect(page.locator("#results li")).to_have_count(1)
+    page.click("#panel-toggle")
+    expect(panel).to_be_hidden()
+
+
+@pytest.mark.parametrize("path", ["/", "/map", "conflation"])
+def test_chinese_text_is_set_in_the_bundled_font(page, live_url, hostile_grid, path):
+    if path == "conflation":
+        path = f"/layers/{hostile_grid['layer']}/conflation/map"
+    page.goto(f"{live_url}{path}")
+    page.wait_for_load_state("networkidle")
+    selector = ".leaflet-container" if path != "/" else "body"
+    family = page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).fontFamily")
+    assert family.startswith('"Noto Sans SC"'), family
+    # the font's CJK pieces were fetched from onegrid and are in use
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '网格')")
