@@ -1,15 +1,15 @@
 -- What a user typed into the map's search box, as places with a location (EPSG:4326).
 -- One statement, one branch per kind, each branch capped at :limit rows:
 --   cells of the generation, by code prefix or name; regions (district/town/village),
---   by code prefix or name, when :with_regions; and, only when :with_people, buildings by code or address and
---   households by number (external_id prefix) or address.
+--   by code prefix or name, when :with_regions; and, only when :with_people,
+--   buildings by code or address and households by number (external_id prefix) or address.
 -- :prefix is the query with LIKE wildcards escaped plus '%', :contains is '%' || it || '%'.
 -- Area: :scope_all, or cell codes LIKE one of :scope_patterns (a region's prefix || '%',
 -- or a whole cell code; gis/auth/scope.py); households are also under row-level security.
 -- :area_prefix ('' = anywhere) narrows every kind to one region's subtree.
 -- Locations are ST_PointOnSurface (inside the polygon, unlike a centroid of a U shape).
--- No trigram index yet: names and addresses are matched by a scan of the candidates,
--- codes by prefix; each branch stops at :limit rows.
+-- Indexes (0021_mapui): codes and numbers by prefix through pattern-ops btrees, names and
+-- addresses through trigram GIN indexes; each branch stops at :limit rows.
 WITH found_cells AS (
     SELECT 'cell' AS kind, c.code::text AS code, coalesce(c.name, '') AS name,
            c.code::text AS cell_code, ST_PointOnSurface(c.geom) AS at
@@ -43,13 +43,16 @@ WITH found_cells AS (
     ORDER BY b.id
     LIMIT :limit
 ), found_households AS (
-    -- household_cells: the cell of a household however placed (own point or building)
+    -- household_cells: the cell of a household however placed (own point or building).
+    -- Asked per matching household (LATERAL, LIMIT 1: one index probe per branch of the
+    -- view); a plain join on the view would make PostgreSQL read all its households.
     SELECT 'household' AS kind, coalesce(h.external_id, h.id::text) AS code,
            coalesce(h.address, '') AS name, c.code::text AS cell_code,
            coalesce(h.geom, ST_PointOnSurface(b.geom)) AS at
     FROM households AS h
-    JOIN household_cells AS hc ON hc.household_id = h.id
-    JOIN grid_cells AS c ON c.id = hc.cell_id
+    CROSS JOIN LATERAL (SELECT hc.cell_id FROM household_cells AS hc
+                        WHERE hc.household_id = h.id LIMIT 1) AS placed
+    JOIN grid_cells AS c ON c.id = placed.cell_id
     LEFT JOIN buildings AS b ON b.id = h.building_id
     WHERE :with_people
       AND (h.external_id LIKE :prefix OR h.address ILIKE :contains)
