@@ -6,6 +6,7 @@ import contextlib
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import HOSTILE_NAME
 from tests.browser.test_pages import open_map, watch
 from tests.factories import VILLAGE
 
@@ -59,7 +60,13 @@ def test_the_layer_switcher_hides_and_shows_a_layer(page, live_url):
     page.check("#layer-regions")
     expect(outlines).to_have_count(1)
     # a departmental layer from /layers is listed by its name, as text
-    expect(page.locator("#layers label", has_text="部门图层")).to_have_count(1)
+    department = page.locator("#layers label", has_text="部门图层")
+    expect(department).to_contain_text(HOSTILE_NAME)
+    assert department.locator("img").count() == 0
+    department.locator("input").check()  # its conflation, drawn as outlines
+    # the town, the layer's one cell and the part of the village the layer leaves uncovered
+    expect(page.locator(".leaflet-overlay-pane svg path")).to_have_count(3)
+    assert page.evaluate("window.__xss") is None
 
 
 def test_cells_appear_after_a_loading_indicator(page, live_url):
