@@ -135,3 +135,34 @@ def test_chinese_text_is_set_in_the_bundled_font(page, live_url, hostile_grid, p
     assert family.startswith('"Noto Sans SC"'), family
     # the font's CJK pieces were fetched from onegrid and are in use
     assert page.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '网格')")
+
+
+def test_density_and_findings_layers_come_with_their_legend_and_outlines(page, live_url):
+    open_map(page, live_url)
+    density_legend = page.locator("#legend-density")
+    expect(density_legend).to_be_hidden()
+    page.check("#layer-density")
+    expect(density_legend).to_be_visible()
+    expect(density_legend).to_contain_text("每平方公里住户")
+    page.uncheck("#layer-density")
+    expect(density_legend).to_be_hidden()
+    # both cells hold no household: below the band, so validation finds them
+    with page.expect_response(lambda r: "/validation?format=geojson" in r.url) as answer:
+        page.check("#layer-findings")
+    assert answer.value.status == 200
+    findings = answer.value.json()["features"]
+    assert {c for f in findings for c in f["properties"]["codes"]} >= {WEST_CELL}
+    # the town's outline plus one per finding
+    expect(page.locator(".leaflet-overlay-pane svg path")).to_have_count(1 + len(findings))
+
+
+def test_a_configured_basemap_is_drawn_and_can_be_switched_off(page, live_url, settings):
+    requested = []
+    page.on("request", lambda r: requested.append(r.url) if "/basemap/" in r.url else None)
+    settings.server.basemap_url = f"{live_url}/basemap/{{z}}/{{x}}/{{y}}.png"  # read per page
+    open_map(page, live_url)
+    expect(page.locator("#layer-basemap")).to_be_checked()
+    expect(page.locator(".leaflet-tile-pane img").first).to_be_attached()
+    assert requested and all(u.startswith(f"{live_url}/basemap/") for u in requested)
+    page.uncheck("#layer-basemap")
+    expect(page.locator(".leaflet-tile-pane img")).to_have_count(0)

@@ -162,7 +162,10 @@
   if (basemap) addSwitch("basemap", t("layer.basemap"), basemap, { on: true });
   addSwitch("regions", t("layer.regions"), regions, { on: true });
   addSwitch("cells", t("layer.cells"), cells, { on: true });
-  addSwitch("density", t("layer.density"), density);
+  const densityLegend = document.getElementById("legend-density");
+  addSwitch("density", t("layer.density"), density, {
+    load: () => { densityLegend.hidden = false; } });
+  density.on("remove", () => { densityLegend.hidden = true; });
   addSwitch("buildings", t("layer.buildings"), buildings, { load: () => loadBuildings() });
   addSwitch("findings", t("layer.findings"), findings, { load: () => loadFindings() });
 
@@ -191,6 +194,14 @@
     const range = b[1] === null ? `${b[0]}+` : `${b[0]}–${b[1]}`;
     return element("div", {}, swatch, `${range} ${t(b[3])}`);
   }));
+
+  densityLegend.append(element("h3", { textContent: t("legend.density") }),
+    ...densityStops.map((stop, i) => {
+      const swatch = element("i");
+      swatch.style.background = stop[1];
+      const upto = densityStops[i + 1] ? `–${densityStops[i + 1][0]}` : "+";
+      return element("div", {}, swatch, `${stop[0]}${upto}`);
+    }));
 
   api("/regions?level=town&zoom=10").then(json).then((fc) => {
     regions.addData(fc);
