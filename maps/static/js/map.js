@@ -98,7 +98,8 @@
     map.invalidateSize();
   }
   toggle.addEventListener("click", () => setPanel(document.body.classList.contains("panel-collapsed")));
-  setPanel(!window.matchMedia("(max-width: 640px)").matches);
+  const narrow = window.matchMedia("(max-width: 640px)");
+  setPanel(!narrow.matches);
   L.control.scale({ imperial: false }).addTo(map);
   const basemap = page.basemap_url ? L.tileLayer(page.basemap_url, { maxZoom: 19 }) : null;
 
@@ -283,6 +284,7 @@
   // Search: cells, regions, buildings and households (GET /search).
   const results = document.getElementById("results");
   function goTo(hit) {
+    if (narrow.matches) setPanel(false); // on a phone the sheet would hide what was found
     map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), hit.kind === "cell" ? 15 : 14));
     locate(hit.lat, hit.lon);
   }
