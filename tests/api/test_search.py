@@ -55,3 +55,12 @@ def test_wildcards_are_text_and_an_empty_query_says_what_is_wrong(client, three_
     assert kinds_and_codes(client.get("/search", params={"q": "%"})) == []
     blank = client.get("/search", params={"q": "   "})
     assert blank.status_code == 422 and "q is empty" in blank.text
+
+
+def test_area_narrows_the_results_to_one_region(client, three_cells):
+    inside = kinds_and_codes(client.get("/search", params={"q": VILLAGE, "area": VILLAGE}))
+    assert ("cell", EAST_CODE) in inside
+    elsewhere = client.get("/search", params={"q": VILLAGE, "area": "500151002000"})
+    assert kinds_and_codes(elsewhere) == []
+    bad = client.get("/search", params={"q": VILLAGE, "area": "50"})
+    assert bad.status_code == 422 and "area" in bad.text
