@@ -14,7 +14,7 @@ from api import auth, errors, limits, locate_index, locate_lane, pool, routers, 
 from gis.db import make_engine, make_session_factory
 from gis.db_roles import check_service_login, service_url
 from gis.settings import Settings
-from maps import pages
+from maps import docs, pages
 from maps.assets import STATIC_DIR
 
 log = logging.getLogger("onegrid.api")
@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> OnegridApp:
         engine.dispose()
 
     app = OnegridApp(title="onegrid", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # maps/docs.py serves them, offline
                   description="One grid for community governance: cells, people, incidents.")
     app.state.settings = settings
     app.state.engine = engine
@@ -77,7 +78,9 @@ def create_app(settings: Settings) -> OnegridApp:
     for router in routers.discover():
         app.include_router(router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     locate_lane.install(app)  # GET /locate
-    security_headers.install(app, basemap_url=settings.server.basemap_url)  # outermost
+    security_headers.install(app, basemap_url=settings.server.basemap_url,  # outermost
+                             docs_paths=docs.DOCS_PATHS)
     return app

@@ -4,8 +4,9 @@ Pages run only scripts served by onegrid itself (script-src 'self', no inline sc
 name that slipped into a page as markup still cannot run. A response that needs another
 policy sets its own Content-Security-Policy header (the folium conflation map allows its
 own inline scripts by hash, see `content_security_policy`); every other response gets the
-strict one. The API documentation (/docs, /redoc) loads Swagger UI and ReDoc from a CDN
-until they are vendored: those pages alone allow that CDN and their own inline script."""
+strict one. The API documentation (/docs, /redoc) loads Swagger UI and ReDoc from onegrid's
+own vendored copies (maps/docs.py): those pages add only their own inline script, by hash,
+inline styles, and (for ReDoc's search) a worker made from a blob; no outside host."""
 from __future__ import annotations
 
 import base64
@@ -14,12 +15,6 @@ import re
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-# Where FastAPI's documentation pages fetch Swagger UI, ReDoc and their favicon from.
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_FAVICON = "https://fastapi.tiangolo.com"
-DOCS_FONTS = "https://fonts.googleapis.com https://fonts.gstatic.com"
-DOCS_LOGO = "https://cdn.redoc.ly"  # ReDoc's "API docs by Redocly" badge
 
 FIXED_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -50,19 +45,18 @@ def script_hashes(html: bytes | str) -> list[str]:
 
 
 def content_security_policy(*, basemap_url: str = "", hashes: tuple[str, ...] = (),
-                            inline_styles: bool = False, cdn: str = "") -> str:
-    """The policy of a page: its own scripts only, plus the given inline-script hashes
-    (and the documentation's `cdn`, for scripts, styles, images and fonts)."""
+                            inline_styles: bool = False, blob_workers: bool = False) -> str:
+    """The policy of a page: its own scripts only, plus the given inline-script hashes."""
     def sources(*extra: str) -> str:
-        return " ".join(filter(None, ["'self'", *extra, cdn]))
+        return " ".join(filter(None, ["'self'", *extra]))
 
     directives = {
         "default-src": "'self'", "script-src": sources(*hashes),
         "style-src": sources("'unsafe-inline'" if inline_styles else ""),
         "img-src": sources("data:", basemap_origin(basemap_url)), "font-src": sources(),
         "connect-src": "'self'",
-        # ReDoc (from the CDN, on /redoc only) runs its search in a worker made from a blob
-        "worker-src": sources("blob:" if cdn else ""),
+        # ReDoc (on /redoc only) runs its search in a worker made from a blob
+        "worker-src": sources("blob:" if blob_workers else ""),
         "frame-ancestors": "'none'", "base-uri": "'none'",
         "form-action": "'self'", "object-src": "'none'",
     }
@@ -112,9 +106,10 @@ class SecurityHeaders:
             body += message.get("body", b"")
             if message.get("more_body"):
                 return
-            cdn = f"{DOCS_CDN} {DOCS_FAVICON} {DOCS_FONTS} {DOCS_LOGO}"
+            # ReDoc's "API docs by Redocly" badge is an image from cdn.redoc.ly: refused
+            # here, the badge hides itself (its onError) and the page works on.
             policy = content_security_policy(hashes=tuple(script_hashes(body)),
-                                             inline_styles=True, cdn=cdn)
+                                             inline_styles=True, blob_workers=True)
             headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": with_security_headers(headers, policy.encode())})
@@ -131,7 +126,6 @@ def with_security_headers(headers, policy: bytes) -> list[tuple[bytes, bytes]]:
     return headers + [(name, value) for name, value in extra if name not in present]
 
 
-def install(app, *, basemap_url: str = "") -> None:
+def install(app, *, basemap_url: str = "", docs_paths: tuple[str, ...] = ()) -> None:
     """Outermost middleware: error pages and 413s get the headers too."""
-    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
-    app.add_middleware(SecurityHeaders, basemap_url=basemap_url, docs_paths=docs)
+    app.add_middleware(SecurityHeaders, basemap_url=basemap_url, docs_paths=docs_paths)

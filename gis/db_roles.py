@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, make_url
 from gis.errors import DatabaseSetupIncomplete
 
 # Extensions the schema needs; postgis is not a "trusted" extension, so a DBA creates it.
-EXTENSIONS = ("postgis", "btree_gist")
+EXTENSIONS = ("postgis", "btree_gist", "pg_trgm")
 MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
 
 

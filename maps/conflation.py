@@ -8,10 +8,12 @@ from shapely.geometry import shape
 
 from gis.layers.schemas import Conflation
 from maps.folium_offline import offline_map, render_offline
+from maps.i18n import DEFAULT, strings
 
-# Best share of a legacy cell in one unified cell → colour (green agrees, red does not).
-BANDS = ((0.95, "#1a9850", "≥ 95% in one cell"), (0.5, "#fdae61", "50–95%"),
-         (0.0, "#d73027", "< 50% or outside the grid"))
+# Best share of a legacy cell in one unified cell → colour (green agrees, red does not);
+# the labels are catalogue keys (maps/i18n.py).
+BANDS = ((0.95, "#1a9850", "conflation.band_high"), (0.5, "#fdae61", "conflation.band_mid"),
+         (0.0, "#d73027", "conflation.band_low"))
 UNCOVERED = "#7b3294"
 
 
@@ -20,34 +22,43 @@ def colour_for(best_share: float) -> str:
 
 
 def conflation_map_html(result: Conflation, *, cells: dict | None = None,
-                        basemap_url: str = "") -> str:
+                        basemap_url: str = "", lang: str = DEFAULT) -> str:
     """An offline HTML page; `cells` is the unified grid's FeatureCollection for context."""
+    t = strings(lang)
     fmap = offline_map(basemap_url=basemap_url, control_scale=True)
+    # the bundled Chinese font and the favicon, as on every onegrid page
+    fmap.get_root().header.add_child(folium.Element(
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+        '<link rel="stylesheet" href="/static/vendor/noto-sans-sc/400.css">'
+        '<link rel="stylesheet" href="/static/css/folium.css">'))
     if cells and cells.get("features"):
-        folium.GeoJson(_escaped(cells), name="unified cells (统一网格)",
+        folium.GeoJson(_escaped(cells), name=html.escape(t["conflation.cells"]),
                        style_function=lambda f: {"color": "#333", "weight": 1,
                                                  "fill": False},
-                       tooltip=folium.GeoJsonTooltip(["code", "name"], aliases=["cell", "name"])
-                       ).add_to(fmap)
+                       tooltip=folium.GeoJsonTooltip(["code", "name"], aliases=[
+                           t["conflation.code"], t["conflation.name"]])).add_to(fmap)
     legacy = _legacy_collection(result)
     if legacy["features"]:
-        folium.GeoJson(legacy, name=f"{html.escape(result.layer.department)} layer",
+        folium.GeoJson(legacy, name=html.escape(
+                           f"{result.layer.department} · {t['conflation.layer']}"),
                        style_function=_legacy_style,
                        tooltip=folium.GeoJsonTooltip(
                            ["source_code", "name", "best_cell", "best_percent", "cells"],
-                           aliases=["code", "name", "best unified cell", "share there",
-                                    "unified cells"])).add_to(fmap)
+                           aliases=[t["conflation.code"], t["conflation.name"],
+                                    t["conflation.best_cell"], t["conflation.share"],
+                                    t["conflation.cells_list"]])).add_to(fmap)
     if result.uncovered:
-        folium.GeoJson(_uncovered_collection(result), name="not covered by the layer",
+        folium.GeoJson(_uncovered_collection(result),
+                       name=html.escape(t["conflation.uncovered"]),
                        style_function=lambda f: {"color": UNCOVERED, "weight": 1,
                                                  "fillColor": UNCOVERED, "fillOpacity": 0.45},
-                       tooltip=folium.GeoJsonTooltip(["village", "area_m2"],
-                                                     aliases=["village", "m²"])).add_to(fmap)
+                       tooltip=folium.GeoJsonTooltip(["village", "area_m2"], aliases=[
+                           t["conflation.village"], "m²"])).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     bounds = _bounds([*legacy["features"], *(cells or {}).get("features", [])])
     if bounds:
         fmap.fit_bounds(bounds)
-    fmap.get_root().html.add_child(folium.Element(_legend(result)))
+    fmap.get_root().html.add_child(folium.Element(_legend(result, t)))
     return render_offline(fmap)
 
 
@@ -94,16 +105,18 @@ def _bounds(features: list[dict]) -> list[list[float]] | None:
     return [[south, west], [north, east]]  # Leaflet wants [lat, lon]
 
 
-def _legend(result: Conflation) -> str:
+def _legend(result: Conflation, t: dict[str, str]) -> str:
     layer = result.layer
-    rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> {label}</div>'
-                   for _, c, label in BANDS)
+    e = html.escape
+    rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> '
+                   f"{e(t[key])}</div>" for _, c, key in BANDS)
     return (
-        '<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;'
-        'padding:6px 10px;border:1px solid #999;font:13px sans-serif">'
-        f"<b>{html.escape(layer.department)} · {html.escape(layer.name)}</b> vs generation "
-        f"{result.generation}<br>agreement {result.agreement:.1%} · {result.legacy_cells} "
-        f"legacy cells, {result.split_cells} split, {result.unmatched_cells} outside the grid"
-        f" · uncovered {result.uncovered_m2:,.0f} m²{rows}"
-        f'<div><span style="background:{UNCOVERED}">&nbsp;&nbsp;&nbsp;</span> not covered'
-        "</div><div>dashed: split across unified cells</div></div>")
+        '<div class="conflation-legend" style="position:fixed;top:10px;left:50px;'
+        'z-index:1000;background:#fff;padding:6px 10px;border:1px solid #999;font-size:13px">'
+        f"<b>{e(layer.department)} · {e(layer.name)}</b> {e(t['conflation.vs'])} "
+        f"{result.generation}<br>{e(t['conflation.agreement'])} {result.agreement:.1%} · "
+        f"{result.legacy_cells} {e(t['conflation.legacy'])}, {result.split_cells} "
+        f"{e(t['conflation.split'])}, {result.unmatched_cells} {e(t['conflation.outside'])}"
+        f" · {e(t['conflation.uncovered_m2'])} {result.uncovered_m2:,.0f}{rows}"
+        f'<div><span style="background:{UNCOVERED}">&nbsp;&nbsp;&nbsp;</span> '
+        f"{e(t['conflation.uncovered'])}</div><div>{e(t['conflation.dashed'])}</div></div>")

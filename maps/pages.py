@@ -5,27 +5,42 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from maps import i18n
 from maps.assets import TEMPLATES_DIR
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True  # every template, whatever its extension: data is text
 
+# (href, catalogue key of the title; its note is key + ".note")
 LINKS = [
-    ("/map", "Web map", "cells, villages and towns of the active generation; click to locate"),
-    ("/docs", "API documentation", "OpenAPI, try every endpoint"),
-    ("/healthz", "Health", "database and PostGIS version"),
-    ("/regions?level=town", "Regions (GeoJSON)", "districts, towns and villages"),
-    ("/cells?limit=100", "Cells (GeoJSON)", "cells of the active generation, paged"),
+    ("/map", "link.map"), ("/docs", "link.docs"), ("/redoc", "link.redoc"),
+    ("/healthz", "link.health"), ("/regions?level=town", "link.regions"),
+    ("/cells?limit=100", "link.cells"),
 ]
+
+
+def render(request: Request, template: str, context: dict | None = None) -> HTMLResponse:
+    """A page in the caller's language (maps/i18n.py), remembering a ?lang= choice."""
+    lang = i18n.language(request)
+    response = templates.TemplateResponse(request, template, {
+        "lang": lang, "languages": i18n.LANGUAGES, "t": i18n.strings(lang), **(context or {})})
+    i18n.remember(request, response)
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "start.html", {"links": LINKS})
+    return render(request, "start.html", {"links": LINKS})
 
 
 @router.get("/map", response_class=HTMLResponse)
 def web_map(request: Request) -> HTMLResponse:
-    basemap = request.app.state.settings.server.basemap_url
-    return templates.TemplateResponse(request, "map.html", {"basemap_url": basemap})
+    settings = request.app.state.settings
+    lang = i18n.language(request)
+    # What map.js needs, as JSON in a data- attribute (autoescaped; no inline script)
+    page = {"lang": lang, "strings": i18n.strings(lang),
+            "basemap_url": settings.server.basemap_url,
+            "band": {"min": settings.grid.households_min, "max": settings.grid.households_max}}
+    return render(request, "map.html", {"basemap_url": settings.server.basemap_url,
+                                        "page": page})

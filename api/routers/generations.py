@@ -51,8 +51,9 @@ class MergeIn(BaseModel):
 
 class ProposeIn(BaseModel):
     region: str = Field(pattern="^[0-9]{12}$")
-    households_min: int = Field(ge=1)
-    households_max: int = Field(ge=1)
+    # Omitted: the household band of settings.grid, the one the legend and validation use.
+    households_min: int | None = Field(default=None, ge=1)
+    households_max: int | None = Field(default=None, ge=1)
 
 
 @router.get("/generations", summary="All generations, oldest first")
@@ -189,12 +190,13 @@ def merge_cells(session: SessionDep, principal: PrincipalDep, generation_id: Gen
 
 @router.post("/generations/{generation_id}/propose",
              summary="Propose cells for the villages under a region")
-def propose(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-            body: ProposeIn, version: IfMatchDep) -> dict:
+def propose(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+            generation_id: GenerationId, body: ProposeIn, version: IfMatchDep) -> dict:
     principal.require("cells:write")
+    band = (body.households_min or settings.grid.households_min,
+            body.households_max or settings.grid.households_max)
     return edit_service.propose(session, principal=principal, generation_id=generation_id,
-                                region_code=body.region,
-                                band=(body.households_min, body.households_max),
+                                region_code=body.region, band=band,
                                 expected=Expected(generation=version))
 
 

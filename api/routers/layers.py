@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
@@ -13,6 +13,7 @@ from gis.geo import LngLatBBox
 from gis.grid.service import Page, cells_feature_collection
 from gis.layers import conflation, service
 from gis.layers.schemas import LayerSummary, Thresholds
+from maps import i18n
 from maps.conflation import conflation_map_html
 
 router = APIRouter(tags=["layers"])
@@ -61,8 +62,8 @@ def get_conflation(session: SessionDep, principal: PrincipalDep, generation: Gen
 
 @router.get("/layers/{layer_id}/conflation/map", response_class=HTMLResponse,
             summary="The conflation as an offline map page")
-def conflation_map(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
-                   generation: GenerationDep, layer_id: LayerId,
+def conflation_map(request: Request, session: SessionDep, principal: PrincipalDep,
+                   settings: SettingsDep, generation: GenerationDep, layer_id: LayerId,
                    min_share: MinShare = 0.01, min_area_m2: MinArea = 1.0) -> HTMLResponse:
     principal.require("cells:read")
     result = conflation.conflate(session, layer_id=layer_id, generation_id=generation.id,
@@ -73,7 +74,8 @@ def conflation_map(session: SessionDep, principal: PrincipalDep, settings: Setti
     cells = cells_feature_collection(session, generation_id=generation.id, bbox=bbox,
                                      zoom=14, page=Page(limit=5000)) if bbox else None
     basemap = settings.server.basemap_url
-    page = conflation_map_html(result, cells=cells, basemap_url=basemap)
+    page = conflation_map_html(result, cells=cells, basemap_url=basemap,
+                               lang=i18n.language(request))
     # folium writes its map as inline scripts: allowed by hash, no other inline script runs
     policy = content_security_policy(basemap_url=basemap, hashes=tuple(script_hashes(page)),
                                      inline_styles=True)

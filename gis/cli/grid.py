@@ -115,7 +115,8 @@ def discard(generation: int = typer.Argument(..., help="the draft's id"),
 
 @app.command()
 def propose(region: str = typer.Option(..., help="12-digit code of a district, town or village"),
-            households: str = typer.Option("200..400", help="the band, MIN..MAX"),
+            households: str = typer.Option(None, help="the band, MIN..MAX (default: "
+                                           "settings.grid households_min..households_max)"),
             generation: int = typer.Option(None, help="draft to fill (default: the draft, "
                                                       "or a new one)"),
             commit: bool = COMMIT) -> None:
@@ -123,11 +124,14 @@ def propose(region: str = typer.Option(..., help="12-digit code of a district, t
     from gis.errors import InvalidInput
     from gis.grid.propose_service import propose_for_region
 
+    settings = context.settings()
+    grid = settings.grid
+    households = households or f"{grid.households_min}..{grid.households_max}"
     low, sep, high = households.partition("..")
     if not (sep and low.isdigit() and high.isdigit()):
-        raise InvalidInput(f"--households must look like 200..400; got {households!r}",
+        raise InvalidInput(f"--households must look like 150..500; got {households!r}",
                            where="--households")
-    with context.session_scope(context.settings(), commit=commit) as session:
+    with context.session_scope(settings, commit=commit) as session:
         result = propose_for_region(session, region_code=region, band=(int(low), int(high)),
                                     generation_id=generation, created_by="cli")
     for village in result["villages"]:

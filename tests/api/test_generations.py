@@ -114,3 +114,16 @@ def test_a_draft_name_is_cleaned_like_every_other_name(client, two_cells):
     assert made.json()["name"] == "2027 规划"
     hidden = client.post("/generations", json={"name": "\u200b\u202e"})
     assert hidden.status_code in (409, 422)
+
+
+def test_propose_without_a_band_uses_the_one_in_settings(client, db, settings, china_grid):
+    from tests.factories import TOWN
+    from tests.grid_fixtures import CHINA_SOUTH, CHINA_WEST, add_households
+
+    add_households(db, [(CHINA_WEST + 0.00003 * i + 0.0001, CHINA_SOUTH + 0.00001 * i + 0.0001)
+                        for i in range(500)])
+    settings.grid.households_min, settings.grid.households_max = 200, 300
+    draft = client.post("/generations", json={"name": "proposal"}).json()["id"]
+    response = client.post(f"/generations/{draft}/propose", json={"region": TOWN})
+    assert response.status_code == 200, response.text
+    assert response.json()["band"] == [200, 300] and response.json()["cells"] == 2

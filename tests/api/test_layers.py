@@ -83,7 +83,9 @@ def test_map_page_loads_nothing_from_the_internet(client, layer):
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
     # names from uploaded files are shown escaped, never run
     assert "<script>alert(1)</script>" not in page
-    assert "城管网格" in page and "agreement" in page
+    assert "城管网格" in page and "一致率" in page  # Chinese first (maps/i18n.py)
+    english = client.get(f"/layers/{layer}/conflation/map", params={"lang": "en"}).text
+    assert "agreement" in english and "一致率" not in english
 
 
 def test_offline_renderer_refuses_a_cdn_page():

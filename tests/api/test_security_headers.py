@@ -56,14 +56,17 @@ def test_basemap_origin_ignores_what_is_not_a_web_origin():
     assert "'unsafe-inline'" not in content_security_policy()
 
 
-def test_the_api_docs_allow_only_their_cdn_and_their_own_inline_script(client):
-    response = client.get("/docs")
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_docs_allow_only_the_server_and_their_own_inline_script(client, path):
+    response = client.get(path)
     assert response.status_code == 200
     policy = directives(response.headers["content-security-policy"])
     scripts = policy["script-src"].split()
-    assert "https://cdn.jsdelivr.net" in scripts and "'unsafe-inline'" not in scripts
-    assert any(s.startswith("'sha256-") for s in scripts)
+    assert scripts[0] == "'self'" and "'unsafe-inline'" not in scripts
+    assert all(s.startswith("'sha256-") for s in scripts[1:])  # /docs has one, /redoc none
+    assert not any("http" in value for value in policy.values()), policy
     assert int(response.headers["content-length"]) == len(response.content)
+    assert "/static/vendor/" in response.text and "cdn.jsdelivr" not in response.text
 
 
 def test_the_map_page_escapes_what_it_is_given(settings):

@@ -1,7 +1,14 @@
-// The onegrid web map: towns and cells of the active generation from our own GeoJSON API.
+// The onegrid web map: regions, cells and other layers of the active generation from our
+// own API, search, a marker where you click. Strings come from the page (maps/i18n.py).
 // No basemap is fetched unless one is configured (offline government networks).
 (function () {
   "use strict";
+  const el = document.getElementById("map");
+  const page = JSON.parse(el.dataset.page);
+  const t = (key) => page.strings[key] || key;
+  const CELL_PAGE = 500; // cells per request: the first ones draw while the rest come
+  const MAX_CELLS = 5000; // per view; zoom in for more
+
   // Log-in: when the service requires it (dev mode off), the first 401 shows a form that
   // logs in at /auth/session. The refresh token lives in an HttpOnly cookie scoped to
   // /auth/session that no script can read; the access token only in this variable, so a
@@ -15,15 +22,26 @@
     if (!renewal) {
       renewal = fetch("/auth/session/refresh", { method: "POST", credentials: "same-origin" })
         .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-        .then((t) => { accessToken = t.access_token; showLogout(); return true; })
+        .then((tok) => { accessToken = tok.access_token; showLogout(); return true; })
         .catch(() => { accessToken = null; return false; })
         .finally(() => { renewal = null; });
     }
     return renewal;
   }
+  // The loading indicator: shown while any request of the map is under way.
+  const loadingBadge = document.getElementById("loading");
+  let inFlight = 0;
+  function loading(promise) {
+    inFlight += 1;
+    loadingBadge.hidden = false;
+    return promise.finally(() => {
+      inFlight -= 1;
+      loadingBadge.hidden = inFlight === 0;
+    });
+  }
   function api(url, options = {}, retried = false) {
     const headers = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
-    return fetch(url, { ...options, headers }).then((r) => {
+    return loading(fetch(url, { ...options, headers })).then((r) => {
       if (r.status !== 401) return r;
       return (retried ? Promise.resolve(false) : renew()).then((renewed) => {
         if (renewed) return api(url, options, true);
@@ -32,89 +50,267 @@
       });
     });
   }
+  const json = (r) => (r.ok ? r.json() : Promise.reject(r));
   // Pages put data in as text: every element is built here, nothing goes through innerHTML.
   function element(tag, props = {}, ...children) {
     const node = Object.assign(document.createElement(tag), props);
     node.append(...children);
     return node;
   }
+  const panel = document.getElementById("panel");
   function showLogout() {
     if (document.getElementById("logout")) return;
-    const button = element("button", { id: "logout", textContent: "Log out" });
+    const button = element("button", { id: "logout", textContent: t("logout") });
     button.addEventListener("click", () => {
       fetch("/auth/session/logout", { method: "POST", credentials: "same-origin" })
         .finally(() => { accessToken = null; location.reload(); });
     });
-    document.getElementById("panel").prepend(button);
+    panel.prepend(button);
   }
   function showLogin() {
     if (loginShown) return;
     loginShown = true;
+    setPanel(true);
     const error = element("div", { className: "error" });
-    const form = element("form", { id: "login" }, element("h3", { textContent: "Log in" }),
-      element("input", { name: "username", placeholder: "user", required: true }), " ",
-      element("input", { name: "password", type: "password", placeholder: "password",
+    const form = element("form", { id: "login" }, element("h3", { textContent: t("login.title") }),
+      element("input", { name: "username", placeholder: t("login.user"), required: true }), " ",
+      element("input", { name: "password", type: "password", placeholder: t("login.password"),
                          required: true }), " ",
-      element("button", { textContent: "Log in" }), error);
+      element("button", { textContent: t("login.button") }), error);
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       fetch("/auth/session", { method: "POST", credentials: "same-origin",
                                body: new URLSearchParams(new FormData(form)) })
         .then((r) => (r.ok ? r.json() : Promise.reject(r)))
         .then(() => { location.reload(); })
-        .catch(() => { error.textContent = "wrong user or password"; });
+        .catch(() => { error.textContent = t("login.wrong"); });
     });
-    document.getElementById("panel").prepend(form);
+    panel.prepend(form);
   }
-  const el = document.getElementById("map");
+
   const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
-  if (el.dataset.basemap) {
-    L.tileLayer(el.dataset.basemap, { maxZoom: 19 }).addTo(map);
+  // The panel: beside the map on wide screens, a collapsible sheet on phones.
+  const toggle = document.getElementById("panel-toggle");
+  function setPanel(open) {
+    document.body.classList.toggle("panel-collapsed", !open);
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? toggle.dataset.hide : toggle.dataset.show;
+    map.invalidateSize();
   }
-  const bands = [[0, "#f1faee"], [150, "#a8dadc"], [300, "#457b9d"], [500, "#e63946"]];
-  const colour = (n) => bands.filter((b) => n >= b[0]).pop()[1];
-  const towns = L.geoJSON(null, { style: { color: "#1d3557", weight: 2, fill: false } }).addTo(map);
+  toggle.addEventListener("click", () => setPanel(document.body.classList.contains("panel-collapsed")));
+  const narrow = window.matchMedia("(max-width: 640px)");
+  setPanel(!narrow.matches);
+  L.control.scale({ imperial: false }).addTo(map);
+  const basemap = page.basemap_url ? L.tileLayer(page.basemap_url, { maxZoom: 19 }) : null;
+
+  // Households per cell against the band of settings.grid (the one validation uses).
+  const band = page.band;
+  const bands = [[0, band.min - 1, "#f4d35e", "legend.below"],
+                 [band.min, band.max, "#2a9d8f", "legend.within"],
+                 [band.max + 1, null, "#e63946", "legend.above"]];
+  const bandColour = (n) => bands.find((b) => b[1] === null || n <= b[1])[2];
+  const densityStops = [[0, "#f1faee"], [500, "#a8dadc"], [2000, "#457b9d"], [8000, "#1d3557"]];
+  const densityColour = (perKm2) => densityStops.filter((s) => perKm2 >= s[0]).pop()[1];
+  const perKm2 = (p) => (p.area_m2 > 0 ? (p.households * 1e6) / p.area_m2 : 0);
+
+  const cellTooltip = (f, layer) => layer.bindTooltip(() => element("span", {},
+    `${f.properties.code} ${f.properties.name || ""}`, element("br"),
+    `${f.properties.households} ${t("tooltip.households")}`));
+  // Cells draw on a canvas (thousands of them); the few outlines above them as SVG.
+  const outlines = L.svg();
+  const regions = L.geoJSON(null, { renderer: outlines, interactive: false,
+    style: { color: "#1d3557", weight: 2, fill: false, className: "region-outline" } });
   const cells = L.geoJSON(null, {
-    style: (f) => ({ color: "#555", weight: 0.6, fillColor: colour(f.properties.households),
-                     fillOpacity: 0.6 }),
+    style: (f) => ({ color: "#555", weight: 0.6, fillColor: bandColour(f.properties.households),
+                     fillOpacity: 0.55 }),
+    onEachFeature: cellTooltip,
+  });
+  const density = L.geoJSON(null, {
+    style: (f) => ({ color: "#777", weight: 0.3, fillColor: densityColour(perKm2(f.properties)),
+                     fillOpacity: 0.75 }),
+    onEachFeature: cellTooltip,
+  });
+  const findings = L.geoJSON(null, {
+    renderer: outlines,
+    style: { color: "#d00000", weight: 3, dashArray: "4 3", fillOpacity: 0.1 },
     onEachFeature: (f, layer) => layer.bindTooltip(() => element("span", {},
-      String(f.properties.code), element("br"), `${f.properties.households} households`)),
-  }).addTo(map);
+      String(f.properties.kind || ""), element("br"), String(f.properties.message || ""))),
+  });
+  const buildings = L.layerGroup();
+  const highlight = L.geoJSON(null, { renderer: outlines, interactive: false,
+    style: { color: "#ff7f00", weight: 4, fill: false, className: "highlight" } }).addTo(map);
+  let marker = null;
+  let selectedCell = null;
+  let generationId = null;
+
+  // The layer switcher: checkboxes in the panel (labels from the catalogue, names as text).
+  const layersBox = document.getElementById("layers");
+  function addSwitch(key, label, layer, { on = false, load = null } = {}) {
+    const box = element("input", { type: "checkbox", checked: on, id: `layer-${key}` });
+    const hint = element("span", { className: "hint" });
+    box.addEventListener("change", () => {
+      if (box.checked) {
+        layer.addTo(map);
+        if (load) load(hint);
+      } else {
+        map.removeLayer(layer);
+      }
+    });
+    layersBox.append(element("label", { htmlFor: box.id }, box, " ", label, " ", hint));
+    if (on) layer.addTo(map);
+    return box;
+  }
+  if (basemap) addSwitch("basemap", t("layer.basemap"), basemap, { on: true });
+  addSwitch("regions", t("layer.regions"), regions, { on: true });
+  addSwitch("cells", t("layer.cells"), cells, { on: true });
+  const densityLegend = document.getElementById("legend-density");
+  addSwitch("density", t("layer.density"), density, {
+    load: () => { densityLegend.hidden = false; } });
+  density.on("remove", () => { densityLegend.hidden = true; });
+  addSwitch("buildings", t("layer.buildings"), buildings, { load: () => loadBuildings() });
+  addSwitch("findings", t("layer.findings"), findings, { load: () => loadFindings() });
+
+  api("/layers").then(json).then((list) => {
+    list.forEach((layer) => {
+      const geo = L.geoJSON(null, { renderer: outlines,
+        style: { color: "#7b3294", weight: 2, fillOpacity: 0.1 },
+        onEachFeature: (f, l) => l.bindTooltip(() => element("span", {},
+          String(f.properties.source_code || ""), " ", String(f.properties.name || ""))) });
+      let loaded = false;
+      addSwitch(`department-${layer.id}`,
+        `${t("layer.departmental")}${layer.department} · ${layer.name}`, geo, {
+          load: () => {
+            if (loaded) return;
+            loaded = true;
+            api(`/layers/${layer.id}/conflation?format=geojson`).then(json)
+              .then((fc) => geo.addData(fc)).catch(() => { loaded = false; });
+          } });
+    });
+  }).catch(() => {});
 
   const legend = document.getElementById("legend");
-  legend.append(element("h3", { textContent: "Households per cell" }), ...bands.map((b, i) => {
+  legend.append(element("h3", { textContent: t("legend.title") }), ...bands.map((b) => {
     const swatch = element("i");
-    swatch.style.background = b[1];
-    const upto = bands[i + 1] ? "–" + (bands[i + 1][0] - 1) : "+";
-    return element("div", {}, swatch, `${b[0]}${upto}`);
+    swatch.style.background = b[2];
+    const range = b[1] === null ? `${b[0]}+` : `${b[0]}–${b[1]}`;
+    return element("div", {}, swatch, `${range} ${t(b[3])}`);
   }));
 
-  api("/regions?level=town&zoom=10").then((r) => r.json()).then((fc) => {
-    towns.addData(fc);
-    if (fc.features.length) map.fitBounds(towns.getBounds());
-  });
+  densityLegend.append(element("h3", { textContent: t("legend.density") }),
+    ...densityStops.map((stop, i) => {
+      const swatch = element("i");
+      swatch.style.background = stop[1];
+      const upto = densityStops[i + 1] ? `–${densityStops[i + 1][0]}` : "+";
+      return element("div", {}, swatch, `${stop[0]}${upto}`);
+    }));
 
+  api("/regions?level=town&zoom=10").then(json).then((fc) => {
+    regions.addData(fc);
+    if (fc.features.length) map.fitBounds(regions.getBounds());
+  }).catch(() => {});
+
+  // Cells of the view, a page at a time: each page is drawn as it arrives.
+  const shown = document.getElementById("cells-shown");
   let pending = null;
   function loadCells() {
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5));
     if (pending) pending.abort();
-    pending = new AbortController();
-    api(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=5000`, { signal: pending.signal })
-      .then((r) => r.json()).then((fc) => { cells.clearLayers(); cells.addData(fc); })
+    const request = new AbortController();
+    pending = request;
+    let first = true;
+    let total = null;
+    // Keyset paging: the first page counts the view's cells (count=true), each page says
+    // where the next one starts (`next`), which keeps the filters.
+    const load = (path) => api(path, { signal: request.signal })
+      .then(json).then((fc) => {
+        if (request.signal.aborted) return null;
+        if (first) { cells.clearLayers(); density.clearLayers(); first = false; }
+        if (fc.numberMatched !== undefined) total = fc.numberMatched;
+        generationId = fc.generation;
+        cells.addData(fc);
+        density.addData(fc);
+        const seen = cells.getLayers().length;
+        shown.textContent = `${seen} / ${total ?? seen} ${t("cells.shown")}`;
+        if (!fc.next || seen >= MAX_CELLS) return null;
+        const url = new URL(fc.next, window.location.href);
+        return load(url.pathname + url.search);
+      });
+    load(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=${CELL_PAGE}&count=true`)
       .catch(() => {});
   }
   map.on("moveend", loadCells);
   loadCells();
 
-  const info = document.getElementById("info");
-  map.on("click", (e) => {
-    api(`/locate?lon=${e.latlng.lng}&lat=${e.latlng.lat}`).then((r) => r.json()).then((res) => {
-      const line = (label, v) => (v ? [element("div", {}, element("b", { textContent: label }),
-        ` ${v.code} ${v.name || ""}`)] : []);
-      const lines = [...line("cell", res.cell), ...line("village", res.village),
-                     ...line("town", res.town), ...line("district", res.district)];
-      info.replaceChildren(...(lines.length ? lines : ["outside every cell"]));
+  function loadFindings() {
+    if (!generationId) return;
+    findings.clearLayers();
+    api(`/generations/${generationId}/validation?format=geojson`).then(json)
+      .then((fc) => findings.addData(fc)).catch(() => {});
+  }
+  function loadBuildings() {
+    buildings.clearLayers();
+    if (!selectedCell || !map.hasLayer(buildings)) return;
+    api(`/buildings?cell=${encodeURIComponent(selectedCell)}&limit=2000`).then(json)
+      .then((page) => page.items.forEach((b) => L.circleMarker([b.lat, b.lon], {
+        radius: 4, color: "#6a4c93", weight: 1, fillOpacity: 0.8 })
+        .bindTooltip(() => element("span", { textContent: b.address || "" })).addTo(buildings)))
+      .catch(() => {});
+  }
+
+  // The marker and highlight: where the user clicked or what they searched for.
+  function mark(lat, lng) {
+    if (marker) marker.setLatLng([lat, lng]);
+    else marker = L.marker([lat, lng], { keyboard: false }).addTo(map);
+  }
+  function highlightCell(code) {
+    selectedCell = code || null;
+    highlight.clearLayers();
+    if (!code) return;
+    api(`/cells/${encodeURIComponent(code)}`).then(json).then((f) => {
+      if (selectedCell === code) highlight.addData(f);
     }).catch(() => {});
+    loadBuildings();
+  }
+
+  const info = document.getElementById("info");
+  function locate(lat, lng) {
+    mark(lat, lng);
+    api(`/locate?lon=${lng}&lat=${lat}`).then(json).then((res) => {
+      const line = (key, v) => (v ? [element("div", {}, element("b", { textContent: t(key) }),
+        ` ${v.code} ${v.name || ""}`)] : []);
+      const lines = [...line("info.cell", res.cell), ...line("info.village", res.village),
+                     ...line("info.town", res.town), ...line("info.district", res.district)];
+      info.replaceChildren(...(lines.length ? lines : [t("info.outside")]));
+      highlightCell(res.cell ? res.cell.code : null);
+    }).catch(() => {});
+  }
+  map.on("click", (e) => locate(e.latlng.lat, e.latlng.lng));
+
+  // Search: cells, regions, buildings and households (GET /search).
+  const results = document.getElementById("results");
+  function goTo(hit) {
+    if (narrow.matches) setPanel(false); // on a phone the sheet would hide what was found
+    map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), hit.kind === "cell" ? 15 : 14));
+    locate(hit.lat, hit.lon);
+  }
+  document.getElementById("search").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = document.getElementById("search-q").value.trim();
+    if (!q) return;
+    api(`/search?q=${encodeURIComponent(q)}`).then(json).then((found) => {
+      const hits = found.results;
+      results.replaceChildren(...hits.map((hit) => {
+        const button = element("button", { type: "button" },
+          element("span", { className: "kind", textContent: t(`kind.${hit.kind}`) }),
+          `${hit.code} ${hit.name || ""}`);
+        button.addEventListener("click", () => goTo(hit));
+        return element("li", {}, button);
+      }));
+      if (!hits.length) results.append(element("li", { className: "empty", textContent: t("search.none") }));
+      if (hits.length) goTo(hits[0]);
+    }).catch(() => {
+      results.replaceChildren(element("li", { className: "error", textContent: t("search.failed") }));
+    });
   });
 })();
