@@ -83,6 +83,7 @@ class EmbeddedCluster:
             self._init(bindir)
         status = self.status()
         if status.running:
+            self._ensure_setup(status.port)  # cheap; brings an older cluster up to date
             return status
         self._remove_stale_pid()
         if self.as_root:

@@ -140,7 +140,14 @@ def check_migration_login(conn: Connection, names: RoleNames) -> None:
     for ext in EXTENSIONS:
         installed = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = :e"),
                                  {"e": ext}).first()
-        if installed or me.rolsuper:
+        # a "trusted" extension (pg_trgm, btree_gist) may be created by whoever may create
+        # objects in the database; the migrations do
+        creatable = conn.execute(text(
+            "SELECT v.trusted AND has_database_privilege(current_database(), 'CREATE') "
+            "FROM pg_available_extension_versions AS v "
+            "JOIN pg_available_extensions AS a ON a.name = v.name "
+            "AND a.default_version = v.version WHERE v.name = :e"), {"e": ext}).scalar()
+        if installed or creatable or me.rolsuper:
             continue
         raise DatabaseSetupIncomplete(
             f"the extension {ext} is not installed in database {names.database}, and "
