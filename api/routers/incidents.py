@@ -1,0 +1,86 @@
+"""/incidents: report (located, routed, duplicates offered), the map's GeoJSON, a case with
+its log, and the transitions of its life (If-Match for optimistic concurrency)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.versions import IfMatchDep, based_on, set_etag
+from gis.incidents import intake, service, workflow
+from gis.incidents.schemas import IncidentReport, TransitionRequest
+
+router = APIRouter(tags=["incidents"])
+
+
+def clock(request: Request) -> dt.datetime:
+    """Now; tests may set app.state.clock to freeze it."""
+    frozen = getattr(request.app.state, "clock", None)
+    return frozen() if frozen else dt.datetime.now(dt.UTC)
+
+
+@router.get("/incidents/categories", summary="The catalogue: categories, departments, "
+            "triage (三事分流), time limits")
+def list_categories(session: SessionDep, principal: PrincipalDep) -> list[dict]:
+    principal.require("incidents:read")
+    return service.categories(session)
+
+
+@router.post("/incidents", status_code=201,
+             summary="Report an incident: located, routed, probable duplicates offered")
+def report(request: Request, session: SessionDep, principal: PrincipalDep,
+           settings: SettingsDep, body: IncidentReport, response: Response) -> dict:
+    principal.require("incidents:write")
+    out = intake.report(session, principal=principal, data=body, settings=settings.incidents,
+                        now=clock(request))
+    set_etag(response, out["version"])
+    response.headers["Location"] = f"/incidents/{out['id']}"
+    return out
+
+
+@router.get("/incidents", summary="Incidents as GeoJSON for the map (keyset-paged)")
+def list_incidents(
+        request: Request, session: SessionDep, principal: PrincipalDep,
+        status: Annotated[list[str] | None, Query(description="repeatable")] = None,
+        category: Annotated[str | None, Query(max_length=64, description="code; "
+                                              "includes its sub-categories")] = None,
+        light: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None,
+        since: Annotated[dt.datetime | None, Query(description="reported at or after")] = None,
+        after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
+        limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 500) -> dict:
+    principal.require("incidents:read")
+    return service.feature_collection(session, now=clock(request), statuses=status,
+                                      category=category, light=light, since=since,
+                                      after=after, limit=limit)
+
+
+@router.get("/incidents/{incident_id}", summary="A case, its log and the actions you may take")
+def get_incident(request: Request, session: SessionDep, principal: PrincipalDep,
+                 incident_id: int, response: Response) -> dict:
+    principal.require("incidents:read")
+    out = service.case_detail(session, incident_id=incident_id, principal=principal,
+                              now=clock(request))
+    set_etag(response, out["version"])
+    return out
+
+
+@router.post("/incidents/{incident_id}/transitions",
+             summary="Move a case on: register, dispatch, handle, feedback, verify, close, "
+                     "evaluate, return, reject, escalate, reopen, merge")
+def transition(request: Request, session: SessionDep, principal: PrincipalDep,
+               settings: SettingsDep, incident_id: int, body: TransitionRequest,
+               version: IfMatchDep, response: Response) -> dict:
+    principal.require("incidents:write")
+    now = clock(request)
+    change = workflow.Change(action=body.action, note=body.note,
+                             expected_version=based_on(version, body.version),
+                             assignee_id=body.assignee_id, into_id=body.into_id,
+                             evaluation=body.evaluation)
+    workflow.transition(session, incident_id=incident_id, change=change, principal=principal,
+                        calendar=service.load_calendar(session, settings.incidents), now=now,
+                        yellow_share=settings.incidents.yellow_share)
+    out = service.case_detail(session, incident_id=incident_id, principal=principal, now=now)
+    set_etag(response, out["version"])
+    return out

@@ -1,0 +1,79 @@
+-- Dispatch: the catalogue's routing data, the case's location chain, version and timers,
+-- the working-day calendar, staff positions, Open311 tokens and merged duplicates.
+
+------------------------------------------------------------------ catalogue (data, not code)
+-- Which department handles a category, its 三事分流 triage, and whether its limit counts
+-- working hours (calendar_days + configured hours) or wall-clock hours.
+ALTER TABLE incident_categories
+    ADD COLUMN department   text,
+    ADD COLUMN triage       text CHECK (triage IN ('major', 'minor', 'private')),
+    ADD COLUMN working_time boolean NOT NULL DEFAULT false,
+    ADD COLUMN active       boolean NOT NULL DEFAULT true,
+    ADD COLUMN description  text;
+
+------------------------------------------------------------------ the case
+ALTER TABLE incidents DROP CONSTRAINT incidents_status_check;
+ALTER TABLE incidents ADD CONSTRAINT incidents_status_check CHECK (status IN (
+    'reported', 'registered', 'dispatched', 'handling', 'feedback', 'verified', 'closed',
+    'evaluated', 'rejected', 'merged', 'cancelled'));
+ALTER TABLE incidents
+    -- optimistic concurrency: every transition moves it on (If-Match / ETag)
+    ADD COLUMN version        integer NOT NULL DEFAULT 1,
+    -- where it was located, under the generation in force at the report time
+    ADD COLUMN generation_id  integer REFERENCES grid_generations (id),
+    ADD COLUMN cell_code      char(15),
+    ADD COLUMN village_code   char(12),
+    ADD COLUMN town_code      char(12),
+    ADD COLUMN district_code  char(12),
+    ADD COLUMN department     text,
+    ADD COLUMN building_id    bigint REFERENCES buildings (id),
+    ADD COLUMN address        text,
+    ADD COLUMN media_url      text,
+    -- the light turns yellow at yellow_at and red at due_at (both in working time when
+    -- the category says so, computed when the clock starts and when a case escalates)
+    ADD COLUMN yellow_at      timestamptz,
+    ADD COLUMN updated_at     timestamptz NOT NULL DEFAULT now(),
+    ADD COLUMN duplicate_of   bigint REFERENCES incidents (id),
+    ADD COLUMN evaluation     smallint CHECK (evaluation BETWEEN 1 AND 5),
+    -- an Open311 client's token until the request has an id (kept: tokens/{token})
+    ADD COLUMN open311_token  text UNIQUE,
+    -- who reported it (citizen contact from Open311: personal data, area-bound by RLS)
+    ADD COLUMN reporter       jsonb NOT NULL DEFAULT '{}';
+-- Cases stored before (the demo's): their chain from the cell they were placed in.
+UPDATE incidents AS i
+SET cell_code = c.code, village_code = c.village_code,
+    town_code = CAST(left(c.village_code, 9) || '000' AS char(12)),
+    district_code = CAST(left(c.village_code, 6) || '000000' AS char(12)),
+    generation_id = c.generation_low
+FROM grid_cells AS c
+WHERE c.id = i.cell_id;
+
+-- The sweeper's question: open cases whose deadline passed (partial: closed cases drop out).
+CREATE INDEX ix_incidents_due_open ON incidents (due_at)
+    WHERE status IN ('registered', 'dispatched', 'handling', 'feedback', 'verified');
+CREATE INDEX ix_incidents_category_reported ON incidents (category_id, reported_at);
+
+-- Which transition a log row records (register, dispatch, escalate...) and the role used.
+ALTER TABLE incident_transitions
+    ADD COLUMN action text,
+    ADD COLUMN role   text;
+
+------------------------------------------------------------------ working-day calendar
+-- Only the days that differ from "Monday-Friday work, weekends off": public holidays on
+-- weekdays (workday = false) and make-up working days on weekends (调休上班, true).
+-- Seeded from the chinese-calendar package by the migration; an administrator adds a
+-- new year's days when the State Council publishes them.
+CREATE TABLE calendar_days (
+    day     date PRIMARY KEY,
+    workday boolean NOT NULL,
+    note    text
+);
+
+------------------------------------------------------------------ staff positions
+-- The last known position of a member of staff (a phone's report): nearest-staff routing.
+CREATE TABLE staff_positions (
+    staff_id    bigint PRIMARY KEY REFERENCES staff (id) ON DELETE CASCADE,
+    geom        geometry(Point, 4326) NOT NULL,
+    reported_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ix_staff_positions_geom ON staff_positions USING gist (geom);
