@@ -6,10 +6,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from gis.auth import rls
 from gis.auth.principal import Principal
+from gis.db import sqlalchemy_url
+from gis.db_roles import with_login
 from gis.incidents import intake, service, workflow
 from gis.incidents.schemas import IncidentReport
 from gis.reference import ROLES
@@ -25,6 +28,10 @@ WEST_CELL, EAST_CELL = VILLAGE + "001", VILLAGE + "002"
 OTHER_TOWN = "500151002000"
 # Thursday 2026-10-08 09:00 in Beijing time: the first working day after National Day.
 THURSDAY = dt.datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)
+
+
+def beijing(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
 def principal(role: str, *codes: str, name: str | None = None) -> Principal:
@@ -76,6 +83,30 @@ def act(db, who: Principal, incident_id: int, action: str, *, now: dt.datetime =
     return workflow.transition(db, incident_id=incident_id,
                                change=workflow.Change(action=action, note=note, **details),
                                principal=who, calendar=calendar, now=now, yellow_share=0.75)
+
+
+@pytest.fixture()
+def committed_cases(committed_grid_url, logins):
+    """Sessions on the committed two-cell grid as the service's app role, and an overdue
+    dispatched case in each cell (due at 2026-10-08 12:00 Beijing time)."""
+    app_url = with_login(committed_grid_url, user=logins.names.app,
+                         password=logins.app_password)
+    engine = create_engine(sqlalchemy_url(app_url))
+    owner = create_engine(sqlalchemy_url(committed_grid_url))
+    with Session(owner) as session, session.begin():
+        for n, (lon, cell) in enumerate(((0.5, "001"), (1.5, "002"))):
+            session.execute(text(
+                "INSERT INTO incidents (code, category_id, source, status, level, title, geom,"
+                " cell_id, cell_code, village_code, reported_at, dispatched_at, due_at)"
+                " SELECT :code, k.id, 'patrol', 'dispatched', 'village', 'x',"
+                " ST_SetSRID(ST_MakePoint(:lon, 0.5), 4326), c.id, c.code, c.village_code,"
+                " :at, :at, :due FROM incident_categories k, grid_cells c"
+                " WHERE k.code = 'street_order.vendor' AND right(c.code, 3) = :cell"),
+                {"code": f"SJ-{n}", "lon": lon, "cell": cell,
+                 "at": beijing(2026, 10, 8, 0, 0), "due": beijing(2026, 10, 8, 12, 0)})
+    owner.dispose()
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
 
 
 __all__ = ["DISTRICT", "TOWN"]

@@ -7,20 +7,16 @@ import logging
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from gis.db import sqlalchemy_url
 from gis.db_roles import with_login
 from gis.incidents import calendar as work_calendar
 from gis.incidents import sweeper, timers
 from gis.settings import IncidentSettings
-from tests.incident_fixtures import SHANGHAI, act, as_caller, principal, report
+from tests.incident_fixtures import act, as_caller, beijing, principal, report
 
 ADMIN = principal("admin")
-
-
-def beijing(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(scope="module")
@@ -122,30 +118,6 @@ def test_a_case_not_yet_dispatched_has_no_clock(db, dispatch_world, logins):
 
 
 # ---------------------------------------------------------------- committed: other sessions
-@pytest.fixture()
-def committed(committed_grid_url, logins):
-    """Sessions on the committed two-cell grid as the service's app role, and an overdue
-    dispatched case in each cell (due at 2026-10-08 12:00 Beijing time)."""
-    app_url = with_login(committed_grid_url, user=logins.names.app,
-                         password=logins.app_password)
-    engine = create_engine(sqlalchemy_url(app_url))
-    owner = create_engine(sqlalchemy_url(committed_grid_url))
-    with Session(owner) as session, session.begin():
-        for n, (lon, cell) in enumerate(((0.5, "001"), (1.5, "002"))):
-            session.execute(text(
-                "INSERT INTO incidents (code, category_id, source, status, level, title, geom,"
-                " cell_id, cell_code, village_code, reported_at, dispatched_at, due_at)"
-                " SELECT :code, k.id, 'patrol', 'dispatched', 'village', 'x',"
-                " ST_SetSRID(ST_MakePoint(:lon, 0.5), 4326), c.id, c.code, c.village_code,"
-                " :at, :at, :due FROM incident_categories k, grid_cells c"
-                " WHERE k.code = 'street_order.vendor' AND right(c.code, 3) = :cell"),
-                {"code": f"SJ-{n}", "lon": lon, "cell": cell,
-                 "at": beijing(2026, 10, 8, 0, 0), "due": beijing(2026, 10, 8, 12, 0)})
-    owner.dispose()
-    yield sessionmaker(engine, expire_on_commit=False)
-    engine.dispose()
-
-
 def escalations(factory) -> dict[str, int]:
     with factory() as session:
         sweeper.run(session, settings=IncidentSettings(), now=beijing(2026, 10, 8, 0, 0))
@@ -154,9 +126,9 @@ def escalations(factory) -> dict[str, int]:
             " ON t.incident_id = i.id AND t.action = 'escalate' GROUP BY i.code")).all())
 
 
-def test_two_sweepers_at_once_escalate_each_case_once(committed):
+def test_two_sweepers_at_once_escalate_each_case_once(committed_cases):
     late = beijing(2026, 10, 8, 13, 0)
-    first, second = committed(), committed()
+    first, second = committed_cases(), committed_cases()
     try:
         first.begin()
         won = sweeper.run(first, settings=IncidentSettings(), now=late)
@@ -173,15 +145,15 @@ def test_two_sweepers_at_once_escalate_each_case_once(committed):
     finally:
         first.close()
         second.close()
-    assert escalations(committed) == {"SJ-0": 1, "SJ-1": 1}
+    assert escalations(committed_cases) == {"SJ-0": 1, "SJ-1": 1}
 
 
-def test_a_restart_loses_no_timer(committed, committed_grid_url, logins):
+def test_a_restart_loses_no_timer(committed_cases, committed_grid_url, logins):
     # A worker sweeps before the deadline and stops; nothing is held in memory.
-    before = sweeper.sweep_once(committed, settings=IncidentSettings(),
+    before = sweeper.sweep_once(committed_cases, settings=IncidentSettings(),
                                 now=beijing(2026, 10, 8, 11, 59))
     assert before.swept and before.escalated == []
-    committed.kw["bind"].dispose()
+    committed_cases.kw["bind"].dispose()
     # A new process (new engine, new connections) sweeps after the deadline.
     app_url = with_login(committed_grid_url, user=logins.names.app,
                          password=logins.app_password)
@@ -195,7 +167,7 @@ def test_a_restart_loses_no_timer(committed, committed_grid_url, logins):
         restarted.kw["bind"].dispose()
 
 
-def test_the_cli_sweep_is_a_dry_run_unless_committed(committed, committed_grid_url,
+def test_the_cli_sweep_is_a_dry_run_unless_committed(committed_cases, committed_grid_url,
                                                      monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
@@ -208,7 +180,7 @@ def test_the_cli_sweep_is_a_dry_run_unless_committed(committed, committed_grid_u
     assert dry.exit_code == 0, dry.output
     assert "would escalate (dry run; --commit to write) 2 overdue case(s): SJ-0, SJ-1" in \
         dry.output
-    assert escalations(committed) == {"SJ-0": 0, "SJ-1": 0}
+    assert escalations(committed_cases) == {"SJ-0": 0, "SJ-1": 0}
     done = CliRunner().invoke(app, ["incidents", "sweep", "--commit"])
     assert "escalated 2 overdue case(s)" in done.output
-    assert escalations(committed) == {"SJ-0": 1, "SJ-1": 1}
+    assert escalations(committed_cases) == {"SJ-0": 1, "SJ-1": 1}
