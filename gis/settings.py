@@ -109,6 +109,10 @@ class IncidentSettings(BaseModel):
     # (run `onegrid incidents sweep` from cron instead).
     sweep_seconds: float = 60.0
     nearest_staff: int = 3
+    # Open311: the one jurisdiction served (a request naming another gets 404; empty =
+    # any jurisdiction_id is accepted), and the contact shown by discovery.
+    open311_jurisdiction: str = ""
+    open311_contact: str = "the district's command centre (区网格化服务管理中心)"
 
 
 class Settings(BaseSettings):

@@ -36,3 +36,30 @@ EXTRA = [
     ("resident_affairs.repair", "resident_affairs", "住户维修求助", "home repair help", 72,
      "物业/村(居)委会 property manager or committee", "private", True),
 ]
+
+# Categories citizens' Open311 apps neither see nor report (handled inside government).
+NOT_PUBLIC = ("public_order", "dispute", "dispute.neighbour", "dispute.family", "dispute.land",
+              "dispute.labour", "special_population")
+
+# Open311 service-definition attributes (GeoReport v2 "attribute"), per category code.
+ATTRIBUTES = {
+    "public_facility.manhole": [
+        {"code": "cover_state", "datatype": "singlevaluelist", "required": True, "order": 1,
+         "description": "井盖状况 What is wrong with the cover?",
+         "values": [{"key": "missing", "name": "缺失 missing"},
+                    {"key": "broken", "name": "破损 broken"},
+                    {"key": "sunken", "name": "下沉 sunken"}]},
+        {"code": "traffic", "datatype": "singlevaluelist", "required": False, "order": 2,
+         "description": "位于车行道? Is it in the roadway?",
+         "values": [{"key": "road", "name": "车行道 roadway"},
+                    {"key": "pavement", "name": "人行道 pavement"}]},
+    ],
+    "street_order.vendor": [
+        {"code": "goods", "datatype": "multivaluelist", "required": False, "order": 1,
+         "description": "经营内容 What is sold?",
+         "values": [{"key": "food", "name": "餐饮 food"}, {"key": "fruit", "name": "水果 fruit"},
+                    {"key": "other", "name": "其他 other"}]},
+        {"code": "since", "datatype": "datetime", "required": False, "order": 2,
+         "description": "开始时间 Since when?"},
+    ],
+}

@@ -16,6 +16,7 @@ from gis.errors import InvalidInput, NotFound, PermissionDenied
 from gis.grid.locate_async import PointQuery, locate_point_sync
 from gis.grid.service import to_wgs84_point
 from gis.incidents import service
+from gis.incidents.attributes import check_answers
 from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
 from gis.incidents.schemas import IncidentReport
 from gis.settings import IncidentSettings
@@ -27,6 +28,8 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
            ) -> dict:
     """Store a new case (status reported) and answer where it is and who could handle it."""
     category = category_by_code(session, data.category)
+    answers = check_answers(category.open311_attributes or [], data.attributes,
+                            category=category.code)
     reported_at = data.reported_at or now
     lon, lat = _point(session, data)
     local_day = reported_at.astimezone(ZoneInfo(settings.time_zone)).date()
@@ -45,6 +48,7 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
         building_id=data.building_id, address=data.address,
         media_url=str(data.media_url) if data.media_url else None,
         external_ref=data.external_ref, reporter=data.reporter, open311_token=open311_token,
+        attributes=answers,
         **_chain(located))
     session.add(case)
     session.flush()

@@ -36,6 +36,8 @@ class IncidentCategory(Base):
     working_time: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)
+    open311_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    open311_attributes: Mapped[list] = mapped_column(JSONB, default=list)
 
 
 class Incident(Base):
@@ -74,6 +76,7 @@ class Incident(Base):
     evaluation: Mapped[int | None] = mapped_column(SmallInteger)
     open311_token: Mapped[str | None] = mapped_column(Text, unique=True)
     reporter: Mapped[dict] = mapped_column(JSONB, default=dict)
+    attributes: Mapped[dict] = mapped_column(JSONB, default=dict)
 
 
 class IncidentTransition(Base):

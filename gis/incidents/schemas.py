@@ -32,6 +32,9 @@ class IncidentReport(BaseModel):
     external_ref: str | None = Field(None, max_length=100, description="e.g. the 12345 ticket")
     reporter: dict[str, str] = Field(default_factory=dict, max_length=10,
                                      description="contact of the reporter (personal data)")
+    attributes: dict[str, str | list[str]] = Field(
+        default_factory=dict, max_length=50,
+        description="answers to the category's questions (GET /open311/v2/services/{code})")
 
     @model_validator(mode="after")
     def _one_location(self) -> IncidentReport:

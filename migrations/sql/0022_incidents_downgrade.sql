@@ -8,7 +8,8 @@ ALTER TABLE incidents
     DROP COLUMN town_code, DROP COLUMN district_code, DROP COLUMN department,
     DROP COLUMN building_id, DROP COLUMN address, DROP COLUMN media_url,
     DROP COLUMN yellow_at, DROP COLUMN updated_at, DROP COLUMN duplicate_of,
-    DROP COLUMN evaluation, DROP COLUMN open311_token, DROP COLUMN reporter;
+    DROP COLUMN evaluation, DROP COLUMN open311_token, DROP COLUMN reporter,
+    DROP COLUMN attributes;
 UPDATE incidents SET status = 'closed' WHERE status = 'evaluated';
 UPDATE incidents SET status = 'cancelled' WHERE status IN ('rejected', 'merged');
 ALTER TABLE incidents DROP CONSTRAINT incidents_status_check;
@@ -17,4 +18,5 @@ ALTER TABLE incidents ADD CONSTRAINT incidents_status_check CHECK (status IN (
     'cancelled'));
 ALTER TABLE incident_categories
     DROP COLUMN department, DROP COLUMN triage, DROP COLUMN working_time,
-    DROP COLUMN active, DROP COLUMN description;
+    DROP COLUMN active, DROP COLUMN description, DROP COLUMN open311_public,
+    DROP COLUMN open311_attributes;

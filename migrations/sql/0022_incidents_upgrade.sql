@@ -9,7 +9,12 @@ ALTER TABLE incident_categories
     ADD COLUMN triage       text CHECK (triage IN ('major', 'minor', 'private')),
     ADD COLUMN working_time boolean NOT NULL DEFAULT false,
     ADD COLUMN active       boolean NOT NULL DEFAULT true,
-    ADD COLUMN description  text;
+    ADD COLUMN description  text,
+    -- Open311: whether citizens' apps see and report this category (special-population
+    -- events and disputes are not public), and its service-definition attributes
+    -- ([{code, datatype, required, description, order, values: [{key, name}]}]).
+    ADD COLUMN open311_public     boolean NOT NULL DEFAULT true,
+    ADD COLUMN open311_attributes jsonb NOT NULL DEFAULT '[]';
 
 ------------------------------------------------------------------ the case
 ALTER TABLE incidents DROP CONSTRAINT incidents_status_check;
@@ -38,7 +43,9 @@ ALTER TABLE incidents
     -- an Open311 client's token until the request has an id (kept: tokens/{token})
     ADD COLUMN open311_token  text UNIQUE,
     -- who reported it (citizen contact from Open311: personal data, area-bound by RLS)
-    ADD COLUMN reporter       jsonb NOT NULL DEFAULT '{}';
+    ADD COLUMN reporter       jsonb NOT NULL DEFAULT '{}',
+    -- answers to the category's Open311 attributes (attribute[code]=value)
+    ADD COLUMN attributes     jsonb NOT NULL DEFAULT '{}';
 -- Cases stored before (the demo's): their chain from the cell they were placed in.
 UPDATE incidents AS i
 SET cell_code = c.code, village_code = c.village_code,

@@ -5,6 +5,7 @@ calendar (seeded from chinese-calendar), staff positions, Open311 tokens
 Revision ID: 0022_incidents
 Revises: 0008_refresh_tokens
 """
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,6 +38,12 @@ def upgrade() -> None:
             " :zh, :en, :hours, :d, :t, :w) ON CONFLICT (code) DO NOTHING"),
             {"code": code, "parent": parent, "zh": zh, "en": en, "hours": hours,
              "d": department, "t": triage, "w": working})
+    conn.execute(sa.text("UPDATE incident_categories SET open311_public = false"
+                         " WHERE code = ANY(:codes)"), {"codes": list(catalogue.NOT_PUBLIC)})
+    for code, attributes in catalogue.ATTRIBUTES.items():
+        conn.execute(sa.text("UPDATE incident_categories SET open311_attributes ="
+                             " CAST(:a AS jsonb) WHERE code = :code"),
+                     {"code": code, "a": json.dumps(attributes, ensure_ascii=False)})
     for day, workday, note in calendar.package_exceptions():
         conn.execute(sa.text("INSERT INTO calendar_days (day, workday, note)"
                              " VALUES (:day, :workday, :note)"),
