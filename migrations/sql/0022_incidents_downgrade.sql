@@ -1,3 +1,5 @@
+DROP TRIGGER tg_incidents_chain ON incidents;
+DROP FUNCTION onegrid_incident_chain();
 DROP TABLE staff_positions;
 DROP TABLE calendar_days;
 ALTER TABLE incident_transitions DROP COLUMN action, DROP COLUMN role;

@@ -46,14 +46,40 @@ ALTER TABLE incidents
     ADD COLUMN reporter       jsonb NOT NULL DEFAULT '{}',
     -- answers to the category's Open311 attributes (attribute[code]=value)
     ADD COLUMN attributes     jsonb NOT NULL DEFAULT '{}';
--- Cases stored before (the demo's): their chain from the cell they were placed in.
-UPDATE incidents AS i
-SET cell_code = c.code, village_code = c.village_code,
-    town_code = CAST(left(c.village_code, 9) || '000' AS char(12)),
-    district_code = CAST(left(c.village_code, 6) || '000000' AS char(12)),
-    generation_id = c.generation_low
-FROM grid_cells AS c
-WHERE c.id = i.cell_id;
+-- Whoever writes a case with a cell (the intake, the demo's bulk load, a fix by hand), its
+-- chain follows from the cell: the cell's stable code, village, town and district (the
+-- town and district codes are prefixes by the regions' hierarchy CHECK), the generation
+-- in force if none was given (the active one, when the cell is valid in it), the
+-- category's department; and a yellow light at 3/4 of a deadline set without one.
+CREATE FUNCTION onegrid_incident_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.cell_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.cell_code IS NULL
+                                    OR NEW.cell_id IS DISTINCT FROM OLD.cell_id) THEN
+        SELECT c.code, c.village_code,
+               CAST(left(c.village_code, 9) || '000' AS char(12)),
+               CAST(left(c.village_code, 6) || '000000' AS char(12)),
+               coalesce(NEW.generation_id, (
+                   SELECT g.id FROM grid_generations AS g
+                   WHERE g.status = 'active' AND c.generation_low <= g.id
+                     AND (c.generation_high IS NULL OR c.generation_high >= g.id)))
+        INTO NEW.cell_code, NEW.village_code, NEW.town_code, NEW.district_code,
+             NEW.generation_id
+        FROM grid_cells AS c WHERE c.id = NEW.cell_id;
+    END IF;
+    IF NEW.department IS NULL THEN
+        SELECT k.department INTO NEW.department
+        FROM incident_categories AS k WHERE k.id = NEW.category_id;
+    END IF;
+    IF NEW.due_at IS NOT NULL AND NEW.yellow_at IS NULL AND NEW.dispatched_at IS NOT NULL THEN
+        NEW.yellow_at := NEW.dispatched_at + (NEW.due_at - NEW.dispatched_at) * 0.75;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER tg_incidents_chain BEFORE INSERT OR UPDATE OF cell_id, due_at ON incidents
+    FOR EACH ROW EXECUTE FUNCTION onegrid_incident_chain();
+-- Cases stored before (the demo's): the trigger fills their chain.
+UPDATE incidents SET cell_id = cell_id, due_at = due_at
+WHERE cell_id IS NOT NULL OR due_at IS NOT NULL;
 
 -- The sweeper's question: open cases whose deadline passed (partial: closed cases drop out).
 CREATE INDEX ix_incidents_due_open ON incidents (due_at)

@@ -29,7 +29,8 @@ def upgrade() -> None:
             "UPDATE incident_categories SET department = :d, triage = :t, working_time = :w"
             " WHERE code = :code"), {"code": code, "d": department, "t": triage, "w": working})
     conn.execute(sa.text("UPDATE incidents AS i SET department = k.department"
-                         " FROM incident_categories AS k WHERE k.id = i.category_id"))
+                         " FROM incident_categories AS k WHERE k.id = i.category_id"
+                         " AND i.department IS NULL"))
     for code, parent, zh, en, hours, department, triage, working in catalogue.EXTRA:
         conn.execute(sa.text(
             "INSERT INTO incident_categories (code, parent_id, name_zh, name_en,"

@@ -118,3 +118,21 @@ def test_a_building_id_places_the_report_at_the_building(db, dispatch_world, log
                         data=IncidentReport(source="hotline", category="emergency",
                                             building_id=building, external_ref="12345-001"))
     assert out["cell_code"] == EAST_CELL and out["source"] == "hotline"
+
+
+def test_a_case_written_by_any_path_gets_its_chain_from_its_cell(db, dispatch_world):
+    # as the demo's bulk load does: insert without a cell, then set the cell
+    case_id = db.execute(text(
+        "INSERT INTO incidents (code, category_id, source, status, title, geom, reported_at,"
+        " dispatched_at, due_at) SELECT 'SJ-demo', k.id, 'camera', 'dispatched', 'x',"
+        " ST_SetSRID(ST_MakePoint(106.045, 29.845), 4326), :at, :at, :due"
+        " FROM incident_categories k WHERE k.code = 'street_order.vendor' RETURNING id"),
+        {"at": THURSDAY, "due": THURSDAY + dt.timedelta(hours=12)}).scalar_one()
+    db.execute(text("UPDATE incidents SET cell_id = :c WHERE id = :id"),
+               {"c": dispatch_world["east"], "id": case_id})
+    row = db.execute(text("SELECT cell_code, village_code, town_code, district_code,"
+                          " generation_id, department, yellow_at FROM incidents"
+                          " WHERE id = :id"), {"id": case_id}).one()
+    assert row[:5] == (EAST_CELL, VILLAGE, TOWN, "500151000000", dispatch_world["generation"])
+    assert row.department.startswith("城管")
+    assert row.yellow_at == THURSDAY + dt.timedelta(hours=9)
