@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.versions import IfMatchDep, based_on, set_etag
-from gis.incidents import intake, service, workflow
-from gis.incidents.schemas import IncidentReport, TransitionRequest
+from gis.incidents import intake, relocate, service, workflow
+from gis.incidents.schemas import IncidentReport, Relocation, TransitionRequest
 
 router = APIRouter(tags=["incidents"])
 
@@ -82,5 +82,18 @@ def transition(request: Request, session: SessionDep, principal: PrincipalDep,
                         calendar=service.load_calendar(session, settings.incidents), now=now,
                         yellow_share=settings.incidents.yellow_share)
     out = service.case_detail(session, incident_id=incident_id, principal=principal, now=now)
+    set_etag(response, out["version"])
+    return out
+
+
+@router.put("/incidents/{incident_id}/location",
+            summary="Re-locate a case whose first position was wrong (logged, re-routed)")
+def relocate_incident(request: Request, session: SessionDep, principal: PrincipalDep,
+                      settings: SettingsDep, incident_id: int, body: Relocation,
+                      version: IfMatchDep, response: Response) -> dict:
+    principal.require("incidents:write")
+    data = body.model_copy(update={"version": based_on(version, body.version)})
+    out = relocate.relocate(session, incident_id=incident_id, data=data, principal=principal,
+                            settings=settings.incidents, now=clock(request))
     set_etag(response, out["version"])
     return out

@@ -31,9 +31,10 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
     answers = check_answers(category.open311_attributes or [], data.attributes,
                             category=category.code)
     reported_at = data.reported_at or now
-    lon, lat = _point(session, data)
+    lon, lat = location_point(session, lon=data.lon, lat=data.lat, crs=data.crs,
+                              building_id=data.building_id)
     local_day = reported_at.astimezone(ZoneInfo(settings.time_zone)).date()
-    located = _locate(session, lon=lon, lat=lat, day=local_day)
+    located = locate(session, lon=lon, lat=lat, day=local_day)
     cell = located["cell"] if located else None
     if not principal.unrestricted and (cell is None or
                                        not covers_cell_code(principal, cell["code"])):
@@ -49,13 +50,13 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
         media_url=str(data.media_url) if data.media_url else None,
         external_ref=data.external_ref, reporter=data.reporter, open311_token=open311_token,
         attributes=answers,
-        **_chain(located))
+        **chain(located))
     session.add(case)
     session.flush()
     case.code = f"SJ{local_day:%Y%m%d}{case.id:06d}"
     session.add(IncidentTransition(incident_id=case.id, from_status=None, to_status="reported",
                                    level="village", actor=principal.username, at=now,
-                                   action="report", role=_role(principal),
+                                   action="report", role=role_of(principal),
                                    note=f"source: {data.source}"))
     session.flush()
     return {**service.case_dict(case, category, now=now),
@@ -76,20 +77,22 @@ def category_by_code(session: Session, code: str) -> IncidentCategory:
     return category
 
 
-def _point(session: Session, data: IncidentReport) -> tuple[float, float]:
-    if data.building_id is None:
-        return to_wgs84_point(data.lon, data.lat, data.crs)
+def location_point(session: Session, *, lon: float | None, lat: float | None,
+                   crs: str | None, building_id: int | None) -> tuple[float, float]:
+    """WGS84 lon/lat of a point given in a CRS, or of a building."""
+    if building_id is None:
+        return to_wgs84_point(lon, lat, crs)
     # A point inside the building's footprint (its own point for point buildings).
     row = session.execute(text(
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM buildings"
-        " WHERE id = :id) AS b"), {"id": data.building_id}).first()
+        " WHERE id = :id) AS b"), {"id": building_id}).first()
     if row is None:
-        raise NotFound(f"building {data.building_id} does not exist or is outside your area",
+        raise NotFound(f"building {building_id} does not exist or is outside your area",
                        where="building_id")
     return float(row[0]), float(row[1])
 
 
-def _locate(session: Session, *, lon: float, lat: float, day: dt.date) -> dict | None:
+def locate(session: Session, *, lon: float, lat: float, day: dt.date) -> dict | None:
     """/locate's answer under the generation in force that day; None with no generation."""
     try:
         return locate_point_sync(session, PointQuery(lon=lon, lat=lat, at=day))
@@ -97,7 +100,7 @@ def _locate(session: Session, *, lon: float, lat: float, day: dt.date) -> dict |
         return None
 
 
-def _chain(located: dict | None) -> dict:
+def chain(located: dict | None) -> dict:
     if not located:
         return {}
     cell = located["cell"] or {}
@@ -107,7 +110,7 @@ def _chain(located: dict | None) -> dict:
                for level in ("village", "town", "district")}}
 
 
-def _role(principal: Principal) -> str | None:
+def role_of(principal: Principal) -> str | None:
     return "admin" if "*" in principal.permissions else next(iter(sorted(principal.roles)),
                                                             None)
 

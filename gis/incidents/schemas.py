@@ -62,3 +62,23 @@ class TransitionRequest(BaseModel):
     assignee_id: int | None = Field(None, ge=1, description="dispatch: the staff member")
     into_id: int | None = Field(None, ge=1, description="merge: the case that survives")
     evaluation: int | None = Field(None, ge=1, le=5, description="evaluate: 1 to 5")
+
+
+class Relocation(BaseModel):
+    """A corrected position of a case: lon/lat in a CRS, or a building; and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float | None = None
+    lat: float | None = None
+    crs: str | None = Field(None, max_length=64)
+    building_id: int | None = Field(None, ge=1)
+    note: str = Field(min_length=1, max_length=2000, description="why it moved")
+    version: int | None = Field(None, ge=1, description="the version it is based on")
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Relocation:
+        has_point = self.lon is not None and self.lat is not None
+        if has_point == (self.building_id is not None):
+            raise ValueError("give the new location as lon/lat or as building_id")
+        return self

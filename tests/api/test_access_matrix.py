@@ -263,6 +263,9 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
             "source": "patrol", "category": "emergency", "lon": 106.005, "lat": 29.805}}),
         ("POST", "/incidents/{incident_id}/transitions",
          f"/incidents/{ids.get('incident', 1)}/transitions", {"json": {"action": "register"}}),
+        ("PUT", "/incidents/{incident_id}/location",
+         f"/incidents/{ids.get('incident', 1)}/location", {"json": {
+             "lon": 106.115, "lat": 29.805, "note": "wrong place"}}),
         ("POST", "/open311/v2/requests.{fmt}", "/open311/v2/requests.json", {"data": {
             "service_code": "emergency", "lat": "29.805", "long": "106.005"}}),
     ]

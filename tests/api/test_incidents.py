@@ -117,3 +117,29 @@ def test_the_catalogue_is_data(clients):
     assert categories["dispute.labour"]["triage"] == "major"
     assert categories["resident_affairs.repair"]["triage"] == "private"
     assert categories["street_order.vendor"]["parent"] == "street_order"
+
+
+def test_a_case_in_the_wrong_place_is_relocated_logged_and_rerouted(clients):
+    case = post(clients["desk"], point=EAST_POINT).json()
+    assert case["cell_code"] == EAST_CELL and case["staff_on_duty"]["staff"] == []
+    url = f"/incidents/{case['id']}/location"
+    moved = clients["desk"].put(url, json={"lon": WEST_POINT[0], "lat": WEST_POINT[1],
+                                           "note": "the caller misread the map"},
+                                headers={"If-Match": '"1"'})
+    assert moved.status_code == 200, moved.text
+    body = moved.json()
+    assert body["cell_code"] == WEST_CELL and moved.headers["ETag"] == '"2"'
+    assert body["moved_m"] == pytest.approx(967, abs=5)
+    assert body["staff_on_duty"]["staff"][0]["role_code"] == "grid_head"
+    log = clients["desk"].get(f"/incidents/{case['id']}").json()["transitions"]
+    assert log[-1]["action"] == "relocate" and f"from cell {EAST_CELL} to {WEST_CELL}" in \
+        log[-1]["note"]
+    # the east cell's worker may not move it into (or out of) a cell outside its area
+    assert clients["east"].put(url, json={"lon": EAST_POINT[0], "lat": EAST_POINT[1],
+                                          "note": "x"}).status_code == 404
+    stale = clients["desk"].put(url, json={"lon": EAST_POINT[0], "lat": EAST_POINT[1],
+                                           "note": "x"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409
+    reader = clients["reader"].put(url, json={"lon": EAST_POINT[0], "lat": EAST_POINT[1],
+                                              "note": "x"})
+    assert reader.status_code == 403
