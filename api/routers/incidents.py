@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.versions import IfMatchDep, based_on, set_etag
-from gis.incidents import intake, relocate, service, workflow
+from gis.errors import PermissionDenied
+from gis.incidents import catalogue_io, intake, relocate, service, workflow
 from gis.incidents.schemas import IncidentReport, Relocation, TransitionRequest
+from gis.people.common import export_bytes
 
 router = APIRouter(tags=["incidents"])
 
@@ -26,6 +28,30 @@ def clock(request: Request) -> dt.datetime:
 def list_categories(session: SessionDep, principal: PrincipalDep) -> list[dict]:
     principal.require("incidents:read")
     return service.categories(session)
+
+
+@router.get("/incidents/categories/export", summary="The catalogue as CSV or XLSX")
+def export_categories(session: SessionDep, principal: PrincipalDep, format: Annotated[
+        str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
+    principal.require("incidents:read")
+    content, media_type = export_bytes(catalogue_io.export_rows(session), fmt=format,
+                                       sheet="categories")
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="incident-categories.{format}"'})
+
+
+@router.post("/incidents/categories/import", summary="Replace or add categories from CSV/XLSX "
+             "(administrators; dry run unless commit=true)")
+def import_categories(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                      file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+                      commit: Annotated[bool, Form()] = False) -> dict:
+    if "*" not in principal.permissions or not principal.unrestricted:
+        # the catalogue serves every area: an administrator of one area may not change it
+        raise PermissionDenied(f"{principal.username} may not change the incident catalogue "
+                               "(administrators of the whole service only)")
+    return catalogue_io.import_file(session, data=file.file.read(),
+                                    filename=file.filename or "upload", commit=commit,
+                                    limits=settings.imports)
 
 
 @router.post("/incidents", status_code=201,
