@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 
+from api import incident_feed
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.versions import IfMatchDep, based_on, set_etag
-from gis.errors import PermissionDenied
+from gis.errors import DatabaseUnavailable, PermissionDenied
 from gis.incidents import catalogue_io, intake, relocate, service, workflow
 from gis.incidents.schemas import IncidentReport, Relocation, TransitionRequest
 from gis.people.common import export_bytes
@@ -80,6 +82,23 @@ def list_incidents(
     return service.feature_collection(session, now=clock(request), statuses=status,
                                       category=category, light=light, since=since,
                                       after=after, limit=limit)
+
+
+@router.get("/incidents/stream", summary="Server-Sent Events: new and changed cases in your "
+            "area (event: incident, data: id, version, status, level, area codes)",
+            response_class=StreamingResponse)
+def stream(request: Request, session: SessionDep, principal: PrincipalDep) -> StreamingResponse:
+    principal.require("incidents:read")
+    feed = getattr(request.app.state, "incident_feed", None)
+    if feed is None:
+        raise DatabaseUnavailable("the live feed is not running in this process")
+    # The request's transaction ends now: a console holds no database connection.
+    session.commit()
+    console = feed.subscribe(principal)
+    return StreamingResponse(
+        incident_feed.events(feed, console, is_disconnected=request.is_disconnected),
+        media_type="text/event-stream", headers={"Cache-Control": "no-store",
+                                                 "X-Accel-Buffering": "no"})
 
 
 @router.get("/incidents/{incident_id}", summary="A case, its log and the actions you may take")

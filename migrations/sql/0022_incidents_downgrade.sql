@@ -1,3 +1,5 @@
+DROP TRIGGER tg_incidents_notify ON incidents;
+DROP FUNCTION onegrid_notify_incident();
 DROP TRIGGER tg_incidents_chain ON incidents;
 DROP FUNCTION onegrid_incident_chain();
 DROP TABLE staff_positions;

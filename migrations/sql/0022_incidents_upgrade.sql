@@ -110,3 +110,19 @@ CREATE TABLE staff_positions (
     reported_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ix_staff_positions_geom ON staff_positions USING gist (geom);
+
+------------------------------------------------------------------ live feed
+-- NOTIFY onegrid_incidents at the commit of every new or changed case, with what the
+-- consoles' feed filters on (the caller's area) and what tells a console to re-read it;
+-- a few hundred bytes, well under NOTIFY's 8000. Nothing is sent for a rollback.
+CREATE FUNCTION onegrid_notify_incident() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('onegrid_incidents', json_build_object(
+        'id', NEW.id, 'code', NEW.code, 'version', NEW.version, 'status', NEW.status,
+        'level', NEW.level, 'cell_code', NEW.cell_code, 'village_code', NEW.village_code,
+        'town_code', NEW.town_code, 'district_code', NEW.district_code,
+        'op', lower(TG_OP))::text);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER tg_incidents_notify AFTER INSERT OR UPDATE ON incidents
+    FOR EACH ROW EXECUTE FUNCTION onegrid_notify_incident();
