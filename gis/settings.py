@@ -113,6 +113,8 @@ class IncidentSettings(BaseModel):
     # any jurisdiction_id is accepted), and the contact shown by discovery.
     open311_jurisdiction: str = ""
     open311_contact: str = "the district's command centre (区网格化服务管理中心)"
+    # Photos uploaded with a case (JPEG, PNG, WebP), kept in <state dir>/photos.
+    photo_max_bytes: int = 10 * 1024 * 1024
 
 
 class Settings(BaseSettings):

@@ -3,16 +3,17 @@ its log, and the transitions of its life (If-Match for optimistic concurrency)."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from api import incident_feed
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.versions import IfMatchDep, based_on, set_etag
 from gis.errors import DatabaseUnavailable, PermissionDenied
-from gis.incidents import catalogue_io, intake, relocate, service, workflow
+from gis.incidents import catalogue_io, intake, photos, relocate, service, workflow
 from gis.incidents.schemas import IncidentReport, Relocation, TransitionRequest
 from gis.people.common import export_bytes
 
@@ -142,3 +143,32 @@ def relocate_incident(request: Request, session: SessionDep, principal: Principa
                             settings=settings.incidents, now=clock(request))
     set_etag(response, out["version"])
     return out
+
+
+def photo_folder(settings) -> Path:
+    return settings.state_dir / "photos"
+
+
+@router.post("/incidents/{incident_id}/photos", status_code=201,
+             summary="Add a photo to a case (JPEG, PNG or WebP; size-limited)")
+def add_photo(request: Request, session: SessionDep, principal: PrincipalDep,
+              settings: SettingsDep, incident_id: int,
+              file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo")],
+              ) -> dict:
+    principal.require("incidents:write")
+    limit = settings.incidents.photo_max_bytes
+    data = file.file.read(limit + 1)  # never more than the limit (and one byte) in memory
+    return photos.add_photo(session, incident_id=incident_id, data=data,
+                            filename=file.filename or "upload", principal=principal,
+                            folder=photo_folder(settings), max_bytes=limit, now=clock(request))
+
+
+@router.get("/incidents/{incident_id}/photos/{photo_id}", summary="A photo of a case",
+            response_class=FileResponse)
+def get_photo(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+              incident_id: int, photo_id: int) -> FileResponse:
+    principal.require("incidents:read")
+    path, media_type = photos.photo_file(session, incident_id=incident_id, photo_id=photo_id,
+                                         folder=photo_folder(settings))
+    return FileResponse(path, media_type=media_type, headers={
+        "Cache-Control": "private, no-store", "Content-Disposition": "inline"})

@@ -11,7 +11,7 @@ import gis.models  # noqa: F401  (every table: Incident's foreign keys name staf
 from gis.auth.principal import Principal
 from gis.errors import InvalidInput, NotFound
 from gis.incidents import calendar as work_calendar
-from gis.incidents import timers, workflow
+from gis.incidents import photos, timers, workflow
 from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
 from gis.settings import IncidentSettings
 from gis.sql import query
@@ -64,6 +64,7 @@ def case_detail(session: Session, *, incident_id: int, principal: Principal,
                           .order_by(IncidentTransition.at, IncidentTransition.id)).scalars()
     return {**case_dict(case, category, now=now),
             "allowed_actions": workflow.allowed_actions(case, principal),
+            "photos": photos.list_photos(session, incident_id=case.id),
             "transitions": [{"action": t.action, "from": t.from_status, "to": t.to_status,
                              "level": t.level, "actor": t.actor, "role": t.role, "at": t.at,
                              "note": t.note} for t in log]}

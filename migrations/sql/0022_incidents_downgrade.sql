@@ -1,3 +1,4 @@
+DROP TABLE incident_photos;
 DROP TRIGGER tg_incidents_notify ON incidents;
 DROP FUNCTION onegrid_notify_incident();
 DROP TRIGGER tg_incidents_chain ON incidents;

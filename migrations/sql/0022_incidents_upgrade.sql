@@ -126,3 +126,23 @@ BEGIN
 END $$;
 CREATE TRIGGER tg_incidents_notify AFTER INSERT OR UPDATE ON incidents
     FOR EACH ROW EXECUTE FUNCTION onegrid_notify_incident();
+
+------------------------------------------------------------------ photos
+-- Photos uploaded with a case, stored as files beside the database (<state dir>/photos/
+-- <incident id>/<sha256>.<ext>); a row says which case, what type, who. Visible exactly
+-- when the case is (row-level security through incidents).
+CREATE TABLE incident_photos (
+    id          bigserial PRIMARY KEY,
+    incident_id bigint NOT NULL REFERENCES incidents (id),
+    sha256      char(64) NOT NULL,
+    media_type  text NOT NULL CHECK (media_type IN ('image/jpeg', 'image/png', 'image/webp')),
+    bytes       integer NOT NULL CHECK (bytes > 0),
+    uploaded_by text NOT NULL,
+    uploaded_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (incident_id, sha256)
+);
+ALTER TABLE incident_photos ENABLE ROW LEVEL SECURITY;
+ALTER TABLE incident_photos FORCE ROW LEVEL SECURITY;
+CREATE POLICY incident_photos_area ON incident_photos
+    USING (incident_id IN (SELECT id FROM incidents))
+    WITH CHECK (incident_id IN (SELECT id FROM incidents));

@@ -161,7 +161,8 @@ WRITE_EXEMPT = {
 WATCHED_TABLES = ("regions", "grid_generations", "grid_cells", "buildings", "building_cells",
                   "households", "household_moves", "persons", "special_population_records",
                   "legacy_layers", "legacy_cells", "road_lines")
-WATCHED_TABLES += ("incidents", "incident_transitions", "incident_categories")
+WATCHED_TABLES += ("incidents", "incident_transitions", "incident_categories",
+                   "incident_photos")
 IN_VILLAGE = {"type": "Polygon", "coordinates": [[[106.001, 29.801], [106.009, 29.801],
                                                   [106.009, 29.809], [106.001, 29.809],
                                                   [106.001, 29.801]]]}
@@ -266,6 +267,8 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("PUT", "/incidents/{incident_id}/location",
          f"/incidents/{ids.get('incident', 1)}/location", {"json": {
              "lon": 106.115, "lat": 29.805, "note": "wrong place"}}),
+        ("POST", "/incidents/{incident_id}/photos", f"/incidents/{ids.get('incident', 1)}/photos",
+         {"files": {"file": ("p.jpg", b"\xff\xd8\xff\xe0" + bytes(16))}}),
         ("POST", "/incidents/categories/import", "/incidents/categories/import", {
             "data": {"commit": "true"}, "files": {"file": (
                 "c.csv", b"code,name_zh,name_en,time_limit_hours\nemergency,x,y,1\n")}}),
