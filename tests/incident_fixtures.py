@@ -71,8 +71,9 @@ def as_caller(db, who: Principal | None, logins) -> None:
 def report(db, who: Principal, *, now: dt.datetime = THURSDAY, point=WEST_POINT,
            category: str = "street_order.vendor", settings: IncidentSettings | None = None,
            **fields) -> dict:
+    where = {"lon": point[0], "lat": point[1]} if point else {}
     data = IncidentReport(source=fields.pop("source", "patrol"), category=category,
-                          lon=point[0], lat=point[1], **fields)
+                          **where, **fields)
     return intake.report(db, principal=who, data=data, settings=settings or IncidentSettings(),
                          now=now)
 

@@ -16,6 +16,7 @@ from gis.errors import InvalidInput, NotFound, PermissionDenied
 from gis.grid.locate_async import PointQuery, locate_point_sync
 from gis.grid.service import to_wgs84_point
 from gis.incidents import service
+from gis.incidents.address import match_building
 from gis.incidents.attributes import check_answers
 from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
 from gis.incidents.schemas import IncidentReport
@@ -31,6 +32,10 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
     answers = check_answers(category.open311_attributes or [], data.attributes,
                             category=category.code)
     reported_at = data.reported_at or now
+    matched = None
+    if data.lon is None and data.building_id is None:
+        matched = match_building(session, address=data.address)
+        data = data.model_copy(update={"building_id": matched["building_id"]})
     lon, lat = location_point(session, lon=data.lon, lat=data.lat, crs=data.crs,
                               building_id=data.building_id)
     local_day = reported_at.astimezone(ZoneInfo(settings.time_zone)).date()
@@ -60,7 +65,7 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
                                    note=f"source: {data.source}"))
     session.flush()
     return {**service.case_dict(case, category, now=now),
-            "located": located,
+            "located": located, "address_match": matched,
             "staff_on_duty": staff_on_duty(session, cell_code=cell["code"] if cell else None,
                                            day=local_day),
             "nearest_staff": nearest_staff(session, lon=lon, lat=lat, now=now,

@@ -234,8 +234,7 @@ def _location(f: dict[str, str]) -> dict:
             raise InvalidInput("address_id must be a building id", where="address_id")
         return {"building_id": int(f["address_id"])}
     if "address_string" in f:
-        raise InvalidInput("address_string alone cannot be located yet: send lat & long or "
-                           "address_id as well", where="address_string")
+        return {}  # matched to a building by the intake (its address)
     raise InvalidInput("a location is required: lat & long, or address_id",
                        where="location")
 

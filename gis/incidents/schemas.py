@@ -24,7 +24,8 @@ class IncidentReport(BaseModel):
     crs: str | None = Field(None, max_length=64,
                             description="wgs84 (default), gcj02, bd09 or EPSG:xxxx")
     building_id: int | None = Field(None, ge=1, description="instead of lon/lat")
-    address: str | None = Field(None, max_length=500, description="as given (kept, not matched)")
+    address: str | None = Field(None, max_length=500, description="a standard address: kept, "
+                                "and matched to a building when no lon/lat or building_id")
     media_url: HttpUrl | None = Field(None, description="a photo already online (http/https)")
     reported_at: dt.datetime | None = Field(
         None, description="when it was reported (default now); the generation in force then "
@@ -41,8 +42,11 @@ class IncidentReport(BaseModel):
         has_point = self.lon is not None or self.lat is not None
         if has_point and (self.lon is None or self.lat is None):
             raise ValueError("give both lon and lat")
-        if has_point == (self.building_id is not None):
-            raise ValueError("give the location as lon/lat or as building_id (one of them)")
+        if has_point and self.building_id is not None:
+            raise ValueError("give the location as lon/lat or as building_id, not both")
+        if not has_point and self.building_id is None and not (self.address or "").strip():
+            raise ValueError("give the location as lon/lat, as building_id, or as an "
+                             "address (matched to a building)")
         if self.reported_at is not None and self.reported_at.tzinfo is None:
             raise ValueError("reported_at needs a time zone, e.g. 2026-10-08T09:00:00+08:00")
         return self

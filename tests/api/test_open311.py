@@ -146,7 +146,7 @@ def test_post_a_request_as_in_the_spec_example(city, db, fmt):
     ({"attribute[cover_state]": None}, 400, "attribute[cover_state] is required"),
     ({"attribute[cover_state]": "gone"}, 400, "'gone' is not one of missing, broken"),
     ({"long": None}, 400, "lat and long both need to be sent"),
-    ({"lat": None, "long": None, "address_string": "x"}, 400, "address_string alone"),
+    ({"lat": None, "long": None, "address_string": "x"}, 400, "too short to match"),
     ({"description": "x" * 4001}, 400, "4,000 characters"),
 ])
 def test_post_errors_are_the_spec_error_list(city, fields, status, says):
