@@ -119,7 +119,8 @@ async def events(feed: IncidentFeed, console: Console, *, is_disconnected,
             if event is None:  # dropped for falling behind
                 yield "event: dropped\ndata: {}\n\n"
                 return
-            yield (f"id: {event['id']}.{event['version']}\nevent: incident\n"
+            yield (f"id: {event['id']}.{event['version']}.{event.get('light') or '-'}\n"
+                   "event: incident\n"
                    f"data: {json.dumps(event, ensure_ascii=False)}\n\n")
     finally:
         feed.unsubscribe(console)

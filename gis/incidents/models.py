@@ -71,6 +71,7 @@ class Incident(Base):
     address: Mapped[str | None] = mapped_column(Text)
     media_url: Mapped[str | None] = mapped_column(Text)
     yellow_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    light: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     evaluation: Mapped[int | None] = mapped_column(SmallInteger)

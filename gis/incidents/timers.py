@@ -63,6 +63,7 @@ def light(case, *, now: dt.datetime) -> str | None:
 class SweepResult:
     swept: bool  # False: another sweeper held the lock; nothing was done
     escalated: list[str] = field(default_factory=list)  # case codes
+    lights_changed: int = 0
 
 
 def sweep(session: Session, *, calendar: WorkCalendar, now: dt.datetime,
@@ -74,6 +75,26 @@ def sweep(session: Session, *, calendar: WorkCalendar, now: dt.datetime,
     if not got:
         return SweepResult(swept=False)
     result = SweepResult(swept=True)
+    _escalate_all(session, result, calendar=calendar, now=now, yellow_share=yellow_share,
+                  batch=batch)
+    result.lights_changed = session.execute(text(LIGHTS), {"now": now}).rowcount
+    return result
+
+
+# Announce lights that changed since the last sweep (the UPDATE's NOTIFY tells the
+# consoles); the partial index ix_incidents_due_open finds the open cases with a clock.
+LIGHTS = """
+    UPDATE incidents SET light = new.light
+    FROM (SELECT id, CASE WHEN due_at <= :now THEN 'red'
+                          WHEN yellow_at <= :now THEN 'yellow' ELSE 'green' END AS light
+          FROM incidents
+          WHERE status IN ('registered', 'dispatched', 'handling', 'feedback', 'verified')
+            AND due_at IS NOT NULL) AS new
+    WHERE incidents.id = new.id AND incidents.light IS DISTINCT FROM new.light"""
+
+
+def _escalate_all(session: Session, result: SweepResult, *, calendar: WorkCalendar,
+                  now: dt.datetime, yellow_share: float, batch: int) -> None:
     while True:
         # The partial index ix_incidents_due_open answers due_at < now among open cases;
         # SKIP LOCKED passes over a case a dispatcher is changing right now (next sweep).
@@ -84,7 +105,7 @@ def sweep(session: Session, *, calendar: WorkCalendar, now: dt.datetime,
             .order_by(Incident.due_at).limit(batch)
             .with_for_update(skip_locked=True)).scalars().all()
         if not overdue:
-            return result
+            return
         for case in overdue:
             _escalate_overdue(session, case, calendar=calendar, now=now,
                               yellow_share=yellow_share)

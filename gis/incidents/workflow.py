@@ -99,6 +99,7 @@ def transition(session: Session, *, incident_id: int, change: Change, principal:
     note = (change.note or "").strip() or None
     _apply(session, case, action, change, calendar=calendar, now=now, yellow_share=yellow_share)
     case.status, case.version, case.updated_at = after, case.version + 1, now
+    case.light = timers.light(case, now=now)
     session.add(IncidentTransition(incident_id=case.id, from_status=before, to_status=after,
                                    level=case.level, actor=principal.username, at=now,
                                    note=note, action=action.name, role=role))

@@ -12,7 +12,7 @@ ALTER TABLE incidents
     DROP COLUMN version, DROP COLUMN generation_id, DROP COLUMN village_code, DROP COLUMN cell_code,
     DROP COLUMN town_code, DROP COLUMN district_code, DROP COLUMN department,
     DROP COLUMN building_id, DROP COLUMN address, DROP COLUMN media_url,
-    DROP COLUMN yellow_at, DROP COLUMN updated_at, DROP COLUMN duplicate_of,
+    DROP COLUMN yellow_at, DROP COLUMN light, DROP COLUMN updated_at, DROP COLUMN duplicate_of,
     DROP COLUMN evaluation, DROP COLUMN open311_token, DROP COLUMN reporter,
     DROP COLUMN attributes;
 UPDATE incidents SET status = 'closed' WHERE status = 'evaluated';

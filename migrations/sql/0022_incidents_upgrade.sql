@@ -37,6 +37,9 @@ ALTER TABLE incidents
     -- the light turns yellow at yellow_at and red at due_at (both in working time when
     -- the category says so, computed when the clock starts and when a case escalates)
     ADD COLUMN yellow_at      timestamptz,
+    -- the light as last announced (transitions and the sweeper keep it; the feed tells
+    -- consoles when it changes); queries compute the exact light from the deadlines
+    ADD COLUMN light          text CHECK (light IN ('green', 'yellow', 'red')),
     ADD COLUMN updated_at     timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN duplicate_of   bigint REFERENCES incidents (id),
     ADD COLUMN evaluation     smallint CHECK (evaluation BETWEEN 1 AND 5),
@@ -119,7 +122,7 @@ CREATE FUNCTION onegrid_notify_incident() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('onegrid_incidents', json_build_object(
         'id', NEW.id, 'code', NEW.code, 'version', NEW.version, 'status', NEW.status,
-        'level', NEW.level, 'cell_code', NEW.cell_code, 'village_code', NEW.village_code,
+        'level', NEW.level, 'light', NEW.light, 'cell_code', NEW.cell_code, 'village_code', NEW.village_code,
         'town_code', NEW.town_code, 'district_code', NEW.district_code,
         'op', lower(TG_OP))::text);
     RETURN NULL;

@@ -70,4 +70,4 @@ def test_a_committed_case_reaches_the_console_of_its_area_only(settings, committ
     data = json.loads(fields["data"])
     assert fields["event"] == "incident" and data["code"] == "SJ-WEST"
     assert data["cell_code"] == VILLAGE + "001" and data["op"] == "insert"
-    assert fields["id"] == f"{data['id']}.1"
+    assert fields["id"] == f"{data['id']}.1.-"

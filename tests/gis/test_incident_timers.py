@@ -84,11 +84,15 @@ def test_escalation_waits_out_the_holiday_then_goes_up_once_per_deadline(
     assert case.due_at == beijing(2026, 10, 8, 16, 30)
     assert case.yellow_at == beijing(2026, 10, 8, 14, 30)  # 6 of 8 working hours
 
-    for now, light in ((beijing(2026, 10, 5, 12, 0), "green"),  # five days on, a holiday
-                       (beijing(2026, 10, 8, 14, 30), "yellow"),
-                       (beijing(2026, 10, 8, 16, 29), "yellow")):
+    assert case.light == "green"
+    for now, light, changed in ((beijing(2026, 10, 5, 12, 0), "green", 0),  # a holiday
+                                (beijing(2026, 10, 8, 14, 30), "yellow", 1),
+                                (beijing(2026, 10, 8, 16, 29), "yellow", 0)):
         assert timers.light(case, now=now) == light
-        assert sweep(db, now).escalated == []
+        swept = sweep(db, now)
+        assert (swept.escalated, swept.lights_changed) == ([], changed)
+        db.refresh(case)
+        assert case.light == light  # as announced to the consoles
     assert case.level == "village"
 
     overdue = beijing(2026, 10, 8, 16, 31)
