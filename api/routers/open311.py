@@ -123,7 +123,8 @@ async def create_request(request: Request, session: SessionDep, fmt: str) -> Res
     request.state.form_jurisdiction = form.get("jurisdiction_id") or None
 
     def produce() -> Response:
-        key = dict(items).get("api_key") or request.headers.get("x-api-key")
+        key = (dict(items).get("api_key") or request.query_params.get("api_key")
+               or request.headers.get("x-api-key"))
         if not key:
             raise errors.NotAuthenticated("api_key is required to create a request",
                                           where="api_key")

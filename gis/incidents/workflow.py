@@ -20,6 +20,7 @@ from gis.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Stale
 from gis.incidents import timers
 from gis.incidents.calendar import WorkCalendar
 from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
+from gis.staff.models import Staff
 
 LEVELS = ("village", "town", "district")
 OPEN = ("reported", "registered", "dispatched", "handling", "feedback", "verified")
@@ -176,6 +177,10 @@ def _apply(session: Session, case: Incident, action: Action, change: Change, *,
     category = session.get(IncidentCategory, case.category_id)
     if action.name == "dispatch":
         if change.assignee_id is not None:
+            staff = session.get(Staff, change.assignee_id)
+            if staff is None or not staff.active:
+                raise InvalidInput(f"staff {change.assignee_id} does not exist or is not "
+                                   "active", where="assignee_id")
             case.assigned_staff_id = change.assignee_id
         timers.start_clock(case, category, calendar=calendar, now=now, yellow_share=yellow_share)
     elif action.name == "escalate":

@@ -4,7 +4,8 @@
 -- working time when the clock started), so filtering by light is one indexed scan plus a
 -- comparison, with no calendar arithmetic per row. Geometry stays in EPSG:4326.
 WITH lit AS (
-    SELECT i.*, k.code AS category_code, k.name_zh AS category_zh, k.name_en AS category_en,
+    SELECT i.id, i.code, i.status, i.level, i.triage, i.department, i.reported_at, i.due_at,
+           i.cell_code, i.title, i.geom, k.code AS category_code, k.name_zh AS category_zh, k.name_en AS category_en,
            CASE
                WHEN i.due_at IS NULL OR i.status NOT IN
                     ('registered', 'dispatched', 'handling', 'feedback', 'verified') THEN NULL

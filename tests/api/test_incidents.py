@@ -78,6 +78,8 @@ def test_the_map_layer_filters_and_pages(clients):
         "/incidents", params={"status": "dispatched"}).json()["features"]] == ids[:1]
     assert [f["id"] for f in clients["desk"].get(
         "/incidents", params={"light": "green"}).json()["features"]] == ids[:1]
+    assert clients["desk"].get("/incidents", params={
+        "since": "2026-10-08T02:00:00+00:00"}).json()["features"] == []  # reported 01:00 UTC
     pages, after = [], 0
     while after is not None:
         page = clients["desk"].get("/incidents", params={"limit": 3, "after": after}).json()

@@ -163,6 +163,17 @@ def test_post_errors_are_the_spec_error_list(city, fields, status, says):
             assert root.tag == "errors" and says in root.find("error/description").text
 
 
+def test_the_api_key_may_come_in_the_query_or_a_header(city):
+    by_query = city["client"].post(f"{BASE}/requests.json?api_key={city['key']}",
+                                   data={"service_code": "emergency",
+                                         "lat": str(WEST_POINT[1]), "long": str(WEST_POINT[0])})
+    by_header = city["client"].post(f"{BASE}/requests.xml", headers={"X-API-Key": city["key"]},
+                                    data={"service_code": "emergency",
+                                          "lat": str(WEST_POINT[1]),
+                                          "long": str(WEST_POINT[0])})
+    assert by_query.status_code == by_header.status_code == 200
+
+
 def test_get_requests_filters_and_defaults(city, db):
     client = city["client"]
     answer, root = both(client, "requests")

@@ -147,6 +147,13 @@ def test_the_area_of_the_case_decides_who_may_act(db, dispatch_world, logins):
     assert act(db, town_dispatcher, west, "dispatch").status == "dispatched"
 
 
+def test_dispatch_to_someone_who_is_not_staff_is_refused(db, dispatch_world, logins):
+    as_caller(db, ADMIN, logins)
+    case_id = case_in(db, "registered")
+    with pytest.raises(InvalidInput, match="staff 999999 does not exist"):
+        act(db, ADMIN, case_id, "dispatch", assignee_id=999999)
+
+
 def test_escalation_stops_at_the_district(db, dispatch_world, logins):
     as_caller(db, ADMIN, logins)
     case_id = case_in(db, "dispatched")
