@@ -71,3 +71,41 @@ def test_a_committed_case_reaches_the_console_of_its_area_only(settings, committ
     assert fields["event"] == "incident" and data["code"] == "SJ-WEST"
     assert data["cell_code"] == VILLAGE + "001" and data["op"] == "insert"
     assert fields["id"] == f"{data['id']}.1.-"
+
+
+def test_the_apps_own_sweeper_escalates_an_overdue_case_and_tells_the_console(
+        settings, committed_grid_url):
+    """The lifespan's background sweeper (no CLI, no test hook): an overdue case committed
+    by someone else is escalated, and the console hears of it."""
+    from api.app import create_app
+
+    settings.database.url = committed_grid_url
+    settings.incidents.sweep_seconds = 0.2
+    app = create_app(settings)  # dev mode: the console is the local administrator
+    engine = create_engine(sqlalchemy_url(committed_grid_url))
+    with serving(app) as base, httpx.Client(base_url=base, timeout=30) as client, \
+            client.stream("GET", "/incidents/stream") as stream:
+        feed = app.state.incident_feed
+        while not (feed.consoles and feed.listening.is_set()):
+            time.sleep(0.01)
+        with Session(engine) as session, session.begin():
+            session.execute(text(
+                "INSERT INTO incidents (code, category_id, source, status, title, geom,"
+                " cell_id, reported_at, dispatched_at, due_at) SELECT 'SJ-LATE', k.id,"
+                " 'patrol', 'dispatched', 'x', ST_SetSRID(ST_MakePoint(0.5, 0.5), 4326), c.id,"
+                " now() - interval '2 days', now() - interval '2 days',"
+                " now() - interval '1 day' FROM incident_categories k, grid_cells c"
+                " WHERE k.code = 'emergency' AND c.code = :cell"), {"cell": VILLAGE + "001"})
+        levels = []
+        for line in stream.iter_lines():
+            if line.startswith("data: ") and json.loads(line[6:])["code"] == "SJ-LATE":
+                levels.append(json.loads(line[6:])["level"])
+                if levels[-1] == "town":
+                    break
+    with Session(engine) as session:
+        log = session.execute(text(
+            "SELECT t.actor, t.level FROM incident_transitions t JOIN incidents i"
+            " ON i.id = t.incident_id WHERE i.code = 'SJ-LATE'")).all()
+    engine.dispose()
+    assert levels[0] == "village" and levels[-1] == "town"
+    assert log == [("system (timer)", "town")]
