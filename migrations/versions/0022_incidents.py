@@ -52,5 +52,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM incident_categories WHERE code LIKE 'resident\\_affairs%'")
+    # The categories added here stay (cases may refer to them; the old schema holds them).
     op.execute((SQL / "0022_incidents_downgrade.sql").read_text())
