@@ -71,16 +71,15 @@ def case_detail(session: Session, *, incident_id: int, principal: Principal,
 
 
 def categories(session: Session) -> list[dict]:
-    rows = session.execute(select(IncidentCategory).order_by(IncidentCategory.code)).scalars()
-    parents = {}
-    out = []
-    for c in rows:
-        parents[c.id] = c.code
-        out.append(c)
-    return [{"code": c.code, "parent": parents.get(c.parent_id), "name_zh": c.name_zh,
+    """The catalogue: each category with its parent's code and its routing data."""
+    rows = list(session.execute(select(IncidentCategory).order_by(IncidentCategory.code))
+                .scalars())
+    codes = {c.id: c.code for c in rows}
+    return [{"code": c.code, "parent": codes.get(c.parent_id), "name_zh": c.name_zh,
              "name_en": c.name_en, "department": c.department, "triage": c.triage,
              "time_limit_hours": float(c.time_limit_hours) if c.time_limit_hours else None,
-             "working_time": c.working_time, "active": c.active} for c in out]
+             "working_time": c.working_time, "active": c.active,
+             "open311_public": c.open311_public} for c in rows]
 
 
 def feature_collection(session: Session, *, now: dt.datetime, statuses: list[str] | None,

@@ -45,7 +45,7 @@ def test_a_patrol_reports_and_the_answer_routes_it(clients):
 
 
 @pytest.mark.parametrize(("fields", "says"), [
-    ({"lon": None, "lat": None}, "lon/lat or as building_id"),
+    ({"lon": None, "lat": None}, "lon/lat, as building_id, or as an address"),
     ({"crs": "EPSG:99999"}, "EPSG"),
     ({"category": "nope"}, "unknown category"),
     ({"source": "pigeon"}, "source"),
