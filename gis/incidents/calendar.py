@@ -127,3 +127,24 @@ def load(session: Session, *, hours: str | None = None, zone: str = "Asia/Shangh
     if hours:
         calendar.hours = parse_hours(hours)
     return calendar
+
+
+def seed_from_package(session: Session) -> list[dt.date]:
+    """Add the package's days the table lacks (a newer chinese-calendar covers a new
+    year); days already stored, perhaps set by hand, are kept. Returns the days added."""
+    stored = {day for (day,) in session.execute(text("SELECT day FROM calendar_days"))}
+    added = [(day, workday, note) for day, workday, note in package_exceptions()
+             if day not in stored]
+    for day, workday, note in added:
+        session.execute(text("INSERT INTO calendar_days (day, workday, note)"
+                             " VALUES (:day, :workday, :note)"),
+                        {"day": day, "workday": workday, "note": note})
+    return [day for day, _, _ in added]
+
+
+def set_day(session: Session, *, day: dt.date, workday: bool, note: str | None) -> None:
+    """An administrator's day: a holiday or a make-up working day the package lacks."""
+    session.execute(text(
+        "INSERT INTO calendar_days (day, workday, note) VALUES (:day, :workday, :note)"
+        " ON CONFLICT (day) DO UPDATE SET workday = EXCLUDED.workday, note = EXCLUDED.note"),
+        {"day": day, "workday": workday, "note": note})

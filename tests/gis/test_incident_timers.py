@@ -188,3 +188,28 @@ def test_the_cli_sweep_is_a_dry_run_unless_committed(committed_cases, committed_
     done = CliRunner().invoke(app, ["incidents", "sweep", "--commit"])
     assert "escalated 2 overdue case(s)" in done.output
     assert escalations(committed_cases) == {"SJ-0": 1, "SJ-1": 1}
+
+
+def test_an_administrator_extends_the_calendar_for_a_new_year(committed_grid_url,
+                                                              monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from gis.cli.main import app
+
+    monkeypatch.setenv("DATABASE_URL", committed_grid_url)
+    monkeypatch.setenv("ONEGRID_DATABASE__DATA_DIR", str(tmp_path / "pg"))
+    monkeypatch.setenv("ONEGRID_SECURITY__SECRET_KEY", "cli-test-secret-key-0123456789abcdef")
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["incidents", "calendar", "show", "2031"])
+    assert "no holidays are known for 2031" in unknown.output
+    assert "would be (dry run)" in runner.invoke(
+        app, ["incidents", "calendar", "set", "2031-01-01", "--holiday"]).output
+    done = runner.invoke(app, ["incidents", "calendar", "set", "2031-01-01", "--holiday",
+                               "--note", "元旦", "--commit"])
+    assert done.exit_code == 0, done.output
+    assert "2031-01-01 holiday 元旦" in runner.invoke(
+        app, ["incidents", "calendar", "show", "2031"]).output
+    seeded = runner.invoke(app, ["incidents", "calendar", "seed"])
+    assert "would add (dry run; --commit to write) 0 day(s)" in seeded.output  # all migrated
+    bad = runner.invoke(app, ["incidents", "calendar", "set", "2031-02-30", "--workday"])
+    assert bad.exit_code != 0
