@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from api import incident_feed
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.params import BBoxDep
 from api.versions import IfMatchDep, based_on, set_etag
 from gis.errors import DatabaseUnavailable, PermissionDenied
 from gis.incidents import catalogue_io, intake, photos, relocate, service, workflow
@@ -77,12 +78,13 @@ def list_incidents(
                                               "includes its sub-categories")] = None,
         light: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None,
         since: Annotated[dt.datetime | None, Query(description="reported at or after")] = None,
+        bbox: BBoxDep = None,
         after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
         limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 500) -> dict:
     principal.require("incidents:read")
     return service.feature_collection(session, now=clock(request), statuses=status,
                                       category=category, light=light, since=since,
-                                      after=after, limit=limit)
+                                      bbox=bbox, after=after, limit=limit)
 
 
 @router.get("/incidents/stream", summary="Server-Sent Events: new and changed cases in your "

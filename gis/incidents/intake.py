@@ -23,6 +23,8 @@ from gis.incidents.schemas import IncidentReport
 from gis.settings import IncidentSettings
 from gis.sql import query
 
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run a little ahead
+
 
 def report(session: Session, *, principal: Principal, data: IncidentReport,
            settings: IncidentSettings, now: dt.datetime, open311_token: str | None = None,
@@ -32,6 +34,9 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
     answers = check_answers(category.open311_attributes or [], data.attributes,
                             category=category.code)
     reported_at = data.reported_at or now
+    if reported_at > now + CLOCK_SKEW:
+        raise InvalidInput(f"reported_at {reported_at.isoformat()} is in the future",
+                           where="reported_at")
     matched = None
     if data.lon is None and data.building_id is None:
         matched = match_building(session, address=data.address)

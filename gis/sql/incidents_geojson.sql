@@ -22,6 +22,9 @@ WITH lit AS (
       AND (CAST(:category AS text) IS NULL OR k.code = CAST(:category AS text)
            OR k.code LIKE CAST(:category AS text) || '.%')
       AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))
+      -- the map's view: an envelope in EPSG:4326, the column's CRS, so ix_incidents_geom
+      -- (GiST) answers it
+      AND (NOT :has_bbox OR i.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326))
 )
 SELECT id, code, status, level, triage, category_code, category_zh, category_en,
        department, light, reported_at, due_at, cell_code, title,

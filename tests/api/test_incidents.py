@@ -51,6 +51,7 @@ def test_a_patrol_reports_and_the_answer_routes_it(clients):
     ({"source": "pigeon"}, "source"),
     ({"media_url": "javascript:alert(1)"}, "media_url"),
     ({"reported_at": "2026-10-08T09:00:00"}, "time zone"),
+    ({"reported_at": "2026-10-09T09:00:00+08:00"}, "in the future"),
 ])
 def test_bad_reports_say_what_is_wrong(clients, fields, says):
     answer = post(clients["patrol"], **fields)
@@ -90,6 +91,11 @@ def test_the_map_layer_filters_and_pages(clients):
     assert [f["id"] for f in clients["east"].get("/incidents").json()["features"]] == \
         [emergency]
     assert clients["desk"].get("/incidents", params={"light": "blue"}).status_code == 422
+    assert clients["desk"].get("/incidents", params={"status": "lost"}).status_code == 422
+    west_only = clients["desk"].get("/incidents", params={
+        "bbox": f"{WEST_POINT[0] - 0.001},{WEST_POINT[1] - 0.001},"
+                f"{WEST_POINT[0] + 0.001},{WEST_POINT[1] + 0.001}"}).json()
+    assert [f["id"] for f in west_only["features"]] == ids
 
 
 def test_transitions_with_if_match_one_wins_the_stale_one_gets_409(clients):
