@@ -272,6 +272,8 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("POST", "/incidents/categories/import", "/incidents/categories/import", {
             "data": {"commit": "true"}, "files": {"file": (
                 "c.csv", b"code,name_zh,name_en,time_limit_hours\nemergency,x,y,1\n")}}),
+        ("PUT", "/staff/me/position", "/staff/me/position", {"json": {
+            "lon": 106.005, "lat": 29.805}}),
         ("POST", "/open311/v2/requests.{fmt}", "/open311/v2/requests.json", {"data": {
             "service_code": "emergency", "lat": "29.805", "long": "106.005"}}),
     ]

@@ -151,3 +151,17 @@ def test_a_case_in_the_wrong_place_is_relocated_logged_and_rerouted(clients):
     reader = clients["reader"].put(url, json={"lon": EAST_POINT[0], "lat": EAST_POINT[1],
                                               "note": "x"})
     assert reader.status_code == 403
+
+
+def test_a_patrols_phone_reports_its_position_and_becomes_the_nearest(clients, db):
+    from sqlalchemy import text
+
+    user_id = db.execute(text("SELECT id FROM users WHERE username = 'patrol'")).scalar()
+    db.execute(text("INSERT INTO staff (name, user_id) VALUES ('巡逻员', :u)"), {"u": user_id})
+    assert clients["desk"].put("/staff/me/position", json={
+        "lon": WEST_POINT[0], "lat": WEST_POINT[1]}).status_code == 404  # not staff
+    moved = clients["patrol"].put("/staff/me/position", json={
+        "lon": WEST_POINT[0], "lat": WEST_POINT[1] + 0.0001})
+    assert moved.status_code == 200, moved.text
+    nearest = post(clients["desk"]).json()["nearest_staff"]["staff"]
+    assert nearest[0]["name"] == "巡逻员" and nearest[0]["distance_m"] < 15
