@@ -11,6 +11,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import Receive, Scope, Send
 
 from api import auth, errors, limits, locate_index, locate_lane, pool, routers, security_headers
+from api.incident_feed import running as incident_feed_running
+from api.incident_sweeper import running as incident_sweeper_running
 from gis.db import make_engine, make_session_factory
 from gis.db_roles import check_service_login, service_url
 from gis.settings import Settings
@@ -58,7 +60,8 @@ def create_app(settings: Settings) -> OnegridApp:
     async def lifespan(app: FastAPI):
         refuse_privileged_login(engine)
         # the /locate fast path's connections and in-memory cells
-        async with pool.asyncpg_pool(app), locate_index.live_index(app):
+        async with pool.asyncpg_pool(app), locate_index.live_index(app), \
+                incident_sweeper_running(app), incident_feed_running(app):  # dispatch
             # Everything built at start-up (routes, models, SQL, the pool) lives as long as
             # the app: out of the collector's sight, full collections stay short, which
             # trims the latency tail of every request (p99 of /locate 7 -> 5.5 ms here).

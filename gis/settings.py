@@ -94,6 +94,29 @@ class ImportSettings(BaseModel):
     max_compression_ratio: float = 200.0
 
 
+class IncidentSettings(BaseModel):
+    """Dispatch: duplicates, office hours, the light and the escalation sweeper."""
+
+    # A report of the same category this near and this recent is offered as a duplicate.
+    duplicate_radius_m: float = 50.0
+    duplicate_hours: float = 24.0
+    # Office hours of a working day, for limits counted in working time.
+    working_hours: str = "08:30-12:00,13:30-17:30"
+    time_zone: str = "Asia/Shanghai"
+    # The light turns yellow at this share of the limit, red when it has passed.
+    yellow_share: float = 0.75
+    # How often the app's background sweeper escalates overdue cases; 0 = not in the app
+    # (run `onegrid incidents sweep` from cron instead).
+    sweep_seconds: float = 60.0
+    nearest_staff: int = 3
+    # Open311: the one jurisdiction served (a request naming another gets 404; empty =
+    # any jurisdiction_id is accepted), and the contact shown by discovery.
+    open311_jurisdiction: str = ""
+    open311_contact: str = "the district's command centre (区网格化服务管理中心)"
+    # Photos uploaded with a case (JPEG, PNG, WebP), kept in <state dir>/photos.
+    photo_max_bytes: int = 10 * 1024 * 1024
+
+
 class Settings(BaseSettings):
     """All settings; env vars ONEGRID_<SECTION>__<FIELD>, plus the conventional DATABASE_URL."""
 
@@ -104,6 +127,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     demo_size: str = "district"
     log_level: str = "INFO"
 

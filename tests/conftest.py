@@ -34,7 +34,8 @@ hypothesis_settings.register_profile("explore", max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("ONEGRID_HYPOTHESIS_PROFILE", "repeatable"))
 
 pytest_plugins = ["tests.factories", "tests.people_fixtures", "tests.grid_fixtures",
-                  "tests.auth_fixtures", "tests.committed_fixtures"]
+                  "tests.auth_fixtures", "tests.committed_fixtures",
+                  "tests.incident_fixtures"]
 
 
 @dataclass(frozen=True)

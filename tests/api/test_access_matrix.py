@@ -27,6 +27,11 @@ PUBLIC = {"/healthz", "/auth/token", "/auth/refresh", "/auth/logout", "/openapi.
           "/docs", "/redoc", "/docs/oauth2-redirect", "/", "/map",
           "/auth/session", "/auth/session/refresh", "/auth/session/logout"}
 
+# Open311's reads need no key (GeoReport v2); they show public categories and fields only.
+PUBLIC |= {"/open311/v2/discovery.{fmt}", "/open311/v2/services.{fmt}",
+           "/open311/v2/services/{service_code}.{fmt}", "/open311/v2/requests.{fmt}",
+           "/open311/v2/requests/{service_request_id}.{fmt}", "/open311/v2/tokens/{token_id}.{fmt}"}
+
 
 def can(role: str, permission: str) -> bool:
     permissions = ROLES[role][1]
@@ -158,6 +163,8 @@ WRITE_EXEMPT = {
 WATCHED_TABLES = ("regions", "grid_generations", "grid_cells", "buildings", "building_cells",
                   "households", "household_moves", "persons", "special_population_records",
                   "legacy_layers", "legacy_cells", "road_lines")
+WATCHED_TABLES += ("incidents", "incident_transitions", "incident_categories",
+                   "incident_photos")
 IN_VILLAGE = {"type": "Polygon", "coordinates": [[[106.001, 29.801], [106.009, 29.801],
                                                   [106.009, 29.809], [106.001, 29.809],
                                                   [106.001, 29.801]]]}
@@ -185,6 +192,12 @@ def people_world(db, redrawn, three_cells):
                                id_number=WEST_PERSON_ID)
     ids["record"] = add_special(db, person_id=ids["person"], category="community_correction",
                                 level="high")
+    ids["incident"] = db.execute(text(
+        "INSERT INTO incidents (code, category_id, source, status, title, geom, cell_id,"
+        " cell_code, village_code) SELECT 'SJ1', k.id, 'patrol', 'reported', 'x',"
+        " ST_SetSRID(ST_MakePoint(106.005, 29.805), 4326), :c, :code, :v"
+        " FROM incident_categories k WHERE k.code = 'emergency' RETURNING id"),
+        {"c": three_cells["west"], "code": f"{VILLAGE}001", "v": VILLAGE}).scalar_one()
     db.flush()
     return ids
 
@@ -249,6 +262,24 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
     requests += [("POST", "/imports/people/{kind}", f"/imports/people/{kind}",
                   {**upload, "files": {"file": (f"{kind}.csv", body.encode())}})
                  for kind, body in PEOPLE_FILES.items()]
+    requests += [
+        ("POST", "/incidents", "/incidents", {"json": {
+            "source": "patrol", "category": "emergency", "lon": 106.005, "lat": 29.805}}),
+        ("POST", "/incidents/{incident_id}/transitions",
+         f"/incidents/{ids.get('incident', 1)}/transitions", {"json": {"action": "register"}}),
+        ("PUT", "/incidents/{incident_id}/location",
+         f"/incidents/{ids.get('incident', 1)}/location", {"json": {
+             "lon": 106.115, "lat": 29.805, "note": "wrong place"}}),
+        ("POST", "/incidents/{incident_id}/photos", f"/incidents/{ids.get('incident', 1)}/photos",
+         {"files": {"file": ("p.jpg", b"\xff\xd8\xff\xe0" + bytes(16))}}),
+        ("POST", "/incidents/categories/import", "/incidents/categories/import", {
+            "data": {"commit": "true"}, "files": {"file": (
+                "c.csv", b"code,name_zh,name_en,time_limit_hours\nemergency,x,y,1\n")}}),
+        ("PUT", "/staff/me/position", "/staff/me/position", {"json": {
+            "lon": 106.005, "lat": 29.805}}),
+        ("POST", "/open311/v2/requests.{fmt}", "/open311/v2/requests.json", {"data": {
+            "service_code": "emergency", "lat": "29.805", "long": "106.005"}}),
+    ]
     return requests
 
 

@@ -1,0 +1,156 @@
+"""Intake: a report located (cell, village, town, district under the generation in force
+at the report time), routed (category's department, triage, limit; the cell's staff on
+duty; the nearest staff, straight-line) and checked for probable duplicates, in the
+caller's one transaction."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from gis.auth.principal import Principal
+from gis.auth.scope import covers_cell_code
+from gis.errors import InvalidInput, NotFound, PermissionDenied
+from gis.grid.locate_async import PointQuery, locate_point_sync
+from gis.grid.service import to_wgs84_point
+from gis.incidents import service
+from gis.incidents.address import match_building
+from gis.incidents.attributes import check_answers
+from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
+from gis.incidents.schemas import IncidentReport
+from gis.settings import IncidentSettings
+from gis.sql import query
+
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run a little ahead
+
+
+def report(session: Session, *, principal: Principal, data: IncidentReport,
+           settings: IncidentSettings, now: dt.datetime, open311_token: str | None = None,
+           ) -> dict:
+    """Store a new case (status reported) and answer where it is and who could handle it."""
+    category = category_by_code(session, data.category)
+    answers = check_answers(category.open311_attributes or [], data.attributes,
+                            category=category.code)
+    reported_at = data.reported_at or now
+    if reported_at > now + CLOCK_SKEW:
+        raise InvalidInput(f"reported_at {reported_at.isoformat()} is in the future",
+                           where="reported_at")
+    matched = None
+    if data.lon is None and data.building_id is None:
+        matched = match_building(session, address=data.address)
+        data = data.model_copy(update={"building_id": matched["building_id"]})
+    lon, lat = location_point(session, lon=data.lon, lat=data.lat, crs=data.crs,
+                              building_id=data.building_id)
+    local_day = reported_at.astimezone(ZoneInfo(settings.time_zone)).date()
+    located = locate(session, lon=lon, lat=lat, day=local_day)
+    cell = located["cell"] if located else None
+    if not principal.unrestricted and (cell is None or
+                                       not covers_cell_code(principal, cell["code"])):
+        where = f"cell {cell['code']}" if cell else "no cell of the grid"
+        raise PermissionDenied(f"the point lies in {where}, outside {principal.username}'s "
+                               "area", where="lon/lat")
+    case = Incident(
+        code="", category_id=category.id, source=data.source, status="reported",
+        triage=category.triage, level="village", department=category.department,
+        title=data.title or category.name_zh, description=data.description,
+        geom=f"SRID=4326;POINT({lon!r} {lat!r})", reported_at=reported_at, updated_at=now,
+        building_id=data.building_id, address=data.address,
+        media_url=str(data.media_url) if data.media_url else None,
+        external_ref=data.external_ref, reporter=data.reporter, open311_token=open311_token,
+        attributes=answers,
+        **chain(located))
+    session.add(case)
+    session.flush()
+    case.code = f"SJ{local_day:%Y%m%d}{case.id:06d}"
+    session.add(IncidentTransition(incident_id=case.id, from_status=None, to_status="reported",
+                                   level="village", actor=principal.username, at=now,
+                                   action="report", role=role_of(principal),
+                                   note=f"source: {data.source}"))
+    session.flush()
+    return {**service.case_dict(case, category, now=now),
+            "located": located, "address_match": matched,
+            "staff_on_duty": staff_on_duty(session, cell_code=cell["code"] if cell else None,
+                                           day=local_day),
+            "nearest_staff": nearest_staff(session, lon=lon, lat=lat, now=now,
+                                           limit=settings.nearest_staff),
+            "probable_duplicates": duplicates(session, case=case, settings=settings)}
+
+
+def category_by_code(session: Session, code: str) -> IncidentCategory:
+    category = session.execute(select(IncidentCategory).where(
+        IncidentCategory.code == code, IncidentCategory.active)).scalar_one_or_none()
+    if category is None:
+        raise InvalidInput(f"unknown category {code!r}: GET /incidents/categories lists them",
+                           where="category")
+    return category
+
+
+def location_point(session: Session, *, lon: float | None, lat: float | None,
+                   crs: str | None, building_id: int | None) -> tuple[float, float]:
+    """WGS84 lon/lat of a point given in a CRS, or of a building."""
+    if building_id is None:
+        return to_wgs84_point(lon, lat, crs)
+    # A point inside the building's footprint (its own point for point buildings).
+    row = session.execute(text(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM buildings"
+        " WHERE id = :id) AS b"), {"id": building_id}).first()
+    if row is None:
+        raise NotFound(f"building {building_id} does not exist or is outside your area",
+                       where="building_id")
+    return float(row[0]), float(row[1])
+
+
+def locate(session: Session, *, lon: float, lat: float, day: dt.date) -> dict | None:
+    """/locate's answer under the generation in force that day; None with no generation."""
+    try:
+        return locate_point_sync(session, PointQuery(lon=lon, lat=lat, at=day))
+    except NotFound:
+        return None
+
+
+def chain(located: dict | None) -> dict:
+    if not located:
+        return {}
+    cell = located["cell"] or {}
+    return {"generation_id": located["generation"], "cell_id": cell.get("id"),
+            "cell_code": cell.get("code"),
+            **{f"{level}_code": (located[level] or {}).get("code")
+               for level in ("village", "town", "district")}}
+
+
+def role_of(principal: Principal) -> str | None:
+    return "admin" if "*" in principal.permissions else next(iter(sorted(principal.roles)),
+                                                            None)
+
+
+def staff_on_duty(session: Session, *, cell_code: str | None, day: dt.date) -> dict:
+    """The cell's team that day, by role (there is no shift schedule in the schema yet:
+    'on duty' means assigned to the cell that day)."""
+    if cell_code is None:
+        return {"basis": "no cell at this point", "staff": []}
+    rows = session.execute(query("incident_staff_on_duty"),
+                           {"cell_code": cell_code, "day": day}).mappings().all()
+    return {"basis": "assigned to the cell on the report day (no shift schedule is kept)",
+            "staff": [dict(r) for r in rows]}
+
+
+def nearest_staff(session: Session, *, lon: float, lat: float, now: dt.datetime,
+                  limit: int, max_age_hours: int = 24) -> dict:
+    rows = session.execute(query("incident_nearest_staff"),
+                           {"lon": lon, "lat": lat, "now": now, "limit": limit,
+                            "max_age_hours": max_age_hours}).mappings().all()
+    return {"distance": "straight-line", "positions_within_hours": max_age_hours,
+            "staff": [{**r, "distance_m": round(r["distance_m"], 1)} for r in rows]}
+
+
+def duplicates(session: Session, *, case: Incident, settings: IncidentSettings) -> list[dict]:
+    """Open cases of the same category nearby and recent: offered, never merged here."""
+    lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incidents"
+                                    " WHERE id = :id"), {"id": case.id}).one()
+    rows = session.execute(query("incident_duplicates"), {
+        "lon": lon, "lat": lat, "radius_m": settings.duplicate_radius_m,
+        "hours": settings.duplicate_hours, "category_id": case.category_id,
+        "incident_id": case.id, "reported_at": case.reported_at}).mappings().all()
+    return [{**r, "distance_m": round(r["distance_m"], 1)} for r in rows]
