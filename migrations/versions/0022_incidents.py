@@ -3,7 +3,7 @@ calendar (seeded from chinese-calendar), staff positions, Open311 tokens
 (see migrations/sql/0022_incidents_*.sql).
 
 Revision ID: 0022_incidents
-Revises: 0008_refresh_tokens
+Revises: 0021_mapui
 """
 import json
 from pathlib import Path
@@ -14,7 +14,7 @@ from alembic import op
 from gis.incidents import calendar, catalogue
 
 revision = "0022_incidents"
-down_revision = "0008_refresh_tokens"
+down_revision = "0021_mapui"
 branch_labels = None
 depends_on = None
 
