@@ -2,7 +2,7 @@
 
 A building is placed in the cell that covers its spot (building_cells). A household
 located by its building is in the building's cell; one located by its coordinates (or by
-hand) has a cell of its own (households.own_cell_id). Persons have no cell of their own:
+hand) has a cell of its own (household_own_cells). Persons have no cell of their own:
 they follow their household. The view household_cells reads either kind of placement.
 Every statement is set-based (see gis/sql/assign_*.sql); rollups of the cells touched are
 refreshed after.
