@@ -109,3 +109,18 @@ def test_a_worker_places_a_building_household_by_hand_in_the_area(db, three_cell
     assert moved["cell_code"] == WEST_CODE and moved["located_by"] == "manual"
     assert households_counted(db, three_cells["middle"]) == 0
     assert households_counted(db, three_cells["west"]) == 1
+
+
+def test_a_bulk_run_as_the_service_places_as_the_owner_does(db, three_cells, logins):
+    """Under row-level security the points are staged first (the policy hides the GiST
+    index from the join): same cells, the lowest code on a shared edge."""
+    on_edge = add_household(db, lon=106.01, lat=MID_LAT, external_id="edge")
+    east = add_household(db, lon=106.025, lat=MID_LAT, external_id="e")
+    outside = add_household(db, lon=107.0, lat=MID_LAT, external_id="x")
+    admin = Principal(username="a", roles=frozenset({"admin"}), everywhere=True)
+    rls.scope_session(db, admin, as_role=logins.names.app)
+    assert db.scalar(text("SELECT row_security_active('households')"))
+    result = assign_households(db, generation_id=three_cells["generation"])
+    assert result.unlocated == 1
+    assert cell_code_of(db, on_edge) == WEST_CODE and cell_code_of(db, east) == EAST_CODE
+    assert cell_code_of(db, outside) is None
