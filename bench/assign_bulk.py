@@ -196,7 +196,8 @@ def run(owner_url: str, app_url: str, *, rounds: int = 3, timeout_s: int = 600
     for model in ("buildings", "households"):
         if model == "households":
             by_coordinates(owner_engine)
-        mine = Row(f"ours: assign_{model}, persisted",
+        mine = Row("ours: assign_own_placements, persisted" if model == "households"
+                   else "ours: assign_buildings, persisted",
                    "building_cells" if model == "buildings" else "household_own_cells "
                    "(+ reasons of unlocated households)")
         theirs = Row("geopandas.sjoin + COPY back, persisted",
