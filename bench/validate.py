@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bench.common import engine, print_table, ratio, timed
@@ -64,6 +65,20 @@ def measure_generation(session: Session, label: str, generation_id: int,
     return rows
 
 
+def measured_or_failed(session: Session, label: str, generation_id: int,
+                       grid: GridSettings) -> list[list]:
+    """measure_generation, or one row saying why it failed (the bench goes on)."""
+    savepoint = session.begin_nested()
+    try:
+        rows = measure_generation(session, label, generation_id, grid)
+    except DBAPIError as exc:
+        savepoint.rollback()
+        reason = str(exc.orig).splitlines()[0][:120]
+        return [[label, cell_count(session, generation_id), "failed", "", "", reason]]
+    savepoint.commit()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--band", default="200..400", help="household band for the proposal")
@@ -85,7 +100,7 @@ def main() -> None:
             big = propose_for_region(session, region_code=district, band=(
                 max(1, round(target * 0.75)), round(target * 1.25) + 1),
                 generation_id=proposal["generation"])
-            rows += measure_generation(session, f"proposed ({big['generation']})",
+            rows += measured_or_failed(session, f"proposed ({big['generation']})",
                                        big["generation"], grid)
         finally:
             session.close()
