@@ -125,13 +125,12 @@ CREATE POLICY household_own_cells_area ON household_own_cells
     WITH CHECK ((SELECT onegrid_scope_all())
            OR cell_id = ANY ((SELECT onegrid_scope_cell_id_array())::bigint[]));
 
--- A household is seen when its own placement or its building's is in the area (a
--- correlated EXISTS on each table's key, as 0012_speed's building branch). Written
--- (WITH CHECK) when either placement is in the area whatever located_by says, so that a
--- household can change how it is located in two statements: a restricted caller places
--- a new household first (household_own_cells, whose policy refuses a cell outside the
--- area), then writes it; and turns one located by its building into one placed by hand
--- by first writing located_by (its building is in the area), then its own placement.
+-- A household is in an area when its own placement is, or (located by its building) its
+-- building's: a correlated EXISTS on each table's key, as 0012_speed's building branch.
+-- The same rule for reading and writing. A restricted caller therefore places a new
+-- household first (household_own_cells, whose policy refuses a cell outside the area)
+-- and then writes it; one located by its building is placed by hand by writing its own
+-- placement first (onegrid.placing, above), then located_by.
 DROP POLICY households_area ON households;
 CREATE POLICY households_area ON households
     USING ((SELECT onegrid_scope_all())
@@ -148,10 +147,10 @@ CREATE POLICY households_area ON households
                    SELECT 1 FROM household_own_cells AS oc
                    WHERE oc.household_id = households.id
                      AND oc.cell_id = ANY ((SELECT onegrid_scope_cell_id_array())::bigint[]))
-           OR EXISTS (
+           OR (located_by = 'building' AND EXISTS (
                    SELECT 1 FROM building_cells AS bc
                    WHERE bc.building_id = households.building_id
-                     AND bc.cell_id = ANY ((SELECT onegrid_scope_cell_id_array())::bigint[])));
+                     AND bc.cell_id = ANY ((SELECT onegrid_scope_cell_id_array())::bigint[]))));
 
 ------------------------------------------------------------------ rollups
 -- Households: rows added or removed count in their own cell or their building's; an

@@ -124,3 +124,17 @@ def test_a_bulk_run_as_the_service_places_as_the_owner_does(db, three_cells, log
     assert result.unlocated == 1
     assert cell_code_of(db, on_edge) == WEST_CODE and cell_code_of(db, east) == EAST_CODE
     assert cell_code_of(db, outside) is None
+
+
+def test_a_worker_gives_a_building_household_coordinates_in_the_area(db, three_cells, logins):
+    resident = add_resident(db, lon=106.015, external_id="r")
+    assign_households(db, generation_id=three_cells["generation"])
+    worker = Principal(username="w", roles=frozenset({"grid_worker"}), everywhere=False,
+                       cell_codes=(MIDDLE_CODE, EAST_CODE))
+    rls.scope_session(db, worker, as_role=logins.names.app)
+    moved = fix_location(db, principal=worker, household_id=resident,
+                         location=Located(lon=106.025, lat=MID_LAT))
+    assert moved["cell_code"] == EAST_CODE and moved["located_by"] == "coordinates"
+    moves = db.execute(text("SELECT count(*) FROM household_moves WHERE household_id = :h"),
+                       {"h": resident}).scalar_one()
+    assert moves == 1
