@@ -84,8 +84,10 @@ def two_pass_store(session: Session, records: list[dict], report, **kwargs) -> N
             return households.Inserted(stored, 0, {}, [])
         result = assign_households(session, generation_id=generation_id, household_ids=ids)
         outside = dict(session.execute(text(
-            "SELECT id, unlocated_reason FROM households WHERE id = ANY(:ids) AND own_cell_id "
-            "IS NULL AND geom IS NOT NULL ORDER BY id"), {"ids": ids}).all())
+            "SELECT h.id, h.unlocated_reason FROM households AS h WHERE h.id = ANY(:ids) "
+            "AND NOT EXISTS (SELECT 1 FROM household_own_cells AS oc "
+            "WHERE oc.household_id = h.id) AND h.geom IS NOT NULL ORDER BY h.id"),
+            {"ids": ids}).all())
         return households.Inserted(stored, result.considered - result.unlocated, outside,
                                    result.touched_cell_ids)
 

@@ -4,9 +4,10 @@ Runs on the database the service uses (DATABASE_URL, else the embedded cluster),
 must hold a demo (`onegrid demo load --size district`, or `--size city`); the size is
 read from the data and written in the report. Every figure sits beside its peer from the
 same run, with the ratio, rounds, the load average before and after, the commit and the
-date. Benchmarks not listed here (bench.locate, bench.assign, bench.validate) still
-compare different work or roles (issue 13) and are left out until they are made like
-for like.
+date. The bulk assignment rows (bench/assign_bulk.py) commit, so they run on a throwaway
+cluster loaded with a demo of the same size (never on the service's database).
+Benchmarks not listed here (bench.locate, bench.validate) still compare different work
+or roles (issue 13) and are left out until they are made like for like.
 
     .venv/bin/python -m bench.report [--rounds 5] [--out BENCHMARKS.md]
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import reads, rollup_writes, tiles
+from bench import assign_bulk, reads, rollup_writes, tiles
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,54 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def section_data(pairs, writes, tile_rows) -> dict:
+def assign_rows(size: str, rounds: int, timeout_s: int) -> dict:
+    """The bulk assignment rows, on a throwaway cluster holding the demo of this size."""
+    from bench.assign import bench_databases
+
+    with bench_databases(None, None, size) as (owner, app):
+        return assign_bulk.run(owner, app, rounds=rounds, timeout_s=timeout_s)
+
+
+ASSIGN_TITLE = "### Bulk assignment, persisted: ours vs geopandas.sjoin + writing the result back"
+
+
+def assign_section(assigned: dict, rounds: int, note: str = "") -> str:
+    return f"""{ASSIGN_TITLE}
+
+{assign_bulk.__doc__.split(chr(10), 2)[2].strip()} {rounds} rounds.{note}
+
+{table(["model", "variant", "writes", "time", "rows", "ours / it"],
+       assign_bulk.report_rows(assigned))}
+
+Goal (issue 13): coordinates only, ours at most 2x the peer (sjoin + write-back).
+"""
+
+
+def only_assign(path: Path, size: str, rounds: int, timeout_s: int) -> None:
+    """Re-run the bulk assignment rows alone and put them into this size's block of the
+    report, the other sections of the block kept as they were (with their own commit)."""
+    load_before = load()
+    assigned = assign_rows(size, rounds, timeout_s)
+    note = (f" Measured apart from the rest of this block: commit {commit()}, "
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average before "
+            f"{load_before}, after {load()}.")
+    section = assign_section(assigned, rounds, note)
+    text_now = path.read_text()
+    found = re.search(rf"<!-- size:{size} -->\n(.*?)<!-- /size:{size} -->", text_now, re.S)
+    if not found:
+        raise SystemExit(f"no {size} block in {path}: run the whole report first")
+    block = re.sub(re.escape(ASSIGN_TITLE) + r".*?(?=<!-- data:)", "", found.group(1),
+                   flags=re.S)
+    data = re.search(r"<!-- data: (.*?) -->", block)
+    values = json.loads(data.group(1)) if data else {}
+    values["assign"] = {f"{m}: {r.label}": r.median() for m, rows in assigned.items()
+                        for r in rows}
+    block = re.sub(r"<!-- data: .*? -->\n?", "", block)
+    block = block.rstrip() + "\n\n" + section + f"\n<!-- data: {json.dumps(values)} -->\n"
+    path.write_text(merged(path, size, block))
+
+
+def section_data(pairs, writes, tile_rows, assigned=None) -> dict:
     """The medians of this run, kept in the report (a comment) to compare sizes later."""
     rps = {}
     for row in tile_rows:
@@ -68,7 +116,9 @@ def section_data(pairs, writes, tile_rows) -> dict:
             rps[row[0].split()[0]] = int(found.group(1))
     return {"reads": {f"{a.name} ({a.caller})": a.median_s for a, _ in pairs},
             "writes": {k: statistics.median(v) for k, v in writes.items()},
-            "tiles": rps}
+            "tiles": rps,
+            "assign": {f"{model}: {row.label}": row.median()
+                       for model, rows in (assigned or {}).items() for row in rows}}
 
 
 def growth(blocks: dict[str, str]) -> str:
@@ -82,9 +132,9 @@ def growth(blocks: dict[str, str]) -> str:
         return ""
     district, city = data["district"], data["city"]
     rows = []
-    for kind, unit in (("reads", "s"), ("writes", "s"), ("tiles", "req/s")):
-        for key, small in district[kind].items():
-            large = city[kind].get(key)
+    for kind, unit in (("reads", "s"), ("writes", "s"), ("tiles", "req/s"), ("assign", "s")):
+        for key, small in district.get(kind, {}).items():
+            large = city.get(kind, {}).get(key)
             if small and large:
                 factor = small / large if unit == "req/s" else large / small
                 rows.append([f"{kind}: {key}", f"{factor:.1f}x"])
@@ -122,13 +172,21 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=60, help="seconds per statement")
     parser.add_argument("--tile-rounds", type=int, default=3)
     parser.add_argument("--tile-seconds", type=int, default=5)
+    parser.add_argument("--assign-rounds", type=int, default=3)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--only-assign", choices=("district", "city"), default=None,
+                        help="re-run only the bulk assignment rows of this size (on a "
+                             "throwaway cluster) and update them in the report")
     args = parser.parse_args()
+    if args.only_assign:
+        only_assign(Path(args.out), args.only_assign, args.assign_rounds, args.timeout * 10)
+        return
     started, load_before = dt.datetime.now(dt.UTC), load()
     size, described = data_size()
     pairs = reads.run(rounds=args.rounds, timeout_s=args.timeout)
     writes = rollup_writes.run(rounds=args.write_rounds)
     tile_rows = tiles.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
+    assigned = assign_rows(size, args.assign_rounds, args.timeout * 10)
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
 
@@ -160,7 +218,8 @@ time-out.
 
 {table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
 
-<!-- data: {json.dumps(section_data(pairs, writes, tile_rows))} -->
+{assign_section(assigned, args.assign_rounds)}
+<!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)
     out.write_text(merged(out, size, block))

@@ -2,10 +2,10 @@
 
 Three runs of the same bulk assignment (`onegrid people assign`: every building and every
 household placed in the active generation's cells, written to building_cells and
-households.own_cell_id), each after the placements were cleared, as the database owner
+household_own_cells), each after the placements were cleared, as the database owner
 (the CLI's role; row-level security does not apply to it):
-  - triggers: the assignment as shipped; the rollup triggers (0012_speed) refresh the
-    cells each statement touched, inside the statement;
+  - triggers: the assignment as shipped; the rollup triggers (0012_speed,
+    0023_own_placements) refresh the cells each statement touched, inside the statement;
   - join only: the same assignment with the rollup triggers disabled, no rollups (the cost
     of the placement alone: the floor);
   - full refresh: triggers disabled, then every cell's rollups recomputed
@@ -25,6 +25,9 @@ from sqlalchemy import text
 from bench.common import engine, print_table
 
 TRIGGERS = (("households", "households_rollup_update"),
+            ("household_own_cells", "household_own_cells_rollup_insert"),
+            ("household_own_cells", "household_own_cells_rollup_delete"),
+            ("household_own_cells", "household_own_cells_rollup_update"),
             ("building_cells", "building_cells_rollup_insert"),
             ("building_cells", "building_cells_rollup_delete"),
             ("building_cells", "building_cells_rollup_update"))
@@ -36,8 +39,7 @@ def clear_placements(session) -> None:
     The owner disables its own tables' triggers (session_replication_role would need a
     superuser); the run's variant sets them afterwards, and the round is rolled back."""
     set_triggers(session, enabled=False)
-    session.execute(text("UPDATE households SET own_cell_id = NULL "
-                         "WHERE own_cell_id IS NOT NULL"))
+    session.execute(text("DELETE FROM household_own_cells"))
     session.execute(text("DELETE FROM building_cells"))
 
 

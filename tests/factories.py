@@ -50,3 +50,22 @@ def two_cells(db):
     east = add_cell(db, code=VILLAGE + "002", geom=box(1, 0, 2, 1), generation=gen)
     db.flush()
     return {"generation": gen, "west": west, "east": east}
+
+
+# A household's own cell is a row of household_own_cells (migration 0023_own_placements).
+PLACE_OWN = text("INSERT INTO household_own_cells (household_id, cell_id) VALUES (:h, :c) "
+                 "ON CONFLICT (household_id) DO UPDATE SET cell_id = excluded.cell_id")
+# A household placed in cell :c (none when :c is NULL) with address :a; returns its id.
+ADD_OWN = text(
+    "WITH h AS (INSERT INTO households (address, external_id, located_by) "
+    "VALUES (:a, :e, :by) RETURNING id), "
+    "placed AS (INSERT INTO household_own_cells (household_id, cell_id) "
+    "SELECT id, CAST(:c AS bigint) FROM h WHERE CAST(:c AS bigint) IS NOT NULL) "
+    "SELECT id FROM h")
+
+
+def add_own_household(session: Session, *, cell_id: int | None, address: str | None = None,
+                      external_id: str | None = None, located_by: str | None = None) -> int:
+    """A household with a cell of its own (or unlocated when cell_id is None)."""
+    return session.execute(ADD_OWN, {"a": address, "e": external_id, "by": located_by,
+                                     "c": cell_id}).scalar_one()

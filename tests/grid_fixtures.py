@@ -16,8 +16,11 @@ CHINA_VILLAGE = box(CHINA_WEST, CHINA_SOUTH, CHINA_WEST + 0.02, CHINA_SOUTH + 0.
 def add_households(session, points, *, cell_id: int | None = None) -> list[int]:
     """Households at lon/lat points, optionally assigned to a cell."""
     return [session.execute(text(
-        "INSERT INTO households (geom, own_cell_id, located_by) "
-        "VALUES (ST_GeomFromText(:wkt, 4326), :cell, 'coordinates') RETURNING id"),
+        "WITH h AS (INSERT INTO households (geom, located_by) "
+        "VALUES (ST_GeomFromText(:wkt, 4326), 'coordinates') RETURNING id), "
+        "placed AS (INSERT INTO household_own_cells (household_id, cell_id) "
+        "SELECT id, CAST(:cell AS bigint) FROM h WHERE CAST(:cell AS bigint) IS NOT NULL) "
+        "SELECT id FROM h"),
         {"wkt": Point(x, y).wkt, "cell": cell_id}).scalar_one() for x, y in points]
 
 

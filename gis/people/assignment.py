@@ -2,7 +2,7 @@
 
 A building is placed in the cell that covers its spot (building_cells). A household
 located by its building is in the building's cell; one located by its coordinates (or by
-hand) has a cell of its own (households.own_cell_id). Persons have no cell of their own:
+hand) has a cell of its own (household_own_cells). Persons have no cell of their own:
 they follow their household. The view household_cells reads either kind of placement.
 Every statement is set-based (see gis/sql/assign_*.sql); rollups of the cells touched are
 refreshed after.
@@ -78,6 +78,11 @@ def _bulk_memory(session: Session) -> None:
                         {"mem": BULK_WORK_MEM})
 
 
+# Under row-level security the points are staged first (gis/sql/assign_households_points.sql).
+STAGED_POINTS_INDEX = [text("CREATE INDEX ON own_points USING gist (geom)"),
+                       text("ANALYZE own_points")]
+
+
 def _own_placements(session: Session, *, generation_id: int,
                     household_ids: list[int] | None, reason: str) -> AssignmentResult:
     """Households placed on their own, in two statements with a temporary table between.
@@ -89,7 +94,16 @@ def _own_placements(session: Session, *, generation_id: int,
     bench/assign.py. A temporary table with a primary key, analyzed, makes every plan
     linear: a hash join, or one index probe per household."""
     params = {"generation_id": generation_id, "household_ids": household_ids}
-    session.execute(query("assign_households_hits"), params)
+    # A few ids probe the pieces once each either way; only a bulk run needs the staging.
+    if household_ids is None and session.scalar(
+            text("SELECT row_security_active('households')")):
+        session.execute(query("assign_households_points"), params)
+        for statement in STAGED_POINTS_INDEX:
+            session.execute(statement)
+        session.execute(query("assign_households_hits_staged"), params)
+        session.execute(text("DROP TABLE own_points"))
+    else:
+        session.execute(query("assign_households_hits"), params)
     session.execute(text("ALTER TABLE own_hits ADD PRIMARY KEY (household_id)"))
     session.execute(text("ANALYZE own_hits"))
     row = session.execute(query("assign_households"), {
@@ -100,6 +114,16 @@ def _own_placements(session: Session, *, generation_id: int,
                             changed=row["changed"], moved=row["moved"],
                             unlocated=row["unlocated"],
                             touched_cell_ids=list(row["touched_cell_ids"]))
+
+
+def assign_own_placements(session: Session, *, generation_id: int | None = None,
+                          reason: str = "assignment") -> AssignmentResult:
+    """Every household placed on its own (not by a building), in bulk: the part of
+    assign_households that bench/assign_bulk.py compares with sjoin + write-back."""
+    gen = _generation_id(session, generation_id)
+    _no_jit(session)
+    _bulk_memory(session)
+    return _own_placements(session, generation_id=gen, household_ids=None, reason=reason)
 
 
 def _refreshed(session: Session, result: AssignmentResult, refresh: bool) -> AssignmentResult:

@@ -132,7 +132,10 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
     household = Household(external_id=data.external_id, address=data.address,
                           members=data.members)
     # Placed before the row is written: under row-level security a caller with an area
-    # may only write a household that is already in it (WITH CHECK on households).
+    # may only write a household that is already in it (WITH CHECK on households), and
+    # may only place one in it (the policy of household_own_cells). The id is taken
+    # first so that the placement can be written before the household.
+    own_cell_id = None
     if data.building_code:
         building = session.scalars(select(Building).where(
             Building.code == data.building_code)).first()
@@ -146,14 +149,17 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
             select(Cell.code).join(BuildingCell, BuildingCell.cell_id == Cell.id)
             .where(BuildingCell.building_id == building.id)))
     elif data.cell_code:
-        cell = cell_by_code(session, code=data.cell_code, principal=principal)
-        household.own_cell_id, household.located_by = cell.id, "manual"
+        own_cell_id = cell_by_code(session, code=data.cell_code, principal=principal).id
+        household.located_by = "manual"
     elif data.lon is not None:
         household.geom = point_wgs84(data.lon, data.lat, crs=data.crs, where="lon/lat")
         household.located_by = "coordinates"
         cell = _covering_cell(session, household.geom)
         require_area(principal, cell["code"] if cell else None)
-        household.own_cell_id = cell["id"] if cell else None
+        own_cell_id = cell["id"] if cell else None
+    household.id = session.scalar(text("SELECT nextval('households_id_seq')"))
+    if own_cell_id is not None:
+        _set_own_cell(session, household_id=household.id, cell_id=own_cell_id)
     try:  # the pre-check above cannot see other areas' households (row-level security)
         with session.begin_nested():
             session.add(household)
@@ -162,7 +168,9 @@ def create_household(session: Session, *, principal: Principal, data: HouseholdI
             raise Conflict(f"household {data.external_id} already exists",
                            where="external_id") from None
         raise
-    _place(session, principal=principal, household=household, location=data)
+    if own_cell_id is None and data.lon is not None:  # outside every cell: a reason
+        assign_households(session, household_ids=[household.id], reason="created",
+                          refresh=False)
     return household_dict(_row(session, principal=principal, household_id=household.id))
 
 
@@ -173,6 +181,24 @@ def _covering_cell(session: Session, point) -> dict | None:
         return locate_point_sync(session, PointQuery(lon=spot.x, lat=spot.y))["cell"]
     except NotFound:  # no active generation yet: stored unlocated
         return None
+
+
+def _set_own_cell(session: Session, *, household_id: int, cell_id: int,
+                  relocating: bool = False) -> None:
+    """Place a household in a cell of its own (household_own_cells), replacing any.
+
+    relocating: the household row is written next in this transaction (located_by from
+    'building' to 'manual' or 'coordinates'); until then the rule that a household
+    located by its building has no cell of its own waits for that write, which checks it
+    (onegrid.placing; migrations/sql/0023_own_placements_upgrade.sql)."""
+    if relocating:
+        session.execute(text("SELECT set_config('onegrid.placing', :h, true)"),
+                        {"h": str(household_id)})
+    session.execute(text(
+        "INSERT INTO household_own_cells (household_id, cell_id) VALUES (:h, :c) "
+        "ON CONFLICT (household_id) DO UPDATE SET cell_id = excluded.cell_id "
+        "WHERE household_own_cells.cell_id IS DISTINCT FROM excluded.cell_id"),
+        {"h": household_id, "c": cell_id})
 
 
 def update_household(session: Session, *, principal: Principal, household_id: int,
@@ -192,36 +218,48 @@ def fix_location(session: Session, *, principal: Principal, household_id: int,
     if location.lon is None and location.cell_code is None:
         raise InvalidInput("give lon and lat, or a cell_code", where="body")
     row = _row(session, principal=principal, household_id=household_id)
-    row.Household.located_by = None
     _place(session, principal=principal, household=row.Household, location=location)
     return household_dict(_row(session, principal=principal, household_id=household_id))
 
 
 def _place(session: Session, *, principal: Principal, household: Household,
            location: Located) -> None:
-    old_cell = cell_of(session, household.id)
+    """Place a household by hand (cell_code) or by its coordinates.
+
+    The placement is written before the household row, as on create: under row-level
+    security a household is written only while placed in the caller's area (a household
+    located by its building is no longer in it once located_by changes)."""
+    with session.no_autoflush:
+        old_cell = cell_of(session, household.id)
+    cell_id, reason = None, "location edited"
     if location.lon is not None:
         household.geom = point_wgs84(location.lon, location.lat, crs=location.crs,
                                      where="lon/lat")
-        household.located_by = "coordinates"
+        located_by = "coordinates"
         if not location.cell_code:
             # Checked before the write: row-level security would refuse it less clearly.
-            cell = _covering_cell(session, household.geom)
+            with session.no_autoflush:
+                cell = _covering_cell(session, household.geom)
             require_area(principal, cell["code"] if cell else None)
+            cell_id = cell["id"] if cell else None
     if location.cell_code:
-        cell = cell_by_code(session, code=location.cell_code, principal=principal)
-        household.located_by, household.own_cell_id = "manual", cell.id
-        household.unlocated_reason = None
+        cell_id = cell_by_code(session, code=location.cell_code, principal=principal).id
+        located_by, reason = "manual", "set by hand"
+    if cell_id is None:  # outside every cell: only a caller without an area gets here
+        household.located_by = located_by
         session.flush()
-        if old_cell is not None and old_cell != cell.id:
+        assign_households(session, household_ids=[household.id], reason=reason,
+                          refresh=False)
+    else:
+        _set_own_cell(session, household_id=household.id, cell_id=cell_id, relocating=True)
+        household.located_by, household.unlocated_reason = located_by, None
+        session.flush()
+        session.execute(text("SELECT set_config('onegrid.placing', '', true)"))
+        if old_cell is not None and old_cell != cell_id:
             session.execute(text(
                 "INSERT INTO household_moves (household_id, from_cell_id, to_cell_id, reason)"
-                " VALUES (:h, :f, :t, 'set by hand')"), {"h": household.id, "f": old_cell,
-                                                         "t": cell.id})
-    else:
-        session.flush()
-        assign_households(session, household_ids=[household.id], reason="location edited",
-                          refresh=False)
+                " VALUES (:h, :f, :t, :why)"), {"h": household.id, "f": old_cell,
+                                                "t": cell_id, "why": reason})
     session.refresh(household)
     new_cell = cell_of(session, household.id)
     code = session.scalar(select(Cell.code).where(Cell.id == new_cell))

@@ -51,9 +51,6 @@ class Household(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     address: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
-    # Only for households placed on their own (located_by 'coordinates' or 'manual'); one
-    # located by its building is in the building's cell. Read HouseholdCell for either.
-    own_cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
     located_by: Mapped[str | None] = mapped_column(Text)
     unlocated_reason: Mapped[str | None] = mapped_column(Text)
     members: Mapped[int] = mapped_column(SmallInteger, default=0)
@@ -61,6 +58,19 @@ class Household(Base):
                                                     server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())
+
+
+class HouseholdOwnCell(Base):
+    """The cell of a household placed on its own (located_by 'coordinates' or 'manual');
+    one located by its building is in the building's cell. Read HouseholdCell for either.
+
+    Narrow and without foreign keys, like BuildingCell: see
+    migrations/sql/0023_own_placements_upgrade.sql."""
+
+    __tablename__ = "household_own_cells"
+
+    household_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class HouseholdCell(Base):

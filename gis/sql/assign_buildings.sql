@@ -93,7 +93,7 @@ recorded AS (
     CROSS JOIN LATERAL (
         SELECT h.id FROM households AS h
         WHERE h.building_id = d.building_id
-          AND h.located_by = 'building' AND h.own_cell_id IS NULL
+          AND h.located_by = 'building'
         OFFSET 0) AS h
     WHERE d.old_cell_id IS NOT NULL
     RETURNING household_id
@@ -112,7 +112,7 @@ SELECT (SELECT count(*) FROM buildings AS b
         FROM buildings AS b
         CROSS JOIN LATERAL (
             SELECT count(*) AS households FROM households AS h
-            WHERE h.building_id = b.id AND h.located_by = 'building' AND h.own_cell_id IS NULL
+            WHERE h.building_id = b.id AND h.located_by = 'building'
         ) AS n
         WHERE (CAST(:building_ids AS bigint[]) IS NULL
                OR b.id = ANY (CAST(:building_ids AS bigint[])))

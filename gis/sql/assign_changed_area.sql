@@ -4,8 +4,8 @@
 -- from assign_buildings_changed.sql.
 -- The changed area is the symmetric difference of the two generations' cell rows: rows
 -- valid in the old generation only ("gone") and rows valid in the new one only ("came").
--- Rather than union those polygons we take its households two cheap ways: by own_cell_id
--- for the gone cells (ix_households_own_cell) and by ST_Covers on the came cells' pieces
+-- Rather than union those polygons we take its households two cheap ways: by their own
+-- placement in the gone cells (ix_household_own_cells_cell) and by ST_Covers on the came cells' pieces
 -- (ix_households_own_geom, the GiST index of the households placed on their own). Unchanged cells are one row valid in both generations: not touched.
 WITH gone AS (
     SELECT c.id FROM grid_cells AS c
@@ -22,7 +22,8 @@ came AS (
                AND (c.generation_high IS NULL OR c.generation_high >= :old_generation_id))
 ),
 candidates AS (
-    SELECT h.id FROM households AS h WHERE h.own_cell_id IN (SELECT id FROM gone)
+    SELECT oc.household_id AS id FROM household_own_cells AS oc
+    WHERE oc.cell_id IN (SELECT id FROM gone)
     UNION
     SELECT h.id
     FROM came
@@ -35,9 +36,11 @@ candidates AS (
 placed AS (
     -- Per candidate: one GiST probe of the pieces, then the cell row by primary key.
     -- Few candidates, so this lateral lookup is cheap; it never scans households.
-    SELECT h.id, h.own_cell_id AS old_cell_id, found.id AS new_cell_id
+    SELECT h.id, oc.cell_id AS old_cell_id, found.id AS new_cell_id,
+           h.unlocated_reason AS old_reason, h.geom IS NULL AS no_geom
     FROM candidates AS k
     JOIN households AS h ON h.id = k.id
+    LEFT JOIN household_own_cells AS oc ON oc.household_id = h.id
     LEFT JOIN LATERAL (
         SELECT c.id
         FROM grid_cell_pieces AS p
@@ -49,15 +52,41 @@ placed AS (
         LIMIT 1
     ) AS found ON true
 ),
-changed AS (
-    UPDATE households AS h
-    SET own_cell_id = pl.new_cell_id, updated_at = now(),
-        unlocated_reason = CASE WHEN pl.new_cell_id IS NOT NULL THEN NULL
-            WHEN h.geom IS NULL THEN coalesce(h.unlocated_reason, 'no coordinates and no building')
-            ELSE 'outside every cell of generation ' || CAST(:new_generation_id AS text) END
+diff AS MATERIALIZED (
+    SELECT pl.id, pl.old_cell_id, pl.new_cell_id,
+           CASE WHEN pl.new_cell_id IS NOT NULL THEN NULL
+                WHEN pl.no_geom THEN coalesce(pl.old_reason, 'no coordinates and no building')
+                ELSE 'outside every cell of generation ' || CAST(:new_generation_id AS text)
+           END AS reason, pl.old_reason
     FROM placed AS pl
-    WHERE h.id = pl.id AND h.own_cell_id IS DISTINCT FROM pl.new_cell_id
-    RETURNING h.id, pl.old_cell_id, pl.new_cell_id
+    WHERE pl.old_cell_id IS DISTINCT FROM pl.new_cell_id
+),
+-- Own placements: the narrow table only (see 0023_own_placements); the household row
+-- only when its unlocated_reason changes.
+added AS (
+    INSERT INTO household_own_cells (household_id, cell_id)
+    SELECT d.id, d.new_cell_id FROM diff AS d WHERE d.old_cell_id IS NULL
+    RETURNING household_id
+),
+moved_cells AS (
+    UPDATE household_own_cells AS oc SET cell_id = d.new_cell_id
+    FROM diff AS d
+    WHERE oc.household_id = d.id AND d.old_cell_id IS NOT NULL AND d.new_cell_id IS NOT NULL
+    RETURNING oc.household_id
+),
+removed AS (
+    DELETE FROM household_own_cells AS oc USING diff AS d
+    WHERE oc.household_id = d.id AND d.new_cell_id IS NULL
+    RETURNING oc.household_id
+),
+noted AS (
+    UPDATE households AS h SET unlocated_reason = d.reason, updated_at = now()
+    FROM diff AS d
+    WHERE h.id = d.id AND d.old_reason IS DISTINCT FROM d.reason
+    RETURNING h.id
+),
+changed AS (
+    SELECT id, old_cell_id, new_cell_id FROM diff
 ),
 recorded AS (
     INSERT INTO household_moves (household_id, from_cell_id, to_cell_id, generation_id, reason)

@@ -25,7 +25,7 @@ stranded AS (
     JOIN buildings AS b ON b.id = h.building_id
     LEFT JOIN building_cells AS bc ON bc.building_id = b.id
     LEFT JOIN grid_cells AS old ON old.id = bc.cell_id
-    WHERE h.located_by = 'building' AND h.own_cell_id IS NULL
+    WHERE h.located_by = 'building'
       AND (old.id IS NULL
            OR NOT (old.generation_low <= :generation_id
                    AND (old.generation_high IS NULL OR old.generation_high >= :generation_id)))
@@ -33,7 +33,8 @@ stranded AS (
     UNION ALL
     SELECT h.geom, count(*)
     FROM households AS h
-    LEFT JOIN grid_cells AS old ON old.id = h.own_cell_id
+    LEFT JOIN household_own_cells AS oc ON oc.household_id = h.id
+    LEFT JOIN grid_cells AS old ON old.id = oc.cell_id
     WHERE (h.located_by IS DISTINCT FROM 'building' OR h.building_id IS NULL)
       AND h.geom IS NOT NULL
       AND (old.id IS NULL

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.routing import Route
 
 from gis.reference import ROLES
-from tests.factories import DISTRICT, TOWN, VILLAGE, add_region
+from tests.factories import DISTRICT, PLACE_OWN, TOWN, VILLAGE, add_own_household, add_region
 from tests.people_fixtures import add_household, add_person, add_special, make_id
 
 WEST, EAST = VILLAGE + "001", VILLAGE + "002"
@@ -43,8 +43,7 @@ def world(db, two_cells):
     """A household in each cell, a second town elsewhere, then RLS switched on."""
     add_region(db, code=OTHER_TOWN, level="town", parent=DISTRICT, geom=box(5, 5, 6, 6))
     for side in ("west", "east"):
-        db.execute(text("INSERT INTO households (own_cell_id, address) VALUES (:c, :a)"),
-                   {"c": two_cells[side], "a": side})
+        add_own_household(db, cell_id=two_cells[side], address=side)
     db.flush()
     return two_cells
 
@@ -186,7 +185,7 @@ def people_world(db, redrawn, three_cells):
         "INSERT INTO buildings (code, address, geom) VALUES ('B1', '西路1号', "
         "ST_SetSRID(ST_MakePoint(106.005, 29.805), 4326)) RETURNING id")).scalar_one()
     ids["household"] = add_household(db, lon=106.005, lat=29.805, external_id="west")
-    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+    db.execute(PLACE_OWN,
                {"c": three_cells["west"], "h": ids["household"]})
     ids["person"] = add_person(db, household_id=ids["household"], name="西边的人",
                                id_number=WEST_PERSON_ID)

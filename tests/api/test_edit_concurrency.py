@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from gis.db import sqlalchemy_url
-from tests.factories import VILLAGE
+from tests.factories import VILLAGE, add_own_household
 
 WRITERS = 20
 WEST = VILLAGE + "001"
@@ -99,9 +99,8 @@ def test_twenty_household_edits_at_once(served, committed_grid_url):
     """The same for a people row: one If-Match wins once; without it, all twenty land."""
     engine = create_engine(sqlalchemy_url(committed_grid_url))
     with engine.begin() as conn:
-        household = conn.execute(text(
-            "INSERT INTO households (own_cell_id, address) SELECT id, 'old road 1' "
-            "FROM grid_cells WHERE code = :c RETURNING id"), {"c": WEST}).scalar_one()
+        cell = conn.scalar(text("SELECT id FROM grid_cells WHERE code = :c"), {"c": WEST})
+        household = add_own_household(conn, cell_id=cell, address="old road 1")
     engine.dispose()
     url = f"/households/{household}"
     seen = served.get(url).headers["ETag"]

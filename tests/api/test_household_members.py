@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from gis.people.rollups import refresh_generation
 from gis.reference import ROLES
-from tests.factories import VILLAGE
+from tests.factories import PLACE_OWN, VILLAGE
 from tests.people_fixtures import add_household, add_person, make_id
 
 LAT = 29.805
@@ -23,7 +23,7 @@ def can(role: str, permission: str) -> bool:
 @pytest.fixture()
 def household(db, three_cells):
     household = add_household(db, lon=106.015, lat=LAT, external_id="H1")
-    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+    db.execute(PLACE_OWN,
                {"c": three_cells["middle"], "h": household})
     number = make_id(seq="111")
     person = add_person(db, household_id=household, name="张三", id_number=number)

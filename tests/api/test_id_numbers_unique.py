@@ -17,6 +17,7 @@ from api.app import create_app
 from gis.auth import service as users
 from gis.auth import tokens
 from gis.db import sqlalchemy_url
+from tests.factories import PLACE_OWN, add_own_household
 from tests.people_fixtures import (
     EAST_CODE,
     WEST_CODE,
@@ -35,7 +36,7 @@ def two_workers(db, three_cells, make_user, auth_client, request):
     homes = {}
     for side, lon in (("west", 106.005), ("east", 106.025)):
         homes[side] = add_household(db, lon=lon, lat=LAT, external_id=side)
-        db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+        db.execute(PLACE_OWN,
                    {"c": three_cells[side], "h": homes[side]})
     held = add_person(db, household_id=homes["east"], name="东边的人",
                       id_number=make_id(seq="111"))
@@ -96,9 +97,8 @@ def committed_people(committed_grid_url):
     engine = create_engine(sqlalchemy_url(committed_grid_url))
     with Session(engine) as session, session.begin():
         for side, code in (("west", "500151001001001"), ("east", "500151001001002")):
-            session.execute(text(
-                "INSERT INTO households (external_id, own_cell_id, located_by) SELECT :e, id,"
-                " 'manual' FROM grid_cells WHERE code = :c"), {"e": side, "c": code})
+            cell = session.scalar(text("SELECT id FROM grid_cells WHERE code = :c"), {"c": code})
+            add_own_household(session, cell_id=cell, external_id=side, located_by="manual")
             users.add_user(session, username=side, password=None, roles=("grid_worker",))
             users.add_scope(session, username=side, code=code)
     yield engine

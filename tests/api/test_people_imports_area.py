@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from tests.factories import PLACE_OWN
 from tests.people_fixtures import EAST_CODE, WEST_CODE, add_household, add_person, make_id
 
 LAT = 29.805
@@ -30,7 +31,7 @@ def west_importer(db, three_cells, make_user, auth_client, request):
     """A household and a person in the west and east cells; a west-cell importer."""
     for side, lon, number in (("west", 106.005, WEST_ID), ("east", 106.025, EAST_ID)):
         home = add_household(db, lon=lon, lat=LAT, external_id=side)
-        db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+        db.execute(PLACE_OWN,
                    {"c": three_cells[side], "h": home})
         add_person(db, household_id=home, name=f"{side}人", id_number=number)
     make_user("wi", ("planner", "grid_worker"), cells=[WEST_CODE])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from tests.factories import PLACE_OWN
 from tests.people_fixtures import (
     MIDDLE_CODE,
     WEST_CODE,
@@ -23,7 +24,7 @@ def log_rows(db, subject_type):
 def people(db, cells=None):
     household = add_household(db, lon=106.015, lat=LAT, external_id="H1")
     if cells:
-        db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+        db.execute(PLACE_OWN,
                    {"c": cells["middle"], "h": household})
     number = make_id(seq="111")
     person = add_person(db, household_id=household, name="张三", id_number=number)

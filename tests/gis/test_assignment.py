@@ -16,6 +16,9 @@ from tests.people_fixtures import (
 )
 
 MID_LAT = (SOUTH + NORTH) / 2
+WEST_STATE = text("SELECT oc.cell_id, h.updated_at FROM households AS h "
+                  "LEFT JOIN household_own_cells AS oc ON oc.household_id = h.id "
+                  "WHERE h.id = :id")
 
 
 def test_household_on_shared_edge_goes_to_the_same_cell_every_time(db, three_cells):
@@ -34,8 +37,9 @@ def test_household_outside_every_cell_is_unlocated_with_a_reason(db, three_cells
     inside = add_household(db, lon=106.025, lat=MID_LAT, external_id="in")
     result = assign_households(db, generation_id=three_cells["generation"])
     assert result.unlocated == 1
-    row = db.execute(text("SELECT own_cell_id AS cell_id, unlocated_reason FROM households "
-                          "WHERE id = :id"),
+    row = db.execute(text("SELECT oc.cell_id, h.unlocated_reason FROM households AS h "
+                          "LEFT JOIN household_own_cells AS oc ON oc.household_id = h.id "
+                          "WHERE h.id = :id"),
                      {"id": outside}).one()
     assert row.cell_id is None
     assert "outside every cell" in row.unlocated_reason
@@ -48,8 +52,7 @@ def test_redraw_moves_only_households_in_the_changed_area(db, three_cells, redra
     stays_east = add_household(db, lon=106.025, lat=MID_LAT, external_id="e")
     assign_households(db, generation_id=redrawn["old"])
     assert cell_code_of(db, crossing) == MIDDLE_CODE
-    west_before = db.execute(text("SELECT own_cell_id, updated_at FROM households WHERE id = :id"),
-                             {"id": west}).one()
+    west_before = db.execute(WEST_STATE, {"id": west}).one()
 
     result = reassign_changed_area(db, old_generation_id=redrawn["old"],
                                    new_generation_id=redrawn["new"])
@@ -58,8 +61,7 @@ def test_redraw_moves_only_households_in_the_changed_area(db, three_cells, redra
     assert result.moved == 1
     assert cell_code_of(db, crossing) == EAST_CODE
     assert cell_code_of(db, stays_east) == EAST_CODE
-    assert db.execute(text("SELECT own_cell_id, updated_at FROM households WHERE id = :id"),
-                      {"id": west}).one() == west_before
+    assert db.execute(WEST_STATE, {"id": west}).one() == west_before
     moves = db.execute(text(
         "SELECT m.household_id, f.code AS from_code, t.code AS to_code, m.generation_id "
         "FROM household_moves m JOIN grid_cells f ON f.id = m.from_cell_id "

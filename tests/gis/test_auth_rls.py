@@ -8,7 +8,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from gis.auth import rls
 from gis.auth.principal import Principal
-from tests.factories import DISTRICT, TOWN, VILLAGE
+from tests.factories import DISTRICT, TOWN, VILLAGE, add_own_household
 
 WEST, EAST = VILLAGE + "001", VILLAGE + "002"
 TABLES = ("households", "persons", "special_population_records", "incidents")
@@ -40,9 +40,8 @@ def people(db, two_cells):
     db.execute(text("INSERT INTO building_cells (building_id, cell_id) VALUES (:b, :c)"),
                {"b": building, "c": two_cells["east"]})
     for side in ("west", "east"):
-        household = db.execute(text(
-            "INSERT INTO households (own_cell_id, address) VALUES (:c, :a) RETURNING id"),
-            {"c": two_cells[side] if side == "west" else None, "a": f"{side} 1"}).scalar()
+        household = add_own_household(
+            db, cell_id=two_cells[side] if side == "west" else None, address=f"{side} 1")
         if side == "east":
             db.execute(text("UPDATE households SET building_id = :b, located_by = 'building' "
                             "WHERE id = :h"), {"b": building, "h": household})
@@ -110,8 +109,14 @@ def test_scope_follows_the_caller_into_later_transactions(db, people):
 def test_writes_outside_the_area_are_refused(db, people):
     scoped(db, worker(cell_codes=(WEST,)))
     with pytest.raises(ProgrammingError, match="row-level security"):
-        db.execute(text("INSERT INTO households (own_cell_id, address) VALUES (:c, 'sneaky')"),
-                   {"c": people["east"]})
+        db.execute(text("INSERT INTO household_own_cells (household_id, cell_id) "
+                        "VALUES (nextval('households_id_seq'), :c)"), {"c": people["east"]})
+
+
+def test_a_household_not_placed_in_the_area_is_refused(db, people):
+    scoped(db, worker(cell_codes=(WEST,)))
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        db.execute(text("INSERT INTO households (address) VALUES ('sneaky')"))
 
 
 def test_updates_cannot_reach_rows_outside_the_area(db, people):

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from gis.auth.principal import Principal
 from gis.grid import edit_service, lifecycle, versions
-from tests.factories import VILLAGE
+from tests.factories import VILLAGE, add_own_household
 
 WEST, EAST = VILLAGE + "001", VILLAGE + "002"
 ADMIN = Principal(username="ann", permissions=frozenset({"*"}))
@@ -33,9 +33,7 @@ def test_an_unchanged_redraw_leaves_no_history_and_no_new_version(db, two_cells)
 
 
 def test_a_people_row_version_moves_only_when_the_row_changes(db, two_cells):
-    household = db.execute(text(
-        "INSERT INTO households (own_cell_id, address) VALUES (:c, 'a') RETURNING id"),
-        {"c": two_cells["west"]}).scalar_one()
+    household = add_own_household(db, cell_id=two_cells["west"], address="a")
 
     def version() -> int:
         return db.execute(text("SELECT version FROM households WHERE id = :h"),

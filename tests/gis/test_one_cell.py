@@ -104,7 +104,8 @@ def assigned_in_bulk(session, generation: int, points) -> tuple[list[str | None]
     assign_households(session, generation_id=generation, refresh=False)
     rows = session.execute(text(
         "SELECT btrim(c.code) AS code, h.unlocated_reason FROM households AS h "
-        "LEFT JOIN grid_cells AS c ON c.id = h.own_cell_id WHERE h.external_id LIKE 'edge-%' "
+        "LEFT JOIN household_own_cells AS oc ON oc.household_id = h.id "
+        "LEFT JOIN grid_cells AS c ON c.id = oc.cell_id WHERE h.external_id LIKE 'edge-%' "
         "ORDER BY substr(h.external_id, 6)::int")).all()
     buildings = session.execute(text(
         "SELECT btrim(c.code) FROM buildings AS b LEFT JOIN building_cells AS bc "

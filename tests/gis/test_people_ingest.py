@@ -10,6 +10,7 @@ from sqlalchemy import text
 from gis.errors import CoordinateError, InvalidInput
 from gis.people.ingest.service import import_people
 from tests.conftest import scalar
+from tests.factories import PLACE_OWN
 from tests.people_fixtures import MIDDLE_CODE, TEST_SECRET, WEST_CODE, add_household, make_id
 
 LAT = 29.805
@@ -145,7 +146,7 @@ def test_special_populations_with_chinese_names(db, three_cells, tmp_path):
     person = make_id(seq="111")
     run(db, "persons", csv_bytes([["姓名", "身份证号", "户编号"], ["张三", person, "H1"]]),
         "p.csv", commit=True)
-    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+    db.execute(PLACE_OWN,
                {"c": three_cells["middle"], "h": household})
     rows = [["身份证号", "类别", "关注程度", "走访周期"],
             [person, "社区矫正人员", "高", 7],

@@ -101,13 +101,18 @@ def test_households_of_a_building_outside_every_cell_wait_in_the_unlocated_queue
     assert f"building {outside} is outside every cell" in queue[0]["unlocated_reason"]
 
 
-def test_migration_0006_down_and_up_keeps_every_placement(db, three_cells):
+def test_migrations_0006_and_0023_down_and_up_keep_every_placement(db, three_cells):
     building = add_building(db, lon=106.025)
     by_building = add_resident(db, building=building, external_id="b", lon=106.025)
     by_point = add_household(db, lon=106.005, lat=MID_LAT, external_id="p")
     assign_households(db, generation_id=three_cells["generation"])
     db.flush()
-    # 0012_speed's rollup triggers read household_cells: peeled off first, put back last
+    # 0023_own_placements and 0012_speed's rollup triggers read household_cells: peeled
+    # off first, put back last
+    db.execute(text((MIGRATION / "0023_own_placements_downgrade.sql").read_text()))
+    own_before = db.execute(text("SELECT own_cell_id FROM households WHERE id = :h"),
+                            {"h": by_point}).scalar_one()
+    assert own_before == three_cells["west"]
     db.execute(text((MIGRATION / "0012_speed_downgrade.sql").read_text()))
     db.execute(text((MIGRATION / "0006_placements_downgrade.sql").read_text()))
     before = dict(db.execute(text(
@@ -117,8 +122,9 @@ def test_migration_0006_down_and_up_keeps_every_placement(db, three_cells):
                            "ON c.id = b.cell_id")).scalar_one() == EAST_CODE
     db.execute(text((MIGRATION / "0006_placements_upgrade.sql").read_text()))
     db.execute(text((MIGRATION / "0012_speed_upgrade.sql").read_text()))
+    db.execute(text((MIGRATION / "0023_own_placements_upgrade.sql").read_text()))
     assert cell_code_of(db, by_building) == EAST_CODE
     assert cell_code_of(db, by_point) == WEST_CODE
-    own = db.execute(text("SELECT own_cell_id FROM households WHERE id = :h"),
-                     {"h": by_building}).scalar_one()
+    own = db.execute(text("SELECT cell_id FROM household_own_cells WHERE household_id = :h"),
+                     {"h": by_building}).scalar_one_or_none()
     assert own is None  # located by its building again, not by a copy of its cell

@@ -50,20 +50,23 @@ def village(db):
         "SELECT b.id, (CAST(:cells AS bigint[]))[1 + (substr(b.code, 2)::int % 40)] "
         "FROM buildings AS b"), params)
     db.execute(text(
-        "INSERT INTO households (external_id, address, members, geom, own_cell_id, "
-        "  located_by) "
+        "INSERT INTO households (external_id, address, members, geom, located_by) "
         "SELECT 'H' || i, 'address ' || i, 1 + i % 4, "
         "  ST_SetSRID(ST_MakePoint(:west + (i % 40) * :size + :size / 3, "
-        "  :south + :size / 3), 4326), (CAST(:cells AS bigint[]))[1 + i % 40], 'coordinates' "
+        "  :south + :size / 3), 4326), 'coordinates' "
         "FROM generate_series(0, :n / 2 - 1) AS i"), params)
+    db.execute(text(
+        "INSERT INTO household_own_cells (household_id, cell_id) "
+        "SELECT h.id, (CAST(:cells AS bigint[]))[1 + substr(h.external_id, 2)::int % 40] "
+        "FROM households AS h WHERE h.located_by = 'coordinates'"), params)
     db.execute(text(
         "INSERT INTO households (external_id, address, members, building_id, located_by) "
         "SELECT 'HB' || b.code, 'in ' || b.address, 2, b.id, 'building' FROM buildings AS b"))
     db.execute(text(
         "INSERT INTO persons (household_id, name, residence) "
         "SELECT h.id, 'person ' || h.id, 'registered' FROM households AS h"))
-    for table in ("grid_cells", "buildings", "building_cells", "households", "persons",
-                  "cell_rollups"):
+    for table in ("grid_cells", "buildings", "building_cells", "households",
+                  "household_own_cells", "persons", "cell_rollups"):
         db.execute(text(f"ANALYZE {table}"))  # constant names
     db.flush()
     return {"generation": generation, "cells": cells}

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from gis.auth.principal import Principal, development_principal
 from gis.people import rollups
 from gis.people.assignment import assign_households, reassign_changed_area
-from tests.factories import TOWN, VILLAGE
+from tests.factories import PLACE_OWN, TOWN, VILLAGE
 from tests.people_fixtures import (
     EAST_CODE,
     MIDDLE_CODE,
@@ -93,7 +93,7 @@ def test_every_write_keeps_rollups_current_without_a_refresh(db, three_cells):
     middle, west = populate(db)
     assign_households(db, generation_id=generation)
     assert counts(db, generation)[MIDDLE_CODE] == (1, 2, 1)
-    db.execute(text("UPDATE households SET own_cell_id = :c WHERE id = :h"),
+    db.execute(PLACE_OWN,
                {"c": three_cells["east"], "h": middle})  # moved by hand
     after_move = counts(db, generation)
     assert after_move[MIDDLE_CODE] == (0, 0, 0) and after_move[EAST_CODE] == (1, 2, 1)

@@ -9,8 +9,10 @@ from gis.db import sqlalchemy_url
 from tests.factories import VILLAGE
 
 WEST = VILLAGE + "001"
-ADD = text("INSERT INTO households (external_id, own_cell_id, located_by) "
-           "SELECT :ext, id, 'manual' FROM grid_cells WHERE code = :code")
+ADD = text("WITH h AS (INSERT INTO households (external_id, located_by) "
+           "VALUES (:ext, 'manual') RETURNING id) "
+           "INSERT INTO household_own_cells (household_id, cell_id) "
+           "SELECT h.id, c.id FROM h, grid_cells AS c WHERE c.code = :code")
 
 
 def households_counted(engine) -> int:

@@ -54,6 +54,12 @@ def insert_households(session: Session, *, rows: Iterable[tuple],
     # Point-in-polygon estimates cross jit_above_cost; compiling costs more than the join.
     session.execute(text("SET LOCAL jit = off"))
     refused = _refuse_outside_area(session, generation_id=generation_id, principal=principal)
+    # Placements first: under row-level security a household may be written only once it
+    # is placed in the caller's area (migrations/sql/0023_own_placements_upgrade.sql).
+    session.execute(query("people_staged_own_cells"), {"generation_id": generation_id})
+    session.execute(text("INSERT INTO household_own_cells (household_id, cell_id) "
+                         "SELECT household_id, cell_id FROM staged_own_cells "
+                         "ORDER BY household_id"))
     row = session.execute(query("people_insert_households"),
                           {"generation_id": generation_id}).mappings().one()
     taken = []
@@ -61,7 +67,7 @@ def insert_households(session: Session, *, rows: Iterable[tuple],
         taken = list(session.execute(text(
             "SELECT s.id FROM staged_households AS s WHERE NOT EXISTS "
             "(SELECT 1 FROM households AS h WHERE h.id = s.id) ORDER BY s.id")).scalars())
-    session.execute(text("DROP TABLE staged_households"))
+    session.execute(text("DROP TABLE staged_households, staged_own_cells"))
     touched = list(row["touched_cell_ids"])
     rollups.refresh_cells(session, cell_ids=touched)
     return Inserted(stored=row["stored"], assigned=row["assigned"],
