@@ -57,9 +57,11 @@ def report(console, **fields) -> dict:
 
 
 def past_its_yellow_share(console, incident_id: int) -> None:
-    """As if time passed: the case's clock runs, and its yellow moment is behind it."""
+    """As if time passed: the case's clock runs (a clock needs a dispatch time), and its
+    yellow moment is behind it; the sweeper announces the light."""
     with Session(console["engine"]) as session, session.begin():
-        session.execute(text("UPDATE incidents SET yellow_at = now() - interval '1 minute',"
+        session.execute(text("UPDATE incidents SET dispatched_at = now() - interval '1 hour',"
+                             " yellow_at = now() - interval '1 minute',"
                              " due_at = now() + interval '1 day' WHERE id = :id"),
                         {"id": incident_id})
 
