@@ -128,3 +128,19 @@ def test_the_console_speaks_english_when_asked(page, console):
     expect(page.locator("#side h2")).to_have_text("Queue")
     case = report(console)
     expect(page.locator(f"#queue button[data-id='{case['id']}']")).to_contain_text("reported")
+
+
+def test_close_cases_are_drawn_as_one_group_when_zoomed_out(page, console):
+    for n in range(6):
+        report(console, lon=0.5 + n * 0.0005, lat=0.5)
+    open_console(page, console)
+    expect(page.locator("#queue li")).to_have_count(6)
+    expect(page.locator(".group-count")).to_have_count(0)  # close in: every case alone
+    page.wait_for_selector("#console-map[data-zoom='16']")
+    for zoom in (15, 14, 13, 12):  # one step at a time: a click while it zooms is lost
+        page.click(".leaflet-control-zoom-out")
+        page.wait_for_selector(f"#console-map[data-zoom='{zoom}']")
+    groups = page.locator(".group-count")
+    # a grid of screen squares: a square's edge may split them in two, never more
+    counts = [int(n) for n in groups.all_text_contents()]
+    assert sum(counts) == 6 and len(counts) <= 2, counts

@@ -17,7 +17,9 @@
   const GROUP_BELOW_ZOOM = 16; // …below this zoom; from it on, every case alone
   const lightOf = (p) => p.light || "none";
 
-  const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
+  // no fade: a redrawn group's old count must not linger beside the new one
+  const map = L.map(el, { preferCanvas: true, fadeAnimation: false })
+    .setView([29.85, 106.05], 10);
   L.control.scale({ imperial: false }).addTo(map);
   if (page.basemap_url) L.tileLayer(page.basemap_url, { maxZoom: 19 }).addTo(map);
   const markers = L.layerGroup().addTo(map);
@@ -93,6 +95,7 @@
   function drawMap() {
     markers.clearLayers();
     const zoom = map.getZoom();
+    el.dataset.zoom = String(zoom); // what is drawn, for tests and styles
     const groups = new Map();
     cases.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
