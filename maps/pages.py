@@ -1,4 +1,5 @@
-"""HTML pages: the start page and the web map (Leaflet, served from /static, no CDN)."""
+"""HTML pages: the start page, the web map and the dispatcher console (Leaflet, served from
+/static, no CDN)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,8 @@ templates.env.autoescape = True  # every template, whatever its extension: data 
 
 # (href, catalogue key of the title; its note is key + ".note")
 LINKS = [
-    ("/map", "link.map"), ("/docs", "link.docs"), ("/redoc", "link.redoc"),
+    ("/map", "link.map"), ("/console", "link.console"), ("/docs", "link.docs"),
+    ("/redoc", "link.redoc"),
     ("/healthz", "link.health"), ("/regions?level=town", "link.regions"),
     ("/cells?limit=100", "link.cells"),
 ]
@@ -44,3 +46,13 @@ def web_map(request: Request) -> HTMLResponse:
             "band": {"min": settings.grid.households_min, "max": settings.grid.households_max}}
     return render(request, "map.html", {"basemap_url": settings.server.basemap_url,
                                         "page": page})
+
+
+@router.get("/console", response_class=HTMLResponse)
+def dispatcher_console(request: Request) -> HTMLResponse:
+    """The dispatcher console (maps/static/js/console.js): queue, map, case panel, live."""
+    settings = request.app.state.settings
+    lang = i18n.language(request)
+    page = {"lang": lang, "strings": i18n.strings(lang),
+            "basemap_url": settings.server.basemap_url}
+    return render(request, "console.html", {"page": page})

@@ -15,6 +15,7 @@ from api.params import BBoxDep
 from api.versions import IfMatchDep, based_on, set_etag
 from gis.errors import DatabaseUnavailable, PermissionDenied
 from gis.incidents import catalogue_io, intake, photos, relocate, service, workflow
+from gis.incidents.case_staff import case_staff
 from gis.incidents.schemas import IncidentReport, Relocation, TransitionRequest
 from gis.people.common import export_bytes
 
@@ -104,12 +105,15 @@ def stream(request: Request, session: SessionDep, principal: PrincipalDep) -> St
                                                  "X-Accel-Buffering": "no"})
 
 
-@router.get("/incidents/{incident_id}", summary="A case, its log and the actions you may take")
+@router.get("/incidents/{incident_id}", summary="A case, its log, the actions you may take, "
+            "its position, the staff on duty in its cell today and the nearest staff")
 def get_incident(request: Request, session: SessionDep, principal: PrincipalDep,
-                 incident_id: int, response: Response) -> dict:
+                 settings: SettingsDep, incident_id: int, response: Response) -> dict:
     principal.require("incidents:read")
-    out = service.case_detail(session, incident_id=incident_id, principal=principal,
-                              now=clock(request))
+    now = clock(request)
+    out = service.case_detail(session, incident_id=incident_id, principal=principal, now=now)
+    out |= case_staff(session, incident_id=incident_id, cell_code=out["cell_code"],
+                      settings=settings.incidents, now=now)
     set_etag(response, out["version"])
     return out
 
