@@ -24,7 +24,7 @@ AREAS = {"cell": ((WEST,), {WEST: 1, EAST: 0}),
          "outside": ((OTHER_TOWN,), {WEST: 0, EAST: 0})}
 # Routes anyone may call: log-in itself, health, the API docs and the static page shells.
 PUBLIC = {"/healthz", "/auth/token", "/auth/refresh", "/auth/logout", "/openapi.json",
-          "/docs", "/redoc", "/docs/oauth2-redirect", "/", "/map",
+          "/docs", "/redoc", "/docs/oauth2-redirect", "/", "/map", "/console",
           "/auth/session", "/auth/session/refresh", "/auth/session/logout"}
 
 # Open311's reads need no key (GeoReport v2); they show public categories and fields only.
