@@ -94,6 +94,13 @@ class ImportSettings(BaseModel):
     max_compression_ratio: float = 200.0
 
 
+class StaffSettings(BaseModel):
+    """The staffing standards the audit checks: a TOML file (gis/staff/standards.toml,
+    shipped, unless this names another one; validated at load, gis/staff/standards.py)."""
+
+    standards_path: Path | None = None
+
+
 class Settings(BaseSettings):
     """All settings; env vars ONEGRID_<SECTION>__<FIELD>, plus the conventional DATABASE_URL."""
 
@@ -104,6 +111,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    staff: StaffSettings = Field(default_factory=StaffSettings)
     demo_size: str = "district"
     log_level: str = "INFO"
 
