@@ -117,3 +117,12 @@ def totals(cells: list[dict]) -> dict:
             "households_per_fulltime": round(households / fulltime, 1) if fulltime else None,
             "vacancies": sum(c["vacancies"] for c in cells),
             "cells_failing": sum(1 for c in cells if c["rules_failed"] > 0)}
+
+
+def cell_shapes(session: Session, *, result: dict) -> list[dict]:
+    """SVG outlines of the audited cells (the printable report's map)."""
+    codes = [c["code"] for c in result["cells"]]
+    if not codes:
+        return []
+    return [dict(r) for r in session.execute(query("audit_cells_svg"), {
+        "generation_id": result["generation"], "codes": codes}).mappings()]

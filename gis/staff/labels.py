@@ -43,6 +43,19 @@ HEADERS: dict[str, tuple[str, str]] = {
     "staff_id": ("人员编号", "staff id"),
     "towns": ("所在乡镇", "towns"),
     "month": ("月份", "month"),
+    "staff": ("在岗人员", "staff"),
+    "helpers": ("帮扶人", "helpers"),
+    "cells_failing": ("未达标网格数", "cells failing"),
+    "cells_with_grid_head": ("有网格长的网格数", "cells with a grid head"),
+    "cells_with_fulltime": ("有专职网格员的网格数", "cells with a full-time worker"),
+    "fail_grid_head": ("缺网格长", "no grid head"),
+    "fail_fulltime_worker": ("缺专职网格员", "no full-time worker"),
+    "fail_households_per_fulltime": ("服务户数超标", "too many households per worker"),
+    "fail_high_concern_helper": ("缺帮扶人", "high concern without helper"),
+    "fail_high_concern_visit": ("走访逾期", "visits overdue"),
+    "fail_party_member": ("缺在职党员", "no party member"),
+    "fail_one_town_per_worker": ("跨乡镇任职", "worker in two towns"),
+    "households_load": ("服务户数", "households served"),
 }
 
 
