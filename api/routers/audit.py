@@ -8,11 +8,12 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import AccessContextDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.security_headers import content_security_policy
+from api.security_headers import content_security_policy, script_hashes
 from gis.staff import audit as service
 from gis.staff.audit_export import TABLES, export
 from gis.staff.standards import load_standards
 from maps.audit_report import render_report
+from maps.coverage import coverage_map_html
 
 router = APIRouter(tags=["staff"])
 
@@ -50,3 +51,19 @@ def staffing(session: SessionDep, principal: PrincipalDep, settings: SettingsDep
     name = f"staffing-audit-{result['as_of']}" + (f"-{table}" if format == "csv" else "")
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{name}.{format}"'})
+
+
+@router.get("/audit/staffing/map", response_class=HTMLResponse,
+            summary="Coverage choropleths (households per full-time worker, special "
+                    "populations per helper, vacancies, rules failed) as an offline page")
+def coverage_map(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                 access: AccessContextDep, region: AuditRegion = None,
+                 lang: Lang = "zh") -> HTMLResponse:
+    result = audit_result(session, principal, settings, access, region)
+    basemap = settings.server.basemap_url
+    page = coverage_map_html(result, service.cell_geometries(session, result=result),
+                             lang=lang, basemap_url=basemap)
+    # folium writes its map as inline scripts: allowed by hash, no other inline script runs
+    policy = content_security_policy(basemap_url=basemap, hashes=tuple(script_hashes(page)),
+                                     inline_styles=True)
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})

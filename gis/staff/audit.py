@@ -126,3 +126,12 @@ def cell_shapes(session: Session, *, result: dict) -> list[dict]:
         return []
     return [dict(r) for r in session.execute(query("audit_cells_svg"), {
         "generation_id": result["generation"], "codes": codes}).mappings()]
+
+
+def cell_geometries(session: Session, *, result: dict, tolerance: float = 1e-5) -> dict:
+    """cell code -> GeoJSON geometry of the audited cells (the coverage maps)."""
+    codes = [c["code"] for c in result["cells"]]
+    if not codes:
+        return {}
+    return dict(session.execute(query("audit_cells_geojson"), {
+        "generation_id": result["generation"], "codes": codes, "tolerance": tolerance}).all())

@@ -65,3 +65,14 @@ def test_audit_needs_audit_read_and_keeps_to_the_area(db, three_cells, make_user
     assert auth_client("gw").get("/audit/staffing").status_code == 403
     body = auth_client("mgr").get("/audit/staffing").json()
     assert [c["code"] for c in body["cells"]] == [MIDDLE_CODE]
+
+
+def test_coverage_map_page_is_offline_with_a_layer_per_measure(client, db, three_cells):
+    staffed(db)
+    r = client.get("/audit/staffing/map", params={"lang": "en"})
+    assert r.status_code == 200
+    assert "/static/vendor/leaflet/leaflet.js" in r.text and "cdn." not in r.text
+    for name in ("households per full-time worker", "special population per helper",
+                 "vacancies", "rules failed"):
+        assert name in r.text
+    assert "'sha256-" in r.headers["content-security-policy"]

@@ -35,3 +35,12 @@ def test_audit_prints_the_rules_and_writes_each_format(cli_env, tmp_path):
 def test_a_wrong_suffix_is_refused(cli_env, tmp_path):
     result = runner.invoke(app, ["audit", "staffing", "--out", str(tmp_path / "a.pdf")])
     assert result.exit_code == 2 and ".xlsx" in result.output
+
+
+def test_map_coverage_writes_an_offline_page(cli_env, tmp_path):
+    out = tmp_path / "coverage.html"
+    result = runner.invoke(app, ["map", "coverage", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "/static/vendor/leaflet/leaflet.js" in page and "cdn" not in page.lower()
+    assert page.count(VILLAGE + "001") >= 1 and "每名专职网格员户数" in page

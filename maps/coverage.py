@@ -1,0 +1,89 @@
+"""Coverage choropleths of the staffing audit as one offline folium page (a layer per measure)."""
+from __future__ import annotations
+
+import html
+
+import folium
+from shapely.geometry import shape
+
+from maps.audit_report import FAILED_BANDS
+from maps.audit_text import texts
+from maps.folium_offline import offline_map, render_offline
+
+NO_VALUE = "#bdbdbd"  # no full-time worker / no helper: the ratio does not exist
+MEASURES = ("households_per_fulltime", "special_per_helper", "vacancies", "rules_failed")
+
+
+def bands(measure: str, standards: dict) -> tuple[tuple[float, str], ...]:
+    """(lower bound, colour) per band; households per worker pivot on the standard."""
+    if measure == "households_per_fulltime":
+        top = standards["households_per_fulltime"]["max_households"]
+        return ((0, "#1a9850"), (top / 2, "#a6d96a"), (top + 0.05, "#fc8d59"),
+                (top * 1.5, "#d73027"))
+    if measure == "special_per_helper":
+        return ((0, "#1a9850"), (10, "#a6d96a"), (30, "#fc8d59"), (60, "#d73027"))
+    return FAILED_BANDS  # vacancies and rules failed: 0, 1, 2, 3+
+
+
+def colour(value, scale) -> str:
+    if value is None:
+        return NO_VALUE
+    return [c for floor, c in scale if float(value) >= floor][-1]
+
+
+def _features(result: dict, geometries: dict) -> list[dict]:
+    # Names come from imported files: escaped, as the tooltip inserts them as HTML.
+    out = []
+    for cell in result["cells"]:
+        geometry = geometries.get(cell["code"])
+        if geometry is None:
+            continue
+        props = {m: (float(cell[m]) if cell[m] is not None else None) for m in MEASURES}
+        props |= {"code": html.escape(cell["code"]), "name": html.escape(cell["name"] or ""),
+                  "households": cell["households"], "fulltime": cell["fulltime_workers"],
+                  "failed": html.escape(", ".join(cell["failed_rules"]) or "—"),
+                  **{f"{m}_text": "—" if cell[m] is None else str(cell[m]) for m in MEASURES}}
+        out.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return out
+
+
+def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
+                      basemap_url: str = "") -> str:
+    """An offline page: one choropleth layer per measure (the first shown), a legend each."""
+    t = texts(lang)
+    fmap = offline_map(basemap_url=basemap_url, control_scale=True)
+    features = _features(result, geometries)
+    collection = {"type": "FeatureCollection", "features": features}
+    tooltip_fields = ["code", "name", "households", "fulltime", "failed"]
+    aliases = ["code", "name", t["households"], t["fulltime_workers"], t["rules"]]
+    for n, measure in enumerate(MEASURES):
+        scale = bands(measure, result["standards"])
+        folium.GeoJson(
+            collection, name=t[measure], show=n == 0,
+            style_function=lambda f, m=measure, s=scale: {
+                "color": "#444", "weight": 0.7, "fillOpacity": 0.7,
+                "fillColor": colour(f["properties"][m], s)},
+            tooltip=folium.GeoJsonTooltip([*tooltip_fields, f"{measure}_text"],
+                                          aliases=[*aliases, t[measure]])).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    boxes = [shape(f["geometry"]).bounds for f in features]
+    if boxes:
+        fmap.fit_bounds([[min(b[1] for b in boxes), min(b[0] for b in boxes)],
+                         [max(b[3] for b in boxes), max(b[2] for b in boxes)]])
+    fmap.get_root().html.add_child(folium.Element(_legend(result, t)))
+    return render_offline(fmap)
+
+
+def _legend(result: dict, t: dict) -> str:
+    blocks = []
+    for measure in MEASURES:
+        scale = bands(measure, result["standards"])
+        rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> '
+                       f"≥ {floor:g}</div>" for floor, c in scale)
+        blocks.append(f"<div><b>{html.escape(t[measure])}</b>{rows}</div>")
+    return ('<div id="coverage-legend" style="position:fixed;bottom:20px;left:10px;'
+            'z-index:1000;background:#fff;padding:6px 10px;border:1px solid #999;'
+            'font:12px sans-serif;display:flex;gap:12px">'
+            + "".join(blocks)
+            + f'<div><span style="background:{NO_VALUE}">&nbsp;&nbsp;&nbsp;</span> —</div>'
+            + "</div>")
