@@ -31,17 +31,20 @@ def colour(value, scale) -> str:
     return [c for floor, c in scale if float(value) >= floor][-1]
 
 
-def _features(result: dict, geometries: dict) -> list[dict]:
-    # Names come from imported files: escaped, as the tooltip inserts them as HTML.
+def coverage_features(result: dict, geometries: dict, *, escape: bool = True) -> list[dict]:
+    """GeoJSON features of the audited cells with each measure. escape: for folium, whose
+    tooltip inserts values as HTML (names come from imported files); the dashboard puts
+    them in as text and wants them raw."""
+    esc = html.escape if escape else str
     out = []
     for cell in result["cells"]:
         geometry = geometries.get(cell["code"])
         if geometry is None:
             continue
         props = {m: (float(cell[m]) if cell[m] is not None else None) for m in MEASURES}
-        props |= {"code": html.escape(cell["code"]), "name": html.escape(cell["name"] or ""),
+        props |= {"code": esc(cell["code"]), "name": esc(cell["name"] or ""),
                   "households": cell["households"], "fulltime": cell["fulltime_workers"],
-                  "failed": html.escape(", ".join(cell["failed_rules"]) or "—"),
+                  "failed": esc(", ".join(cell["failed_rules"]) or "—"),
                   **{f"{m}_text": "—" if cell[m] is None else str(cell[m]) for m in MEASURES}}
         out.append({"type": "Feature", "geometry": geometry, "properties": props})
     return out
@@ -52,7 +55,7 @@ def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
     """An offline page: one choropleth layer per measure (the first shown), a legend each."""
     t = texts(lang)
     fmap = offline_map(basemap_url=basemap_url, control_scale=True)
-    features = _features(result, geometries)
+    features = coverage_features(result, geometries)
     collection = {"type": "FeatureCollection", "features": features}
     tooltip_fields = ["code", "name", "households", "fulltime", "failed"]
     aliases = ["code", "name", t["households"], t["fulltime_workers"], t["rules"]]

@@ -13,7 +13,7 @@ from gis.staff import audit as service
 from gis.staff.audit_export import TABLES, export
 from gis.staff.standards import load_standards
 from maps.audit_report import render_report
-from maps.coverage import coverage_map_html
+from maps.coverage import MEASURES, bands, coverage_features, coverage_map_html
 
 router = APIRouter(tags=["staff"])
 
@@ -67,3 +67,14 @@ def coverage_map(session: SessionDep, principal: PrincipalDep, settings: Setting
     policy = content_security_policy(basemap_url=basemap, hashes=tuple(script_hashes(page)),
                                      inline_styles=True)
     return HTMLResponse(page, headers={"Content-Security-Policy": policy})
+
+
+@router.get("/audit/staffing/cells", summary="Audited cells as GeoJSON with each measure "
+            "(the dashboard's coverage layers) and the colour bands of each")
+def coverage_geojson(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                     access: AccessContextDep, region: AuditRegion = None) -> dict:
+    result = audit_result(session, principal, settings, access, region)
+    geometries = service.cell_geometries(session, result=result)
+    return {"type": "FeatureCollection",
+            "features": coverage_features(result, geometries, escape=False),
+            "bands": {m: bands(m, result["standards"]) for m in MEASURES}}

@@ -76,3 +76,22 @@ def test_coverage_map_page_is_offline_with_a_layer_per_measure(client, db, three
                  "vacancies", "rules failed"):
         assert name in r.text
     assert "'sha256-" in r.headers["content-security-policy"]
+
+
+def test_dashboard_shell_is_chinese_first_with_english_available(client):
+    page = client.get("/audit/dashboard")
+    assert page.status_code == 200 and "网格力量看板" in page.text
+    assert "<script src=\"/static/js/dashboard.js\"></script>" in page.text
+    assert "Staffing dashboard" in client.get("/audit/dashboard", params={"lang": "en"}).text
+    assert client.get("/audit/dashboard", params={"lang": "fr"}).status_code == 422
+
+
+def test_coverage_geojson_carries_measures_raw(client, db, three_cells):
+    staffed(db)
+    db.execute(text("UPDATE grid_cells SET name = '<b>x</b>' WHERE code = :c"), {"c": WEST_CODE})
+    fc = client.get("/audit/staffing/cells").json()
+    west = next(f for f in fc["features"] if f["properties"]["code"] == WEST_CODE)
+    assert west["properties"]["name"] == "<b>x</b>"  # raw: the page puts it in as text
+    assert west["properties"]["rules_failed"] == 0 and west["geometry"]["type"] == "Polygon"
+    assert set(fc["bands"]) == {"households_per_fulltime", "special_per_helper", "vacancies",
+                                "rules_failed"}
