@@ -61,7 +61,7 @@
     const keys = ["cells", "households", "grid_heads", "fulltime_workers",
                   "households_per_fulltime", "vacancies", "cells_failing"];
     document.getElementById("figures").replaceChildren(...keys.map((k) =>
-      element("div", { className: "figure", dataset: {} }, t[k], element("b", {
+      element("div", { className: "figure" }, t[k], element("b", {
         textContent: fmt(totals[k]) }))));
   }
   function rules(result) {
@@ -202,6 +202,7 @@
     trend(result.trends);
     exports();
     root.dataset.loaded = "true";
-  }).catch(() => {});
-  api(`/audit/staffing/cells${query}`).then((r) => r.json()).then(coverage).catch(() => {});
+  }).catch((e) => console.error("audit:", e));
+  api(`/audit/staffing/cells${query}`).then((r) => r.json()).then(coverage)
+    .catch((e) => console.error("coverage:", e));
 })();
