@@ -14,21 +14,27 @@ NO_VALUE = "#bdbdbd"  # no full-time worker / no helper: the ratio does not exis
 MEASURES = ("households_per_fulltime", "special_per_helper", "vacancies", "rules_failed")
 
 
-def bands(measure: str, standards: dict) -> tuple[tuple[float, str], ...]:
-    """(lower bound, colour) per band; households per worker pivot on the standard."""
+def bands(measure: str, standards: dict) -> tuple[tuple[float, str, str], ...]:
+    """(lower bound, colour, label) per band; households per worker pivot on the standard
+    (a cell exactly at the standard is still green: the rule fails above it)."""
     if measure == "households_per_fulltime":
         top = standards["households_per_fulltime"]["max_households"]
-        return ((0, "#1a9850"), (top / 2, "#a6d96a"), (top + 0.05, "#fc8d59"),
-                (top * 1.5, "#d73027"))
+        return ((0, "#1a9850", f"≤ {top / 2:g}"), (top / 2 + 0.05, "#a6d96a",
+                                                  f"{top / 2:g}–{top:g}"),
+                (top + 0.05, "#fc8d59", f"> {top:g}"), (top * 1.5 + 0.05, "#d73027",
+                                                        f"> {top * 1.5:g}"))
     if measure == "special_per_helper":
-        return ((0, "#1a9850"), (10, "#a6d96a"), (30, "#fc8d59"), (60, "#d73027"))
-    return FAILED_BANDS  # vacancies and rules failed: 0, 1, 2, 3+
+        return ((0, "#1a9850", "< 10"), (10, "#a6d96a", "10–30"), (30, "#fc8d59", "30–60"),
+                (60, "#d73027", "≥ 60"))
+    # vacancies and rules failed: 0, 1, 2, 3+
+    return tuple((floor, c, f"{floor}+" if floor == 3 else f"{floor}")
+                 for floor, c in FAILED_BANDS)
 
 
 def colour(value, scale) -> str:
     if value is None:
         return NO_VALUE
-    return [c for floor, c in scale if float(value) >= floor][-1]
+    return [c for floor, c, _ in scale if float(value) >= floor][-1]
 
 
 def coverage_features(result: dict, geometries: dict, *, escape: bool = True) -> list[dict]:
@@ -82,7 +88,7 @@ def _legend(result: dict, t: dict) -> str:
     for measure in MEASURES:
         scale = bands(measure, result["standards"])
         rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> '
-                       f"≥ {floor:g}</div>" for floor, c in scale)
+                       f"{html.escape(label)}</div>" for _, c, label in scale)
         blocks.append(f"<div><b>{html.escape(t[measure])}</b>{rows}</div>")
     return ('<div id="coverage-legend" style="position:fixed;bottom:20px;left:10px;'
             'z-index:1000;background:#fff;padding:6px 10px;border:1px solid #999;'

@@ -132,7 +132,12 @@
       label.textContent = m.month.slice(2);
       svg.append(label);
     });
-    document.getElementById("trend").replaceChildren(svg);
+    const key = (cls, label) => {
+      const swatch = element("i", { className: cls });
+      return element("span", {}, swatch, label);
+    };
+    document.getElementById("trend").replaceChildren(svg, element("div", { className: "key" },
+      key("vacancies", t.vacancies), " ", key("heads", t.grid_heads)));
   }
   function exports() {
     // Links that work as they are in development mode; with a log-in, a click fetches the
@@ -177,10 +182,10 @@
     if (fc.features.length) map.fitBounds(layer.getBounds());
     else map.setView([29.85, 106.05], 10);
     const legend = () => document.getElementById("coverage-legend").replaceChildren(
-      ...fc.bands[measure].map(([floor, c]) => {
+      ...fc.bands[measure].map(([, c, label]) => {
         const swatch = element("i");
         swatch.style.background = c;
-        return element("span", {}, swatch, `≥ ${floor}`);
+        return element("span", {}, swatch, label);
       }));
     select.addEventListener("change", () => {
       measure = select.value;
