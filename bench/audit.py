@@ -79,6 +79,21 @@ def main() -> None:
     rows.append(row("ours: service in-process", times, len(result["cells"]),
                     "temp table, dropped; access-log entry", "no HTTP"))
 
+    with Session(engine) as session, session.begin():
+        scope_session(session, ADMIN)
+        town = session.execute(text(
+            "SELECT code FROM regions WHERE level = 'town' ORDER BY code LIMIT 1")).scalar()
+    manager = Principal(username="bench-town", permissions=frozenset({"audit:read"}),
+                        region_codes=(town,), everywhere=False)
+
+    def scoped():
+        with Session(engine) as session, session.begin():
+            scope_session(session, manager)
+            return run_audit(session, principal=manager, standards=standards)
+    times, result = rounds(scoped, args.rounds)
+    rows.append(row(f"ours: service, a manager of town {town}", times, len(result["cells"]),
+                    "temp table, dropped; access-log entry", "RLS narrows; no peer row"))
+
     def peer():
         with Session(engine) as session, session.begin():
             scope_session(session, ADMIN)
