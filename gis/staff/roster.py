@@ -95,8 +95,11 @@ def list_staff(session: Session, *, principal: Principal, reason: str | None,
 
 
 def _one(session: Session, principal: Principal, staff_id: int) -> Staff:
-    staff = session.scalars(_matching(principal, cell=None, region=None, role=None, on=None)
-                            .where(Staff.id == staff_id)).first()
+    """A staff member the caller may see: one with an assignment (ever) in their area, or
+    anyone for a caller without an area limit (a member with no assignment yet too)."""
+    stmt = (select(Staff) if principal.unrestricted else
+            _matching(principal, cell=None, region=None, role=None, on=None))
+    staff = session.scalars(stmt.where(Staff.id == staff_id)).first()
     if staff is None:
         raise NotFound(f"staff member {staff_id} does not exist or is outside your area",
                        where="staff_id")

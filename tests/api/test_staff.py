@@ -100,3 +100,12 @@ def test_export_has_chinese_headers_and_is_formula_safe(client, db, three_cells)
     assert english.splitlines()[0].startswith("id,staff number,name,phone")
     xlsx = client.get("/staff/export", params={"format": "xlsx"})
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_an_admin_may_add_staff_before_their_first_assignment(client, db, three_cells):
+    made = client.post("/staff", json={"name": "待分配"})
+    assert made.status_code == 201 and made.json()["assignments"] == []
+    assert client.get(f"/staff/{made.json()['id']}").json()["name"] == "待分配"
+    later = client.patch(f"/staff/{made.json()['id']}", json={"add_assignments": [
+        {"cell_code": WEST_CODE, "role": "building_head"}]}).json()
+    assert [a["role"] for a in later["assignments"]] == ["building_head"]
