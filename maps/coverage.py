@@ -65,7 +65,8 @@ def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
     collection = {"type": "FeatureCollection", "features": features}
     tooltip_fields = ["code", "name", "households", "fulltime", "failed"]
     aliases = ["code", "name", t["households"], t["fulltime_workers"], t["rules"]]
-    for n, measure in enumerate(MEASURES):
+    # folium's tooltip refuses a layer without features: an empty audit gets a note
+    for n, measure in enumerate(MEASURES if features else ()):
         scale = bands(measure, result["standards"])
         folium.GeoJson(
             collection, name=t[measure], show=n == 0,
@@ -80,6 +81,10 @@ def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
         fmap.fit_bounds([[min(b[1] for b in boxes), min(b[0] for b in boxes)],
                          [max(b[3] for b in boxes), max(b[2] for b in boxes)]])
     fmap.get_root().html.add_child(folium.Element(_legend(result, t)))
+    if not features:
+        fmap.get_root().html.add_child(folium.Element(
+            f'<div id="no-cells" style="position:fixed;top:10px;left:60px;z-index:1000;'
+            f'background:#fff;padding:6px 10px">{html.escape(t["no_data"])}</div>'))
     return render_offline(fmap)
 
 

@@ -95,3 +95,8 @@ def test_coverage_geojson_carries_measures_raw(client, db, three_cells):
     assert west["properties"]["rules_failed"] == 0 and west["geometry"]["type"] == "Polygon"
     assert set(fc["bands"]) == {"households_per_fulltime", "special_per_helper", "vacancies",
                                 "rules_failed"}
+
+
+def test_coverage_map_of_an_empty_area_says_so(client, db, three_cells):
+    r = client.get("/audit/staffing/map", params={"region": "110101"})
+    assert r.status_code == 200 and "无数据" in r.text
