@@ -10,6 +10,18 @@ HTTP), the peer counts households from household_cells while ours reads the main
 cell_rollups. Nothing is written (the audit's temporary table is dropped).
 
     ONEGRID_DATABASE__DATA_DIR=... .venv/bin/python -m bench.audit [--rounds 5]
+
+Last run (2026-12-02, 2 shared cores, load average 4-8 from other work; ms, median of 5):
+  district demo (1,000 cells, 100,000 households, 6,298 staff, 10,988 assignments):
+    GET /audit/staffing 277 (189..389) · service 221 · town manager (34 cells) 787 ·
+    pandas peer 656 (453..775)
+  city demo (5,000 cells, 1,000,000 households, 22,208 staff, 54,898 assignments):
+    GET /audit/staffing 2,415 (2,049..2,884) · service 2,082 · pandas peer 9,122 ·
+    town manager (167 cells) 92,721: not the audit's SQL but the special-population
+    records' row-level-security policy (0006_placements), whose persons/households
+    sub-select is too big to hash and runs as a materialised SubPlan per row: a bare
+    `SELECT count(*) FROM special_population_records WHERE concern_level = 'high'`
+    takes ~78 s as that manager.
 """
 from __future__ import annotations
 
