@@ -48,6 +48,21 @@ def xlsx_bytes(headers: Sequence, rows: Iterable[Sequence], *, sheet: str) -> by
     return buffer.getvalue()
 
 
+def xlsx_sheets_bytes(sheets: Sequence[tuple[str, Sequence, Iterable[Sequence]]]) -> bytes:
+    """Several (sheet name, headers, rows) as one .xlsx, cells as in xlsx_bytes."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name, headers, rows in sheets:
+        ws = book.create_sheet(name)
+        ws.append([_xlsx_cell(ws, h) for h in headers])
+        for row in rows:
+            ws.append([_xlsx_cell(ws, v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def _xlsx_cell(ws, value):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE

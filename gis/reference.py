@@ -78,11 +78,13 @@ ROLES = {
     "dispatcher": ("Dispatcher", ["regions:read", "cells:read", "incidents:read",
                                   "incidents:write", "staff:read"]),
     "manager": ("Manager", ["regions:read", "cells:read", "households:read", "persons:read",
-                            "incidents:read", "staff:read", "staff:write"]),
+                            "incidents:read", "staff:read", "staff:write", "staff:reveal",
+                            "audit:read"]),
     "grid_worker": ("Grid worker", ["regions:read", "cells:read", "households:read",
                                     "households:write", "persons:read", "persons:write",
                                     "incidents:read", "incidents:write"]),
-    "auditor": ("Auditor", ["regions:read", "cells:read", "access_log:read"]),
+    "auditor": ("Auditor", ["regions:read", "cells:read", "access_log:read", "staff:read",
+                            "audit:read"]),
     "integration": ("Integration", ["cells:read", "incidents:write"]),
 }
 
@@ -104,6 +106,8 @@ PERMISSIONS = {
     "incidents:write": "report and handle incidents",
     "staff:read": "read staff and rosters",
     "staff:write": "change staff and rosters",
+    "staff:reveal": "see staff phone numbers in clear (with a reason; logged)",
+    "audit:read": "read the staffing audit, its exports, coverage maps and dashboard",
     "access_log:read": "read the access log of personal data",
 }
 

@@ -117,6 +117,13 @@ class IncidentSettings(BaseModel):
     photo_max_bytes: int = 10 * 1024 * 1024
 
 
+class StaffSettings(BaseModel):
+    """The staffing standards the audit checks: a TOML file (gis/staff/standards.toml,
+    shipped, unless this names another one; validated at load, gis/staff/standards.py)."""
+
+    standards_path: Path | None = None
+
+
 class Settings(BaseSettings):
     """All settings; env vars ONEGRID_<SECTION>__<FIELD>, plus the conventional DATABASE_URL."""
 
@@ -128,6 +135,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    staff: StaffSettings = Field(default_factory=StaffSettings)
     demo_size: str = "district"
     log_level: str = "INFO"
 

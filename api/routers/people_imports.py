@@ -13,10 +13,11 @@ from gis.people.ingest.service import import_people
 router = APIRouter(tags=["people"])
 
 
-@router.post("/imports/people/{kind}", summary="Import buildings, households, persons or "
-             "special populations (dry run unless commit=true)")
+@router.post("/imports/people/{kind}", summary="Import buildings, households, persons, "
+             "special populations or staff (dry run unless commit=true)")
 def import_file(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
-                kind: Annotated[str, Path(pattern="^(buildings|households|persons|special)$")],
+                kind: Annotated[str, Path(
+                    pattern="^(buildings|households|persons|special|staff)$")],
                 file: Annotated[UploadFile, File(description=".csv, .xlsx or .geojson")],
                 crs: Annotated[str | None, Form(max_length=2000)] = None,
                 mapping: Annotated[str | None, Form(
@@ -26,7 +27,8 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
                 repair: Annotated[bool, Form(description=(
                     "rebuild invalid footprints (make_valid) and report how"))] = True,
                 commit: Annotated[bool, Form()] = False) -> dict:
-    principal.require("imports:write")
+    # The roster is the managers' (staff:write); the other kinds are imports proper.
+    principal.require("staff:write" if kind == "staff" else "imports:write")
     if kind in ("persons", "special"):
         principal.require("persons:write")
     report = import_people(session, kind=kind, limits=settings.imports,

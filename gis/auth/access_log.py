@@ -17,7 +17,7 @@ from gis.errors import InvalidInput, ReasonRequired
 from gis.text_guard import clean_text
 
 # Subjects whose every read needs a stated reason, whatever the role.
-SENSITIVE_SUBJECTS = frozenset({"special_population", "person_unmasked"})
+SENSITIVE_SUBJECTS = frozenset({"special_population", "person_unmasked", "staff_unmasked"})
 # Roles that must give a reason for any person read (they act on behalf of others).
 REASON_ROLES = frozenset({"integration"})
 MAX_REASON = 500

@@ -10,7 +10,7 @@ from gis.cli import context
 from gis.errors import OnegridError
 
 NAME = "people"
-app = typer.Typer(help="Buildings, households, persons, special populations.",
+app = typer.Typer(help="Buildings, households, persons, special populations, staff.",
                   no_args_is_help=True)
 
 
@@ -19,6 +19,7 @@ class Kind(StrEnum):
     households = "households"
     persons = "persons"
     special = "special"
+    staff = "staff"
 
 
 @app.command("import")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CHAR, BigInteger, Boolean, Date, ForeignKey, Text
+from sqlalchemy import CHAR, BigInteger, Boolean, Date, DateTime, ForeignKey, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.db import Base
@@ -26,6 +26,9 @@ class Staff(Base):
     party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    staff_no: Mapped[str | None] = mapped_column(Text)  # 工号, unique when given
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
 
 
 class StaffAssignment(Base):
@@ -37,3 +40,4 @@ class StaffAssignment(Base):
     role_code: Mapped[str] = mapped_column(ForeignKey("staff_roles.code"))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    duty: Mapped[str | None] = mapped_column(Text)  # the duty schedule, as written locally

@@ -25,7 +25,7 @@ AREAS = {"cell": ((WEST,), {WEST: 1, EAST: 0}),
 # Routes anyone may call: log-in itself, health, the API docs and the static page shells.
 PUBLIC = {"/healthz", "/auth/token", "/auth/refresh", "/auth/logout", "/openapi.json",
           "/docs", "/redoc", "/docs/oauth2-redirect", "/", "/map", "/console",
-          "/auth/session", "/auth/session/refresh", "/auth/session/logout"}
+          "/auth/session", "/auth/session/refresh", "/auth/session/logout", "/audit/dashboard"}
 
 # Open311's reads need no key (GeoReport v2); they show public categories and fields only.
 PUBLIC |= {"/open311/v2/discovery.{fmt}", "/open311/v2/services.{fmt}",
@@ -161,7 +161,7 @@ WRITE_EXEMPT = {
 }
 WATCHED_TABLES = ("regions", "grid_generations", "grid_cells", "buildings", "building_cells",
                   "households", "household_moves", "persons", "special_population_records",
-                  "legacy_layers", "legacy_cells", "road_lines")
+                  "legacy_layers", "legacy_cells", "road_lines", "staff", "staff_assignments")
 WATCHED_TABLES += ("incidents", "incident_transitions", "incident_categories",
                    "incident_photos")
 IN_VILLAGE = {"type": "Polygon", "coordinates": [[[106.001, 29.801], [106.009, 29.801],
@@ -197,6 +197,13 @@ def people_world(db, redrawn, three_cells):
         " ST_SetSRID(ST_MakePoint(106.005, 29.805), 4326), :c, :code, :v"
         " FROM incident_categories k WHERE k.code = 'emergency' RETURNING id"),
         {"c": three_cells["west"], "code": f"{VILLAGE}001", "v": VILLAGE}).scalar_one()
+    ids["staff"] = db.execute(text(
+        "INSERT INTO staff (name, phone) VALUES ('西边网格员', '13900000000') RETURNING id")
+    ).scalar_one()
+    ids["assignment"] = db.execute(text(
+        "INSERT INTO staff_assignments (staff_id, cell_code, role_code) "
+        "VALUES (:s, :c, 'fulltime_worker') RETURNING id"),
+        {"s": ids["staff"], "c": f"{VILLAGE}001"}).scalar_one()
     db.flush()
     return ids
 
@@ -207,6 +214,7 @@ PEOPLE_FILES = {
     "households": "户号,经度,纬度\nW2,106.005,29.805\n",
     "persons": f"姓名,身份证号,户号\n新人,{make_id(seq='113')},west\n",
     "special": f"身份证号,类别,关注程度\n{WEST_PERSON_ID},key_youth.05,high\n",
+    "staff": f"姓名,网格编码,岗位\n新人,{VILLAGE}001,网格长\n",
 }
 
 
@@ -257,6 +265,13 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
             "concern_level": "low"}}),
         ("PATCH", "/special-populations/{record_id}", f"/special-populations/{ids['record']}",
          {"json": {"concern_level": "low"}}),
+        ("POST", "/staff", "/staff", {"json": {"name": "新人", "assignments": [
+            {"cell_code": cell, "role": "grid_head"}]}}),
+        ("PATCH", "/staff/{staff_id}", f"/staff/{ids['staff']}",
+         {"json": {"name": "改名", "add_assignments": [{"cell_code": cell,
+                                                         "role": "grid_head"}]}}),
+        ("POST", "/staff/{staff_id}/assignments/{assignment_id}/end",
+         f"/staff/{ids['staff']}/assignments/{ids['assignment']}/end", {"json": {}}),
     ]
     requests += [("POST", "/imports/people/{kind}", f"/imports/people/{kind}",
                   {**upload, "files": {"file": (f"{kind}.csv", body.encode())}})
@@ -313,7 +328,7 @@ def test_every_write_route_is_in_the_matrix(app):
     writes = {(m, t) for t, m, _ in concrete_paths(app) if m in ("POST", "PUT", "PATCH",
                                                                 "DELETE")}
     covered = {(m, t) for m, t, _, _ in write_requests(dict.fromkeys(
-        ("draft", "building", "household", "person", "record"), 1))}
+        ("draft", "building", "household", "person", "record", "staff", "assignment"), 1))}
     assert writes - WRITE_EXEMPT == covered
 
 

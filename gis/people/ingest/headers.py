@@ -32,6 +32,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                             "visit_interval_days"),
     "start_date": ("列管日期", "开始日期", "start_date"),
     "note": ("备注", "note", "remarks"),
+    "staff_no": ("工号", "人员编号", "staff_no", "staff_number", "employee_id"),
+    "cell_code": ("网格编码", "网格编号", "网格代码", "所属网格", "cell_code", "cell"),
+    "role": ("岗位", "职务", "角色", "人员类型", "role", "role_code", "position"),
+    "party_member": ("是否党员", "党员", "政治面貌", "party_member", "party"),
+    "valid_from": ("起始日期", "任职日期", "上岗日期", "开始日期", "valid_from", "from"),
+    "valid_to": ("终止日期", "离任日期", "结束日期", "valid_to", "to"),
+    "duty": ("值班安排", "值班时间", "排班", "duty", "duty_schedule", "schedule"),
 }
 
 # Which fields each kind reads; the required ones must be found or declared.
@@ -41,6 +48,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "persons": (("name", "id_number"), ("household_id", "phone", "residence")),
     "special": (("id_number", "category", "concern_level"),
                 ("name", "helper", "visit_interval_days", "danger_level", "start_date", "note")),
+    "staff": (("name", "cell_code", "role"),
+              ("staff_no", "phone", "party_member", "valid_from", "valid_to", "duty")),
 }
 KINDS = tuple(FIELDS)
 

@@ -13,6 +13,7 @@ from gis.people.ingest.area import outside_area, restricted
 from gis.people.ingest.households import insert_households
 from gis.people.ingest.locate import buildings_by_code_and_address
 from gis.people.ingest.report import ImportReport
+from gis.people.ingest.staff import store_staff as store_staff_rows
 from gis.people.ingest.store import copy_rows, ewkt, insert_rows, reserve_ids
 from gis.people.ingest.validate import Problem
 from gis.people.persons import ALREADY_REGISTERED
@@ -295,4 +296,4 @@ def _staff_by_name(session: Session, names: set[str]) -> dict[str, int | str]:
 
 
 STORE = {"buildings": store_buildings, "households": store_households,
-         "persons": store_persons, "special": store_special}
+         "persons": store_persons, "special": store_special, "staff": store_staff_rows}

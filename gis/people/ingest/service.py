@@ -11,7 +11,7 @@ from gis.auth.principal import Principal
 from gis.crs import resolve_crs
 from gis.errors import InvalidInput
 from gis.people.idnumbers import IdProtector
-from gis.people.ingest import validate
+from gis.people.ingest import staff, validate
 from gis.people.ingest.headers import KINDS, resolve_columns
 from gis.people.ingest.kinds import STORE
 from gis.people.ingest.locate import (
@@ -102,9 +102,11 @@ def _finish(savepoint, report: ImportReport, *, commit: bool) -> None:
 def _read(session: Session, source: Source, kind: str, columns: dict[str, str],
           report: ImportReport, *, progress: bool) -> list[dict]:
     categories = _category_names(session) if kind == "special" else {}
+    roles = staff.role_names() if kind == "staff" else {}
     parse = {"buildings": validate.building, "households": validate.household,
              "persons": validate.person,
-             "special": lambda reader: validate.special(reader, categories)}[kind]
+             "special": lambda reader: validate.special(reader, categories),
+             "staff": lambda reader: staff.parse(reader, roles)}[kind]
     show = progress and (source.total or 0) >= PROGRESS_MIN_ROWS
     records = []
     for row in tqdm(source.rows, total=source.total, unit="row", disable=not show,

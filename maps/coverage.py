@@ -1,0 +1,103 @@
+"""Coverage choropleths of the staffing audit as one offline folium page (a layer per measure)."""
+from __future__ import annotations
+
+import html
+
+import folium
+from shapely.geometry import shape
+
+from maps.audit_report import FAILED_BANDS
+from maps.audit_text import texts
+from maps.folium_offline import offline_map, render_offline
+
+NO_VALUE = "#bdbdbd"  # no full-time worker / no helper: the ratio does not exist
+MEASURES = ("households_per_fulltime", "special_per_helper", "vacancies", "rules_failed")
+
+
+def bands(measure: str, standards: dict) -> tuple[tuple[float, str, str], ...]:
+    """(lower bound, colour, label) per band; households per worker pivot on the standard
+    (a cell exactly at the standard is still green: the rule fails above it)."""
+    if measure == "households_per_fulltime":
+        top = standards["households_per_fulltime"]["max_households"]
+        return ((0, "#1a9850", f"≤ {top / 2:g}"), (top / 2 + 0.05, "#a6d96a",
+                                                  f"{top / 2:g}–{top:g}"),
+                (top + 0.05, "#fc8d59", f"> {top:g}"), (top * 1.5 + 0.05, "#d73027",
+                                                        f"> {top * 1.5:g}"))
+    if measure == "special_per_helper":
+        return ((0, "#1a9850", "< 10"), (10, "#a6d96a", "10–30"), (30, "#fc8d59", "30–60"),
+                (60, "#d73027", "≥ 60"))
+    # vacancies and rules failed: 0, 1, 2, 3+
+    return tuple((floor, c, f"{floor}+" if floor == 3 else f"{floor}")
+                 for floor, c in FAILED_BANDS)
+
+
+def colour(value, scale) -> str:
+    if value is None:
+        return NO_VALUE
+    return [c for floor, c, _ in scale if float(value) >= floor][-1]
+
+
+def coverage_features(result: dict, geometries: dict, *, escape: bool = True) -> list[dict]:
+    """GeoJSON features of the audited cells with each measure. escape: for folium, whose
+    tooltip inserts values as HTML (names come from imported files); the dashboard puts
+    them in as text and wants them raw."""
+    esc = html.escape if escape else str
+    out = []
+    for cell in result["cells"]:
+        geometry = geometries.get(cell["code"])
+        if geometry is None:
+            continue
+        props = {m: (float(cell[m]) if cell[m] is not None else None) for m in MEASURES}
+        props |= {"code": esc(cell["code"]), "name": esc(cell["name"] or ""),
+                  "households": cell["households"], "fulltime": cell["fulltime_workers"],
+                  "failed": esc(", ".join(cell["failed_rules"]) or "—"),
+                  **{f"{m}_text": "—" if cell[m] is None else str(cell[m]) for m in MEASURES}}
+        out.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return out
+
+
+def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
+                      basemap_url: str = "") -> str:
+    """An offline page: one choropleth layer per measure (the first shown), a legend each."""
+    t = texts(lang)
+    fmap = offline_map(basemap_url=basemap_url, control_scale=True)
+    features = coverage_features(result, geometries)
+    collection = {"type": "FeatureCollection", "features": features}
+    tooltip_fields = ["code", "name", "households", "fulltime", "failed"]
+    aliases = ["code", "name", t["households"], t["fulltime_workers"], t["rules"]]
+    # folium's tooltip refuses a layer without features: an empty audit gets a note
+    for n, measure in enumerate(MEASURES if features else ()):
+        scale = bands(measure, result["standards"])
+        folium.GeoJson(
+            collection, name=t[measure], show=n == 0,
+            style_function=lambda f, m=measure, s=scale: {
+                "color": "#444", "weight": 0.7, "fillOpacity": 0.7,
+                "fillColor": colour(f["properties"][m], s)},
+            tooltip=folium.GeoJsonTooltip([*tooltip_fields, f"{measure}_text"],
+                                          aliases=[*aliases, t[measure]])).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    boxes = [shape(f["geometry"]).bounds for f in features]
+    if boxes:
+        fmap.fit_bounds([[min(b[1] for b in boxes), min(b[0] for b in boxes)],
+                         [max(b[3] for b in boxes), max(b[2] for b in boxes)]])
+    fmap.get_root().html.add_child(folium.Element(_legend(result, t)))
+    if not features:
+        fmap.get_root().html.add_child(folium.Element(
+            f'<div id="no-cells" style="position:fixed;top:10px;left:60px;z-index:1000;'
+            f'background:#fff;padding:6px 10px">{html.escape(t["no_data"])}</div>'))
+    return render_offline(fmap)
+
+
+def _legend(result: dict, t: dict) -> str:
+    blocks = []
+    for measure in MEASURES:
+        scale = bands(measure, result["standards"])
+        rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> '
+                       f"{html.escape(label)}</div>" for _, c, label in scale)
+        blocks.append(f"<div><b>{html.escape(t[measure])}</b>{rows}</div>")
+    return ('<div id="coverage-legend" style="position:fixed;bottom:20px;left:10px;'
+            'z-index:1000;background:#fff;padding:6px 10px;border:1px solid #999;'
+            'font:12px sans-serif;display:flex;gap:12px">'
+            + "".join(blocks)
+            + f'<div><span style="background:{NO_VALUE}">&nbsp;&nbsp;&nbsp;</span> —</div>'
+            + "</div>")

@@ -1,0 +1,102 @@
+"""/audit/staffing: JSON, CSV/XLSX with Chinese (or English) headers, the printable report."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from tests.people_fixtures import EAST_CODE, MIDDLE_CODE, WEST_CODE
+from tests.staff_fixtures import hire
+
+
+def staffed(db):
+    hire(db, name="甲", cells=[WEST_CODE], role="grid_head")
+    hire(db, name="乙", cells=[WEST_CODE], role="fulltime_worker")
+
+
+def test_json_names_each_rule_and_says_workload_is_not_available(client, db, three_cells):
+    staffed(db)
+    body = client.get("/audit/staffing").json()
+    assert [c["code"] for c in body["cells"]] == [WEST_CODE, MIDDLE_CODE, EAST_CODE]
+    assert body["cells"][0]["failed_rules"] == []
+    assert body["cells"][1]["failed_rules"] == ["grid_head", "fulltime_worker"]
+    assert {r["rule"]: r["failed"] for r in body["rules"]}["grid_head"] == 2
+    assert body["workload"]["status"] == "not_available"
+    assert body["totals"]["vacancies"] == 4
+
+
+def test_csv_and_xlsx_exports(client, db, three_cells):
+    staffed(db)
+    csv = client.get("/audit/staffing", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("编码,网格名称,户数,在岗人员,网格长,专职网格员")
+    assert "缺" not in csv.splitlines()[1] and "每个网格有网格长" in csv.splitlines()[2]
+    english = client.get("/audit/staffing", params={"format": "csv", "lang": "en",
+                                                    "table": "regions"})
+    assert english.content.decode("utf-8-sig").startswith("level,code,cells,households")
+    book = load_workbook(io.BytesIO(client.get("/audit/staffing",
+                                               params={"format": "xlsx"}).content))
+    assert book.sheetnames == ["网格", "区域汇总", "人员", "月度趋势"]
+    assert book["网格"]["A2"].value == WEST_CODE
+
+
+def test_html_report_is_printable_and_scriptless(client, db, three_cells):
+    staffed(db)
+    db.execute(text(
+        "UPDATE grid_cells SET name = '<script>alert(1)</script>' WHERE code = :c"),
+        {"c": MIDDLE_CODE})
+    r = client.get("/audit/staffing", params={"format": "html"})
+    assert r.status_code == 200 and "@page { size: A4" in r.text
+    assert "<script" not in r.text.replace("&lt;script", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert r.text.count("<path ") == 3 and "script-src 'self';" in r.headers[
+        "content-security-policy"] + ";"
+    assert "网格力量配置审计报告" in r.text
+    assert "Staffing audit report" in client.get(
+        "/audit/staffing", params={"format": "html", "lang": "en"}).text
+
+
+def test_audit_needs_audit_read_and_keeps_to_the_area(db, three_cells, make_user, auth_client,
+                                                      request):
+    staffed(db)
+    make_user("gw", "grid_worker", cells=[WEST_CODE])
+    make_user("mgr", "manager", cells=[MIDDLE_CODE])
+    request.getfixturevalue("rls_db")
+    assert auth_client("gw").get("/audit/staffing").status_code == 403
+    body = auth_client("mgr").get("/audit/staffing").json()
+    assert [c["code"] for c in body["cells"]] == [MIDDLE_CODE]
+
+
+def test_coverage_map_page_is_offline_with_a_layer_per_measure(client, db, three_cells):
+    staffed(db)
+    r = client.get("/audit/staffing/map", params={"lang": "en"})
+    assert r.status_code == 200
+    assert "/static/vendor/leaflet/leaflet.js" in r.text and "cdn." not in r.text
+    for name in ("households per full-time worker", "special population per helper",
+                 "vacancies", "rules failed"):
+        assert name in r.text
+    assert "'sha256-" in r.headers["content-security-policy"]
+
+
+def test_dashboard_shell_is_chinese_first_with_english_available(client):
+    page = client.get("/audit/dashboard")
+    assert page.status_code == 200 and "网格力量看板" in page.text
+    assert "<script src=\"/static/js/dashboard.js\"></script>" in page.text
+    assert "Staffing dashboard" in client.get("/audit/dashboard", params={"lang": "en"}).text
+    assert client.get("/audit/dashboard", params={"lang": "fr"}).status_code == 422
+
+
+def test_coverage_geojson_carries_measures_raw(client, db, three_cells):
+    staffed(db)
+    db.execute(text("UPDATE grid_cells SET name = '<b>x</b>' WHERE code = :c"), {"c": WEST_CODE})
+    fc = client.get("/audit/staffing/cells").json()
+    west = next(f for f in fc["features"] if f["properties"]["code"] == WEST_CODE)
+    assert west["properties"]["name"] == "<b>x</b>"  # raw: the page puts it in as text
+    assert west["properties"]["rules_failed"] == 0 and west["geometry"]["type"] == "Polygon"
+    assert set(fc["bands"]) == {"households_per_fulltime", "special_per_helper", "vacancies",
+                                "rules_failed"}
+
+
+def test_coverage_map_of_an_empty_area_says_so(client, db, three_cells):
+    r = client.get("/audit/staffing/map", params={"region": "110101"})
+    assert r.status_code == 200 and "无数据" in r.text
