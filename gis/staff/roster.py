@@ -85,13 +85,14 @@ def list_staff(session: Session, *, principal: Principal, reason: str | None,
     if q:
         stmt = stmt.where(or_(Staff.name.contains(q, autoescape=True),
                               Staff.staff_no == q))
-    rows, matched = paged(session, stmt.order_by(Staff.id), page=page)
+    rows, matched = paged(session, stmt.order_by(Staff.id), page=page, key=Staff.id)
     people = [r.Staff for r in rows]
     assignments = _assignments_of(session, principal, [s.id for s in people], on=on)
     log_person_read(session, principal=principal, subject_type="staff",
                     ids=[s.id for s in people], reason=reason, client=client, action=action)
     return {"items": [staff_dict(s, assignments.get(s.id, [])) for s in people],
-            "numberMatched": matched, "numberReturned": len(people)}
+            "numberMatched": matched, "numberReturned": len(people),
+            "next_after": str(people[-1].id) if len(people) == page.limit else None}
 
 
 def _one(session: Session, principal: Principal, staff_id: int) -> Staff:

@@ -156,8 +156,19 @@ def test_a_case_in_the_wrong_place_is_relocated_logged_and_rerouted(clients):
 def test_a_patrols_phone_reports_its_position_and_becomes_the_nearest(clients, db):
     from sqlalchemy import text
 
+    from gis.auth import rls
+    from gis.auth.principal import Principal
+
     user_id = db.execute(text("SELECT id FROM users WHERE username = 'patrol'")).scalar()
-    db.execute(text("INSERT INTO staff (name, user_id) VALUES ('巡逻员', :u)"), {"u": user_id})
+    # a patrol posted to the west cell (staff are visible through their posts: 0020's RLS)
+    # written as an unrestricted fixture (the session is under RLS from the last request)
+    rls.scope_session(db, Principal(username="fixture"))
+    staff_id = db.execute(text("SELECT nextval(pg_get_serial_sequence('staff', 'id'))")
+                          ).scalar_one()
+    db.execute(text("INSERT INTO staff (id, name, user_id) VALUES (:s, '巡逻员', :u)"),
+               {"s": staff_id, "u": user_id})
+    db.execute(text("INSERT INTO staff_assignments (staff_id, cell_code, role_code) "
+                    "VALUES (:s, :c, 'fulltime_worker')"), {"s": staff_id, "c": WEST_CELL})
     assert clients["desk"].put("/staff/me/position", json={
         "lon": WEST_POINT[0], "lat": WEST_POINT[1]}).status_code == 404  # not staff
     moved = clients["patrol"].put("/staff/me/position", json={

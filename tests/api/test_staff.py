@@ -32,7 +32,8 @@ def test_filters_by_role_and_region_and_hides_ended_assignments(client, db, thre
     assert names == ["网格长甲"]
     past = client.get("/staff", params={"role": "grid_head", "current": "false"}).json()
     assert sorted(s["name"] for s in past["items"]) == sorted(["网格长甲", "已离任"])
-    assert client.get("/staff", params={"region": "500151"}).json()["numberMatched"] == 1
+    assert client.get("/staff", params={"region": "500151", "count": "true"}).json()[
+        "numberMatched"] == 1
 
 
 def test_reveal_needs_permission_and_reason(db, three_cells, make_user, auth_client,

@@ -12,7 +12,7 @@ from gis.auth.principal import Principal
 from gis.people import rollups
 from gis.staff.audit import run_audit
 from gis.staff.standards import load_standards
-from tests.factories import DISTRICT, add_cell, add_region
+from tests.factories import DISTRICT, PLACE_OWN, add_cell, add_region
 from tests.people_fixtures import (
     EAST_CODE,
     MIDDLE_CODE,
@@ -44,8 +44,9 @@ def households(db, cell_id: int, n: int) -> list[int]:
     ids = []
     for k in range(n):
         h = add_household(db, lon=106.005, lat=29.805, external_id=f"H{cell_id}-{k}")
-        db.execute(text("UPDATE households SET own_cell_id = :c, located_by = 'manual' "
-                        "WHERE id = :h"), {"c": cell_id, "h": h})
+        db.execute(PLACE_OWN, {"c": cell_id, "h": h})  # placed by hand in the cell
+        db.execute(text("UPDATE households SET located_by = 'manual' WHERE id = :h"),
+                   {"h": h})
         ids.append(h)
     rollups.refresh_cells(db, cell_ids=[cell_id])
     return ids
