@@ -1,16 +1,29 @@
 """Apply Alembic migrations programmatically (the CLI, the service and the tests share this)."""
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis import db_roles
 from gis.db import sqlalchemy_url
+
+log = logging.getLogger("onegrid.migrate")
+
+# A migration is one transaction (migrations/env.py), so a deadlock rolls all of it back
+# and running it again is safe. Deadlocks do happen with no other client: autovacuum's
+# ANALYZE of a freshly loaded table updates its pg_class row in place and, since
+# PostgreSQL 15.9/16.5/17.1, waits for our transaction that changed that row (a GRANT);
+# our ALTER TABLE then waits for the ANALYZE's lock and the server cancels one of us.
+DEADLOCK_ATTEMPTS = 4
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -37,11 +50,27 @@ def upgrade(url: str, revision: str = "heads", *, app_role: str | None = None) -
             db_roles.check_migration_login(conn, names)
     finally:
         engine.dispose()
-    command.upgrade(config, revision)
+    retrying_deadlocks(lambda: command.upgrade(config, revision))
 
 
 def downgrade(url: str, revision: str, *, app_role: str | None = None) -> None:
-    command.downgrade(alembic_config(url, app_role=app_role), revision)
+    config = alembic_config(url, app_role=app_role)
+    retrying_deadlocks(lambda: command.downgrade(config, revision))
+
+
+def retrying_deadlocks(step: Callable[[], None], attempts: int = DEADLOCK_ATTEMPTS) -> None:
+    """Run a whole-transaction step again when the server broke a deadlock by cancelling
+    it (SQLSTATE 40P01); any other error, or the last attempt's, propagates."""
+    for attempt in range(1, attempts + 1):
+        try:
+            step()
+            return
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == attempts:
+                raise
+            log.warning("migration deadlocked (attempt %d of %d); running it again",
+                        attempt, attempts)
+            time.sleep(0.5 * attempt)
 
 
 def current_revision(connectable: Engine | Connection | Session) -> str | None:

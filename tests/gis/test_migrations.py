@@ -72,3 +72,61 @@ def test_access_log_is_append_only(db):
                     "VALUES ('u', 'read', 'person')"))
     with pytest.raises((InternalError, ProgrammingError), match="append-only"):
         db.execute(text("DELETE FROM access_log"))
+
+
+def test_a_migration_cancelled_by_a_deadlock_runs_again(logins):
+    """A real deadlock (two sessions taking two locks in opposite order), where the server
+    cancels the migration's side; the whole step runs again and succeeds."""
+    import threading
+
+    # the superuser, to choose which side the server cancels (deadlock_timeout)
+    engine = create_engine(sqlalchemy_url(logins.superuser))
+    attempts: list[int] = []
+
+    def step() -> None:
+        attempts.append(1)
+        with engine.connect() as ours, engine.connect() as other:
+            if len(attempts) == 1:
+                # ours notices the cycle first, so the server cancels ours, as it did the
+                # migration in CI
+                other.execute(text("SET deadlock_timeout = '10s'"))
+                ours.execute(text("SET deadlock_timeout = '50ms'"))
+                ours.execute(text("SELECT pg_advisory_xact_lock(9001)"))
+                other.execute(text("SELECT pg_advisory_xact_lock(9002)"))
+                waiter = threading.Thread(target=lambda: (
+                    other.execute(text("SELECT pg_advisory_xact_lock(9001)")),
+                    other.rollback()))
+                waiter.start()
+                try:
+                    while not ours.execute(text(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND NOT granted")).scalar():
+                        pass
+                    ours.execute(text("SELECT pg_advisory_xact_lock(9002)"))
+                finally:
+                    ours.rollback()
+                    waiter.join()
+            ours.execute(text("SELECT 1"))
+
+    try:
+        migrate.retrying_deadlocks(step)
+    finally:
+        engine.dispose()
+    assert len(attempts) == 2
+
+
+def test_other_errors_are_not_retried(migrated_url):
+    attempts: list[int] = []
+    engine = create_engine(sqlalchemy_url(migrated_url))
+
+    def step() -> None:
+        attempts.append(1)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT * FROM no_such_table"))
+
+    try:
+        with pytest.raises(ProgrammingError, match="no_such_table"):
+            migrate.retrying_deadlocks(step)
+    finally:
+        engine.dispose()
+    assert attempts == [1]
