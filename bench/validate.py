@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bench.common import app_engine, print_table, ratio, timed
-from gis.grid.coverage import PRECISION_DEG
+from gis.grid.coverage import METRES_PER_DEGREE, PRECISION_DEG
 from gis.grid.generations import resolve_generation
 from gis.grid.propose_service import propose_for_region
 from gis.grid.validation import CHECKS, validate_generation
@@ -49,7 +49,7 @@ def cell_count(session: Session, generation_id: int) -> int:
 def measure_generation(session: Session, label: str, generation_id: int,
                        grid: GridSettings) -> list[list]:
     params = {"generation_id": generation_id, "tolerance_m2": grid.area_tolerance_m2,
-              "grid_deg": PRECISION_DEG,
+              "grid_deg": PRECISION_DEG, "grid_m": PRECISION_DEG * METRES_PER_DEGREE,
               "sliver_min_area_m2": grid.sliver_min_area_m2,
               "sliver_max_thinness": grid.sliver_max_thinness,
               "households_min": grid.households_min, "households_max": grid.households_max}

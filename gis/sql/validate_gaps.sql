@@ -48,4 +48,7 @@ SELECT ARRAY[]::text[] AS codes, m.code AS village_code, m.area_m2,
        ST_AsGeoJSON(m.gap, 7)::json AS location
 FROM measured AS m
 WHERE m.area_m2 > :tolerance_m2
+  -- narrower than one grid step on average (2·area/perimeter under :grid_m metres):
+  -- rounding along a village edge off the grid, see validate_outside_village.sql
+  AND 2 * m.area_m2 / nullif(ST_Perimeter(m.gap::geography), 0) > :grid_m
 ORDER BY m.code, m.area_m2 DESC

@@ -130,3 +130,20 @@ def test_a_real_strip_outside_the_village_is_still_found(db, draft):
                       geom=box(1, 0, 2.00001, 1))  # ~1.1 m into the neighbour, 111 km long
     [outside] = findings(db, draft["draft"], "outside_village")
     assert outside.codes == [EAST] and shape(outside.location).area > 0.5e-5
+
+
+def test_a_cell_corner_one_grid_step_off_an_off_grid_village_corner_is_not_a_finding(
+        db, draft):
+    """A cell that meets the village corner one grid step (~1 cm) away from where the
+    village's own corner rounds to leaves a wedge 1.5 km long and under a centimetre wide:
+    square metres of area, but rounding all the same."""
+    corner = (3.01234567891, 0.00987654321)  # rounds to (3.0123457, 0.0098765)
+    village = Polygon([(3.00000004, 0.00000004), corner, (3.02000003, 0.00000002)])
+    add_region(db, code=NEIGHBOUR, level="village", parent=TOWN, geom=village)
+    cell = Polygon([(3.0, 0.0), (3.0123456, 0.0098766), (3.02, 0.0)])
+    add_cell(db, code=NEIGHBOUR + "001", village=NEIGHBOUR, geom=cell,
+             generation=draft["draft"])
+    assert shapely.area(shapely.symmetric_difference(cell, village)) * 111_195 ** 2 > 1
+    found = findings(db, draft["draft"], grid=GridSettings())
+    assert [f for f in found if f.kind in ("gap", "outside_village")
+            and (NEIGHBOUR in (f.village_code or "") or NEIGHBOUR + "001" in f.codes)] == []
