@@ -8,7 +8,7 @@ each committed, as the service's login, from a committed and vacuumed state; for
 households with only coordinates and for the building model. Then: incremental
 re-assignment after redrawing two neighbouring cells vs a full one.
 
-Data: the demo (`gis.demo.load.load_demo`, 1,000,000 households and ~5,000 cells for
+Data: the demo (`gis.demo.load.load_demo`, 1,000,000 households and ~3,000 cells for
 `city`). Without --database-url the demo is loaded into a private throwaway cluster (the
 shared database is never touched). The bulk rows commit: with --database-url they run
 only with --scratch (a disposable database holding the demo).

@@ -35,7 +35,8 @@ def load(size: str = typer.Option("district", help="small | district | city"),
 
         with context.session_scope(s, commit=True) as session:
             summary = load_demo(session, size=size, seed=seed or DEFAULT_SEED, adcode=adcode,
-                                secret_key=s.security.secret_key, progress=progress)
+                                secret_key=s.security.secret_key, progress=progress,
+                                band=(s.grid.households_min, s.grid.households_max))
     summary["seconds"] = round(time.monotonic() - started, 1)
     for key, value in summary.items():
         typer.echo(f"{key:>28}: {value}")

@@ -23,7 +23,8 @@ def serve(
     if demo:
         from gis.demo.load import load_if_empty
 
-        load_if_empty(url, size=s.demo_size, secret_key=s.security.secret_key)
+        load_if_empty(url, size=s.demo_size, secret_key=s.security.secret_key,
+                      band=(s.grid.households_min, s.grid.households_max))
     host = host or s.server.host
     s.security.dev_mode = _dev_mode(s, host)
     app = create_app(s)

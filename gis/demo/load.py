@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from gis.demo import contents
 from gis.demo.copy import copy_rows
-from gis.demo.geometry import SIZES, build_cells, build_regions, load_district, place_buildings
+from gis.demo.geometry import (
+    DEFAULT_BAND,
+    SIZES,
+    build_cells,
+    build_regions,
+    load_district,
+    place_buildings,
+)
 from gis.errors import Conflict, InvalidInput
 from gis.people.assignment import assign_buildings
 from gis.people.rollups import refresh_generation
@@ -39,8 +46,10 @@ def is_empty(session: Session) -> bool:
 
 def load_demo(session: Session, *, secret_key: str, size: str = "district",
               seed: int = DEFAULT_SEED, adcode: str = DEFAULT_ADCODE,
-              progress: Progress = _quiet, today: dt.date | None = None) -> dict:
-    """Generate and store the demo; refuses a database that already has regions."""
+              progress: Progress = _quiet, today: dt.date | None = None,
+              band: tuple[int, int] | None = None) -> dict:
+    """Generate and store the demo; refuses a database that already has regions. Cells
+    are sized to the household band (settings.grid; its default when not given)."""
     if size not in SIZES:
         raise InvalidInput(f"size must be one of {', '.join(SIZES)}; got {size!r}", where="size")
     if not is_empty(session):
@@ -52,7 +61,8 @@ def load_demo(session: Session, *, secret_key: str, size: str = "district",
     regions = build_regions(boundary=boundary, size=demo_size, seed=seed, adcode=adcode,
                             district_name=name)
     # Cells first: building them fits the villages and towns to the noded cells.
-    cells = build_cells(regions=regions, size=demo_size, seed=seed + 1)
+    cells = build_cells(regions=regions, size=demo_size, seed=seed + 1,
+                        band=band or DEFAULT_BAND)
     _store_regions(session, regions)
     progress("regions", 1 + len(regions.towns) + len(regions.villages))
     generation_id = _store_generation(session, today)
@@ -76,7 +86,8 @@ def load_demo(session: Session, *, secret_key: str, size: str = "district",
             "cells": len(cells), "buildings": len(buildings), **counts}
 
 
-def load_if_empty(url: str, *, size: str, secret_key: str) -> dict | None:
+def load_if_empty(url: str, *, size: str, secret_key: str,
+                  band: tuple[int, int] | None = None) -> dict | None:
     """For `onegrid serve`: load the demo into an empty database, in one transaction."""
     from gis.db import make_engine, make_session_factory, unit_of_work
 
@@ -86,7 +97,7 @@ def load_if_empty(url: str, *, size: str, secret_key: str) -> dict | None:
             if not is_empty(session):
                 return None
             log.info("empty database: loading the demo district", extra={"size": size})
-            return load_demo(session, size=size, secret_key=secret_key)
+            return load_demo(session, size=size, secret_key=secret_key, band=band)
     finally:
         engine.dispose()
 

@@ -53,7 +53,7 @@ def test_the_audit_agrees_with_pandas(demo):
     result = run_audit(demo, principal=ADMIN, standards=standards)
     ours = pd.DataFrame(result["cells"]).set_index("code")
     theirs = pandas_audit(demo, standards)
-    assert len(ours) == len(theirs) > 40
+    assert len(ours) == len(theirs) >= 12
     assert sorted(ours.index) == sorted(theirs.index)
     for column in theirs.columns:
         mine = ours.loc[theirs.index, column].tolist()

@@ -130,7 +130,7 @@ def test_towns_tile_the_whole_district_at_district_size():
     regions = build_regions(boundary=boundary, size=SIZES["district"], seed=SEED)
     mismatch, overlap = tiling_errors_m2(boundary, [town["geometry"] for town in regions.towns])
     assert len(regions.towns) == SIZES["district"].district_towns
-    assert 300 <= len(regions.villages) <= 360
+    assert 100 <= len(regions.villages) <= 125
     assert mismatch < TOLERANCE_M2 and overlap < TOLERANCE_M2
 
 
@@ -138,7 +138,8 @@ def test_cells_are_valid_single_polygons(demo):
     geoms = [cell["geometry"] for cell in demo.cells]
     assert all(geom.geom_type == "Polygon" for geom in geoms)
     assert shapely.is_valid(geoms).all()
-    assert 40 <= len(geoms) <= 60
+    # about one cell per 325 households (the middle of the default band 150-500)
+    assert 12 <= len(geoms) <= 24
 
 
 def test_each_cell_lies_in_exactly_one_village(demo):
@@ -324,3 +325,18 @@ def test_apportion_splits_the_total_exactly(weights, total):
     counts = apportion(np.array(weights), total, minimum=minimum)
     assert counts.sum() == total
     assert (counts >= minimum).all()
+
+
+def test_cells_hold_the_household_band_as_a_planner_draws_them(demo):
+    """Sized by households, as DOMAIN.md's rule asks: most cells inside the default band
+    150-500 (the rest are cells of villages too small for it, or the lumps of big
+    blocks of flats), and the cells of towns smaller in area than the countryside's."""
+    per_cell = demo.buildings.groupby("cell_code")["households_count"].sum().reindex(
+        [cell["code"] for cell in demo.cells], fill_value=0)
+    assert ((per_cell >= 150) & (per_cell <= 500)).mean() >= 0.7
+    urban = {v["code"] for v in demo.regions.villages if v["urban"]}
+    area = {cell["code"]: cell["geometry"].area for cell in demo.cells}
+    town = [a for code, a in area.items() if code[:12] in urban]
+    country = [a for code, a in area.items() if code[:12] not in urban]
+    if town and country:
+        assert sum(town) / len(town) < sum(country) / len(country)
