@@ -67,8 +67,9 @@ def test_commit_stores_lines_and_a_reimport_replaces_them(cli_env, engine, tmp_p
                                  "AND kind = 'residential' AND name LIKE '路%' AND "
                                  "GeometryType(geom) = 'MULTILINESTRING'") == 2
     finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM road_lines"))
+        with engine.begin() as conn:  # the lines and the network the commit built of them
+            conn.execute(text("DELETE FROM road_edges; DELETE FROM road_vertices; "
+                              "DELETE FROM road_lines"))
 
 
 def test_proposal_follows_an_imported_road(db, china_grid, tmp_path):
