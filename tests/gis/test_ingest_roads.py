@@ -62,6 +62,7 @@ def test_commit_stores_lines_and_a_reimport_replaces_them(cli_env, engine, tmp_p
             result = runner.invoke(app, ["import", "roads", str(path), "--commit"])
             assert result.exit_code == 0, result.output
             assert "committed." in result.output
+            assert "road network for dispatch: 4 junctions, 2 road segments" in result.output
             assert ("replaces 2 lines" in result.output) == bool(replaced)
         assert committed(engine, "SELECT count(*) FROM road_lines WHERE source = 'roads.gpkg' "
                                  "AND kind = 'residential' AND name LIKE '路%' AND "
