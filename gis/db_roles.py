@@ -26,6 +26,9 @@ from gis.errors import DatabaseSetupIncomplete
 
 # Extensions the schema needs; postgis is not a "trusted" extension, so a DBA creates it.
 EXTENSIONS = ("postgis", "btree_gist", "pg_trgm")
+# Created when the server has them, else left out: pgrouting gives dispatch road distances
+# (gis/incidents/routing.py says "straight" without it).
+OPTIONAL_EXTENSIONS = ("pgrouting",)
 MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
 
 
@@ -106,6 +109,7 @@ def setup_plan(names: RoleNames, *, owner_password: str | None,
     ]
     database_sql = [
         *(f"CREATE EXTENSION IF NOT EXISTS {ext};" for ext in EXTENSIONS),
+        *(_create_if_available(ext) for ext in OPTIONAL_EXTENSIONS),
         # PostgreSQL 15's public schema belongs to pg_database_owner; older ones to postgres.
         f"ALTER SCHEMA public OWNER TO {owner};",
         "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
@@ -116,6 +120,16 @@ def setup_plan(names: RoleNames, *, owner_password: str | None,
                      create_database_sql=f"CREATE DATABASE {db} OWNER {owner} "
                                          "ENCODING 'UTF8' TEMPLATE template0",
                      database_sql=database_sql)
+
+
+def _create_if_available(extension: str) -> str:
+    # A DO block, so that a server without the package skips it instead of failing.
+    return (f"DO $$ BEGIN\n"
+            f"    IF EXISTS (SELECT FROM pg_available_extensions WHERE name = "
+            f"{quote_literal(extension)}) THEN\n"
+            f"        CREATE EXTENSION IF NOT EXISTS {extension};\n"
+            f"    END IF;\n"
+            f"END $$;")
 
 
 def _create_or_alter(role: str, attributes: str) -> str:

@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: the browser tests (tests/browser/) drive it headless through Playwright.
-SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis gdal-bin acl python3-venv
-                  chromium)
+# postgresql-pgrouting (on Debian 12 postgresql-15-pgrouting): road distance for dispatch;
+# like PostGIS it lands in the server's own extension directory, where the embedded
+# cluster finds it. onegrid runs without it (straight-line distance), so an external
+# server need not have it.
+SYSTEM_PACKAGES=(postgresql postgresql-contrib postgresql-postgis postgresql-pgrouting
+                  gdal-bin acl python3-venv chromium)
 # `make bench` also needs the HTTP load generator the benchmarks drive.
 if [[ ${ONEGRID_BENCH:-} == 1 ]]; then SYSTEM_PACKAGES+=(wrk); fi
 

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 
 from api import incident_feed
@@ -14,8 +14,18 @@ from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.params import BBoxDep
 from api.versions import IfMatchDep, based_on, set_etag
 from gis.errors import DatabaseUnavailable, PermissionDenied
-from gis.incidents import catalogue_io, intake, photos, relocate, service, workflow
+from gis.grid.tiles import MEDIA_TYPE
+from gis.incidents import (
+    catalogue_io,
+    intake,
+    map_layer,
+    photos,
+    relocate,
+    service,
+    workflow,
+)
 from gis.incidents.case_staff import case_staff
+from gis.incidents.map_layer import IncidentFilter
 from gis.incidents.schemas import IncidentReport, Relocation, TransitionRequest
 from gis.people.common import export_bytes
 
@@ -71,21 +81,46 @@ def report(request: Request, session: SessionDep, principal: PrincipalDep,
     return out
 
 
-@router.get("/incidents", summary="Incidents as GeoJSON for the map (keyset-paged)")
-def list_incidents(
-        request: Request, session: SessionDep, principal: PrincipalDep,
+def incident_filter(
         status: Annotated[list[str] | None, Query(description="repeatable")] = None,
         category: Annotated[str | None, Query(max_length=64, description="code; "
                                               "includes its sub-categories")] = None,
         light: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None,
         since: Annotated[dt.datetime | None, Query(description="reported at or after")] = None,
-        bbox: BBoxDep = None,
+        until: Annotated[dt.datetime | None, Query(description="reported before")] = None,
+) -> IncidentFilter:
+    """The map layer's filters, shared by the GeoJSON and the vector tiles."""
+    return IncidentFilter(statuses=tuple(status) if status else None, category=category,
+                          light=light, since=since, until=until)
+
+
+IncidentFilterDep = Annotated[IncidentFilter, Depends(incident_filter)]
+
+
+@router.get("/incidents", summary="Incidents as GeoJSON for the map (keyset-paged)")
+def list_incidents(
+        request: Request, session: SessionDep, principal: PrincipalDep,
+        where: IncidentFilterDep, bbox: BBoxDep = None,
         after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
         limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 500) -> dict:
     principal.require("incidents:read")
-    return service.feature_collection(session, now=clock(request), statuses=status,
-                                      category=category, light=light, since=since,
-                                      bbox=bbox, after=after, limit=limit)
+    return service.feature_collection(session, now=clock(request), where=where, bbox=bbox,
+                                      after=after, limit=limit)
+
+
+# Declared here, and this module is included before tiles.py (routers are included in name
+# order), so /tiles/incidents/… is not taken for a layer of the grid's /tiles/{layer}/….
+@router.get("/tiles/incidents/{z}/{x}/{y}.pbf", tags=["tiles"], response_class=Response,
+            summary="Incidents as a Mapbox Vector Tile (layer incidents), by the same "
+                    "filters as GET /incidents; empty tiles answer 204")
+def incident_tile(request: Request, session: SessionDep, principal: PrincipalDep,
+                  where: IncidentFilterDep, z: int, x: int, y: int) -> Response:
+    principal.require("incidents:read")
+    data = map_layer.vector_tile(session, z=z, x=x, y=y, where=where, now=clock(request))
+    if not data:
+        return Response(status_code=204)
+    # private: the tile holds only the caller's area (row-level security)
+    return Response(data, media_type=MEDIA_TYPE, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/incidents/stream", summary="Server-Sent Events: new and changed cases in your "

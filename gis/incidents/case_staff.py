@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.incidents.intake import nearest_staff, staff_on_duty
+from gis.incidents.intake import staff_on_duty
+from gis.incidents.nearest import nearest_staff
 from gis.settings import IncidentSettings
 
 
@@ -19,7 +20,9 @@ def case_staff(session: Session, *, incident_id: int, cell_code: str | None,
                                " WHERE id = :id"), {"id": incident_id}).mappings().first()
     if row is None or row["lon"] is None:
         return {"location": None, "staff_on_duty": {"basis": "no position", "staff": []},
-                "nearest_staff": {"distance": "straight-line", "staff": []}}
+                "nearest_staff": {"distance_kind": "straight",
+                                  "straight_because": "the case has no position",
+                                  "staff": []}}
     today = now.astimezone(ZoneInfo(settings.time_zone)).date()
     return {"location": {"lon": row["lon"], "lat": row["lat"]},
             "staff_on_duty": staff_on_duty(session, cell_code=cell_code, day=today),

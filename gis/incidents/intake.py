@@ -1,6 +1,6 @@
 """Intake: a report located (cell, village, town, district under the generation in force
 at the report time), routed (category's department, triage, limit; the cell's staff on
-duty; the nearest staff, straight-line) and checked for probable duplicates, in the
+duty; the nearest staff, by road or straight line) and checked for probable duplicates, in the
 caller's one transaction."""
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from gis.incidents import service
 from gis.incidents.address import match_building
 from gis.incidents.attributes import check_answers
 from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
+from gis.incidents.nearest import nearest_staff
 from gis.incidents.schemas import IncidentReport
 from gis.settings import IncidentSettings
 from gis.sql import query
@@ -134,15 +135,6 @@ def staff_on_duty(session: Session, *, cell_code: str | None, day: dt.date) -> d
                            {"cell_code": cell_code, "day": day}).mappings().all()
     return {"basis": "assigned to the cell on the report day (no shift schedule is kept)",
             "staff": [dict(r) for r in rows]}
-
-
-def nearest_staff(session: Session, *, lon: float, lat: float, now: dt.datetime,
-                  limit: int, max_age_hours: int = 24) -> dict:
-    rows = session.execute(query("incident_nearest_staff"),
-                           {"lon": lon, "lat": lat, "now": now, "limit": limit,
-                            "max_age_hours": max_age_hours}).mappings().all()
-    return {"distance": "straight-line", "positions_within_hours": max_age_hours,
-            "staff": [{**r, "distance_m": round(r["distance_m"], 1)} for r in rows]}
 
 
 def duplicates(session: Session, *, case: Incident, settings: IncidentSettings) -> list[dict]:

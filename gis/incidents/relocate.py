@@ -14,6 +14,7 @@ from gis.auth.scope import covers_cell_code
 from gis.errors import PermissionDenied
 from gis.incidents import intake, workflow
 from gis.incidents.models import IncidentTransition
+from gis.incidents.nearest import nearest_staff
 from gis.incidents.schemas import Relocation
 from gis.settings import IncidentSettings
 
@@ -60,5 +61,5 @@ def relocate(session: Session, *, incident_id: int, data: Relocation, principal:
     return {"id": case.id, "version": case.version, "cell_code": case.cell_code,
             "moved_m": round(moved_m or 0, 1), "located": located,
             "staff_on_duty": intake.staff_on_duty(session, cell_code=case.cell_code, day=day),
-            "nearest_staff": intake.nearest_staff(session, lon=lon, lat=lat, now=now,
-                                                  limit=settings.nearest_staff)}
+            "nearest_staff": nearest_staff(session, lon=lon, lat=lat, now=now,
+                                           limit=settings.nearest_staff)}

@@ -13,13 +13,11 @@ from gis.errors import InvalidInput, NotFound
 from gis.geo import LngLatBBox
 from gis.incidents import calendar as work_calendar
 from gis.incidents import photos, timers, workflow
+from gis.incidents.map_layer import IncidentFilter
 from gis.incidents.models import Incident, IncidentCategory, IncidentTransition
 from gis.settings import IncidentSettings
 from gis.sql import query
 
-LIGHTS = ("green", "yellow", "red")
-STATUSES = ("reported", "registered", "dispatched", "handling", "feedback", "verified",
-            "closed", "evaluated", "rejected", "merged", "cancelled")
 MAX_PAGE = 1000
 
 
@@ -85,23 +83,15 @@ def categories(session: Session) -> list[dict]:
              "open311_public": c.open311_public} for c in rows]
 
 
-def feature_collection(session: Session, *, now: dt.datetime, statuses: list[str] | None,
-                       category: str | None, light: str | None, since: dt.datetime | None,
+def feature_collection(session: Session, *, now: dt.datetime, where: IncidentFilter,
                        bbox: LngLatBBox | None = None, after: int = 0,
                        limit: int = 500) -> dict:
     """Incidents for the map, keyset-paged: pass the answer's `next_after` as `after`."""
-    if light is not None and light not in LIGHTS:
-        raise InvalidInput(f"light must be one of {', '.join(LIGHTS)}, got {light!r}",
-                           where="light")
-    unknown = sorted(set(statuses or ()) - set(STATUSES))
-    if unknown:
-        raise InvalidInput(f"status {unknown[0][:30]!r} is not one of {', '.join(STATUSES)}",
-                           where="status")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be 1..{MAX_PAGE}, got {limit}", where="limit")
     rows = session.execute(query("incidents_geojson"), {
-        "now": now, "statuses": statuses or None, "category": category, "light": light,
-        "since": since, "after": after, "limit": limit + 1, "has_bbox": bbox is not None,
+        **where.checked().binds(now=now), "after": after, "limit": limit + 1,
+        "has_bbox": bbox is not None,
         **(bbox._asdict() if bbox else dict.fromkeys(("west", "south", "east", "north"), 0.0)),
     }).mappings().all()
     more = len(rows) > limit

@@ -2,7 +2,8 @@
 
 Dry run unless commit=True; a commit replaces the lines an earlier import of the same
 file name stored (re-importing a corrected file must not double the roads), and is all or
-nothing unless skip_invalid. The caller owns the transaction."""
+nothing unless skip_invalid; it rebuilds the road network dispatch routes on
+(gis/roads/network.py). The caller owns the transaction."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,6 +26,7 @@ from gis.ingest.validate import (
     MAX_VERTICES,
     declared_spec,  # the same CRS rule as every import
 )
+from gis.roads.network import rebuild as rebuild_network
 
 LINE_TYPES = ("LineString", "MultiLineString")
 # Headers of a road's class, compared lower-case: OSM's highway/fclass, survey tables' 等级.
@@ -42,6 +44,7 @@ class RoadReport(BaseModel):
     rejected: list[Rejection] = []
     replaced: int = 0  # lines of an earlier import of this file, replaced on commit
     committed: bool = False
+    network: dict[str, int] | None = None  # the routing network rebuilt on commit
 
     def summary(self, *, outcome: bool = True) -> str:
         lines = [f"{self.source}: {self.features_read} features read, {self.valid} road "
@@ -50,6 +53,9 @@ class RoadReport(BaseModel):
         lines += [f"  rejected #{r.index} [{r.field}]: {r.reason}" for r in self.rejected]
         if self.replaced:
             lines.append(f"  replaces {self.replaced} lines of an earlier import of this file")
+        if self.network:
+            lines.append(f"  road network for dispatch: {self.network['vertices']} junctions, "
+                         f"{self.network['edges']} road segments")
         if outcome:
             lines.append("  committed." if self.committed
                          else "  dry run: nothing was written (use --commit to apply).")
@@ -90,6 +96,7 @@ def import_roads(session: Session, *, path: Path, source_name: str | None = None
         session.execute(text(
             "INSERT INTO road_lines (name, kind, source, geom) VALUES (:name, :kind, "
             ":source, ST_Multi(ST_GeomFromWKB(decode(:wkb, 'hex'), 4326)))"), rows)
+        report.network = rebuild_network(session)
         report.committed = True
     return report
 

@@ -21,7 +21,9 @@ WITH lit AS (
       -- a category code also selects its sub-categories (street_order -> street_order.vendor)
       AND (CAST(:category AS text) IS NULL OR k.code = CAST(:category AS text)
            OR k.code LIKE CAST(:category AS text) || '.%')
+      -- the time window is half-open: since <= reported_at < until
       AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))
+      AND (CAST(:until AS timestamptz) IS NULL OR i.reported_at < CAST(:until AS timestamptz))
       -- the map's view: an envelope in EPSG:4326, the column's CRS, so ix_incidents_geom
       -- (GiST) answers it
       AND (NOT :has_bbox OR i.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326))

@@ -38,7 +38,7 @@ def test_a_patrol_reports_and_the_answer_routes_it(clients):
     assert answer.headers["ETag"] == '"1"' and answer.headers["Location"] == \
         f"/incidents/{body['id']}"
     assert body["cell_code"] == WEST_CELL and body["department"].startswith("城管")
-    assert body["nearest_staff"]["distance"] == "straight-line"
+    assert body["nearest_staff"]["distance_kind"] == "straight"
     assert body["staff_on_duty"]["staff"][0]["role_code"] == "grid_head"
     again = post(clients["patrol"]).json()
     assert [d["id"] for d in again["probable_duplicates"]] == [body["id"]]

@@ -95,6 +95,9 @@ def test_setup_sql_names_roles_after_the_database(dba_database):
     assert not owner.rolsuper and not owner.rolcreaterole
     assert not app.rolsuper and not app.rolcreaterole and not app.rolbypassrls
     assert 'CREATE EXTENSION IF NOT EXISTS postgis' in dba_database.script
+    # optional: created only where the server has the package (skipped, not failed, else)
+    assert "WHERE name = 'pgrouting') THEN\n        CREATE EXTENSION IF NOT EXISTS pgrouting" \
+        in dba_database.script
 
 
 def test_owner_without_superuser_migrates_loads_and_serves(dba_database, settings):

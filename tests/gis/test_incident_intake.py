@@ -38,7 +38,8 @@ def test_a_report_is_located_routed_and_logged(db, dispatch_world, logins):
     assert [s["role_code"] for s in out["staff_on_duty"]["staff"]] == ["grid_head",
                                                                       "fulltime_worker"]
     nearest = out["nearest_staff"]
-    assert nearest["distance"] == "straight-line"
+    assert nearest["distance_kind"] == "straight" and "no road network" in \
+        nearest["straight_because"]
     assert [s["name"] for s in nearest["staff"]] == ["王网格长", "李网格员"]
     assert nearest["staff"][0]["distance_m"] == pytest.approx(111, abs=2)
     log = db.execute(text("SELECT action, to_status, actor FROM incident_transitions"

@@ -62,13 +62,15 @@ def test_commit_stores_lines_and_a_reimport_replaces_them(cli_env, engine, tmp_p
             result = runner.invoke(app, ["import", "roads", str(path), "--commit"])
             assert result.exit_code == 0, result.output
             assert "committed." in result.output
+            assert "road network for dispatch: 4 junctions, 2 road segments" in result.output
             assert ("replaces 2 lines" in result.output) == bool(replaced)
         assert committed(engine, "SELECT count(*) FROM road_lines WHERE source = 'roads.gpkg' "
                                  "AND kind = 'residential' AND name LIKE '路%' AND "
                                  "GeometryType(geom) = 'MULTILINESTRING'") == 2
     finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM road_lines"))
+        with engine.begin() as conn:  # the lines and the network the commit built of them
+            conn.execute(text("DELETE FROM road_edges; DELETE FROM road_vertices; "
+                              "DELETE FROM road_lines"))
 
 
 def test_proposal_follows_an_imported_road(db, china_grid, tmp_path):

@@ -175,7 +175,7 @@
       ...staffList("console.on_duty", onDuty, (s) => element("span", { className: "hint",
         textContent: s.role_code || "" })),
       ...staffList("console.nearest", nearest, (s) => element("span", { className: "hint",
-        textContent: `${Math.round(s.distance_m)} m` })),
+        textContent: `${Math.round(s.distance_m)} m · ${t(`console.distance_${d.nearest_staff.distance_kind}`)}` })),
       element("h4", { textContent: t("console.log") }), element("ol", { id: "case-log" }, ...log));
     if (d.location) map.panTo([d.location.lat, d.location.lon]);
   }

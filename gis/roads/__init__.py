@@ -1,0 +1,1 @@
+"""Roads: the network dispatch routes on, built from the imported road lines."""
