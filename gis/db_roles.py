@@ -27,7 +27,7 @@ from gis.errors import DatabaseSetupIncomplete
 # Extensions the schema needs; postgis is not a "trusted" extension, so a DBA creates it.
 EXTENSIONS = ("postgis", "btree_gist", "pg_trgm")
 # Created when the server has them, else left out: pgrouting gives dispatch road distances
-# (gis/incidents/routing.py says "straight" without it).
+# (gis/incidents/nearest.py says "straight" without it).
 OPTIONAL_EXTENSIONS = ("pgrouting",)
 MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
 

@@ -1,6 +1,6 @@
 -- The road network for dispatch's road distances: road_lines (0005) noded where they meet
 -- or cross, as the vertices and edges pgRouting reads (id, source, target, cost,
--- reverse_cost). Derived data: gis/incidents/road_network.py rebuilds both tables from
+-- reverse_cost). Derived data: gis/roads/network.py rebuilds both tables from
 -- road_lines whenever a road import commits; never edited by hand.
 -- CRS: EPSG:4326 like road_lines; costs are metres on the spheroid.
 CREATE TABLE road_vertices (
