@@ -22,23 +22,29 @@ AuditRegion = Annotated[str | None, Query(
     description="district, town, village or cell code (default: the caller's whole area)")]
 AuditFormat = Annotated[str, Query(pattern="^(json|csv|xlsx|html)$")]
 Lang = Annotated[str, Query(pattern="^(zh|en)$", description="headers and report language")]
+WorkloadDays = Annotated[int | None, Query(
+    ge=1, le=3660, description="workload window in days (default: the standards' "
+    "workload.window_days, 90 as shipped)")]
 Table = Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$",
                              description="which table a CSV holds (XLSX holds them all)")]
 
 
-def audit_result(session, principal, settings, access, region):
+def audit_result(session, principal, settings, access, region, workload_days=None):
     principal.require("audit:read")
     return service.run_audit(session, principal=principal,
                              standards=load_standards(settings.staff.standards_path),
-                             region=region, reason=access.reason, client=access.client)
+                             region=region, workload_days=workload_days,
+                             reason=access.reason, client=access.client)
 
 
 @router.get("/audit/staffing", summary="Staffing audit per cell and region: each standard "
-            "pass/fail with its numbers, vacancies, workers to look at, trends by month")
+            "pass/fail with its numbers, vacancies, workers to look at, trends by month, "
+            "workload from cases per worker, cell and region")
 def staffing(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
              access: AccessContextDep, region: AuditRegion = None,
-             format: AuditFormat = "json", lang: Lang = "zh", table: Table = "cells"):
-    result = audit_result(session, principal, settings, access, region)
+             format: AuditFormat = "json", lang: Lang = "zh", table: Table = "cells",
+             workload_days: WorkloadDays = None):
+    result = audit_result(session, principal, settings, access, region, workload_days)
     if format == "json":
         return result
     if format == "html":

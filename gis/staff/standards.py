@@ -61,6 +61,12 @@ class Trends(BaseModel):
     months: int = Field(ge=1, le=120)
 
 
+class Workload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(default=90, ge=1, le=3660)
+
+
 class Standards(BaseModel):
     """Every rule the audit checks, with its numbers."""
 
@@ -74,6 +80,8 @@ class Standards(BaseModel):
     party_member: PartyMember
     one_town_per_worker: OneTown
     trends: Trends
+    # A standards file written before workload existed still loads (the default window).
+    workload: Workload = Workload()
 
 
 def load_standards(path: Path | None = None) -> Standards:

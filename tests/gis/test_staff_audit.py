@@ -169,14 +169,16 @@ def test_no_worker_in_two_towns(db, second_town):
             towns["500151002000"]["cells"]) == (1, 1)
 
 
-def test_disabled_rules_fail_nothing_and_workload_is_not_faked(db, three_cells):
+def test_disabled_rules_fail_nothing_and_an_area_without_cases_has_no_workload(db,
+                                                                              three_cells):
     off = standards(grid_head={"enabled": False}, fulltime_worker={"enabled": False},
                     households_per_fulltime={"enabled": False})
     result = audit(db, off)
     assert rule(result, "grid_head")["status"] == "disabled"
     assert all(c["rules_failed"] == 0 and c["vacancies"] == 0 for c in result["cells"])
-    assert result["workload"]["status"] == "not_available"
-    assert "incident API" in result["workload"]["message"]
+    assert result["workload"]["totals"]["open_cases"] == 0
+    assert result["workload"]["totals"]["closure_rate"] is None  # no case: no rate, not 0%
+    assert result["workload"]["workers"] == []
 
 
 def test_the_audit_keeps_to_the_callers_area(db, second_town):
