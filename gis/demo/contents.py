@@ -121,10 +121,17 @@ def store_incidents(session: Session, *, buildings: pd.DataFrame, rng, today: dt
                                      "due_at", "closed_at"), incidents)
     copy_rows(session, "incident_transitions", ("incident_id", "from_status", "to_status",
                                                 "level", "actor", "at"), transitions)
-    # Each incident to the cell that covers it (the /locate rule: lowest code on an edge).
+    # Each incident to the cell that covers it (the /locate rule: lowest code on an edge);
+    # a dispatched case to one of that cell's full- or part-time workers (the audit's
+    # workload per worker), spread over them by case id.
     session.execute(text("""
-        UPDATE incidents AS i SET cell_id = hit.cell_id
-        FROM (SELECT DISTINCT ON (i2.id) i2.id, c.id AS cell_id
+        UPDATE incidents AS i SET cell_id = hit.cell_id, assigned_staff_id = CASE
+            WHEN i.dispatched_at IS NOT NULL THEN (
+                SELECT a.staff_id FROM staff_assignments AS a
+                WHERE a.cell_code = hit.code
+                  AND a.role_code IN ('fulltime_worker', 'parttime_worker')
+                ORDER BY (a.staff_id + i.id) % 3, a.staff_id LIMIT 1) END
+        FROM (SELECT DISTINCT ON (i2.id) i2.id, c.id AS cell_id, c.code
               FROM incidents AS i2
               JOIN grid_cell_pieces AS p ON ST_Covers(p.geom, i2.geom)
               JOIN grid_cells AS c ON c.id = p.cell_id AND c.generation_high IS NULL
