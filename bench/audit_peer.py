@@ -122,6 +122,21 @@ def pandas_audit(session, s, *, today: dt.date | None = None,
     out["vacancies"] = (np.maximum(s.grid_head.min_per_cell - out.grid_heads, 0)
                         + np.maximum(needed - out.fulltime_workers, 0)
                         + (big & (out.party_members < 1)).astype(int))
+    links = read(session, "SELECT staff_id, cell_code, household_id, valid_from, valid_to "
+                          "FROM party_households")
+    links["valid_from"] = pd.to_datetime(links["valid_from"])
+    links["valid_to"] = pd.to_datetime(links["valid_to"])
+    registered = now[now.role_code.isin(s.party_member.roles)][["staff_id", "cell_code"]]
+    links = links[(links.valid_from <= today) & (links.valid_to.isna() | (links.valid_to >= today))
+                  ].merge(registered.drop_duplicates(), on=["staff_id", "cell_code"])
+    out["party_households"] = links.groupby("cell_code").household_id.nunique() \
+        .reindex(out.index).fillna(0)
+    most = links.groupby(["cell_code", "staff_id"]).size().groupby("cell_code").max() \
+        .reindex(out.index).fillna(0)
+    out["households_per_party_member"] = (
+        out.party_households / out.party_members.where(out.party_members > 0)).round(1)
+    out["pass_households_per_party_member"] = np.where(
+        out.party_members >= 1, most <= s.households_per_party_member.max_households, None)
     rules = [c for c in out.columns if c.startswith("pass_")]
     out["rules_failed"] = sum((out[r] == False).astype(int) for r in rules)  # noqa: E712
     cases = cases_of(session, out.index, now=moment, window_days=s.workload.window_days)

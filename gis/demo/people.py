@@ -129,7 +129,8 @@ def _special_records(rng, *, first_person: int, ages: np.ndarray) -> list[tuple]
             level = str(rng.choice(("high", "medium", "low"), p=mix))
             danger = int(rng.integers(0, 6)) if code == "mental_disorder" else None
             since = today - dt.timedelta(days=int(rng.integers(30, 2000)))
-            visited = today - dt.timedelta(days=int(rng.integers(0, 2 * VISIT_DAYS[level])))
+            # most visits on time: one day late in one of (interval + 2)
+            visited = today - dt.timedelta(days=int(rng.integers(0, VISIT_DAYS[level] + 2)))
             out.append((first_person + int(k), code, level, danger, VISIT_DAYS[level],
                         visited, since))
     return out

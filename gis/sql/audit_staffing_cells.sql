@@ -41,6 +41,26 @@ staffing AS (
            count(DISTINCT staff_id) AS staff
     FROM posts GROUP BY cell_code
 ),
+-- Households looked after (联系户, party_households) by the party members registered in
+-- the cell today: a link counts while it runs and while its member holds a party post in
+-- that same cell (ix_party_households_cell on the code). Per member, for the most any one
+-- looks after; per cell, each household once however many members look after it.
+party_links AS (
+    SELECT l.cell_code, l.staff_id, l.household_id
+    FROM party_households AS l
+    WHERE l.valid_from <= :today AND (l.valid_to IS NULL OR l.valid_to >= :today)
+      AND EXISTS (SELECT 1 FROM posts AS p
+                  WHERE p.staff_id = l.staff_id AND p.cell_code = l.cell_code
+                    AND p.role_code = ANY (CAST(:party_roles AS text[])))
+),
+party_load AS (
+    SELECT cell_code, count(DISTINCT household_id) AS party_households,
+           max(per_member) AS party_most_households
+    FROM (SELECT cell_code, staff_id, household_id,
+                 count(*) OVER (PARTITION BY cell_code, staff_id) AS per_member
+          FROM party_links) AS links
+    GROUP BY cell_code
+),
 -- Workers of the one-town roles posted today to cells of more than one town (the first 9
 -- digits of a cell code are its town's). All their posts count, not only this area's
 -- (as far as row-level security lets the caller see them).
@@ -99,12 +119,15 @@ measured AS (
            coalesce(h.without_helper, 0) AS high_concern_without_helper,
            coalesce(h.overdue_visit, 0) AS high_concern_overdue_visit,
            coalesce(hp.helpers, 0) AS helpers,
-           coalesce(m.workers, 0) AS multi_town_workers
+           coalesce(m.workers, 0) AS multi_town_workers,
+           coalesce(pl.party_households, 0) AS party_households,
+           coalesce(pl.party_most_households, 0) AS party_most_households
     FROM cells AS c
     LEFT JOIN staffing AS s ON s.cell_code = c.code
     LEFT JOIN high AS h ON h.cell_id = c.id
     LEFT JOIN helpers AS hp ON hp.cell_code = c.code
     LEFT JOIN multi_town_cells AS m ON m.cell_code = c.code
+    LEFT JOIN party_load AS pl ON pl.cell_code = c.code
 ),
 judged AS (
     SELECT m.*,
@@ -121,7 +144,13 @@ judged AS (
            m.high_concern_overdue_visit = 0 AS pass_high_concern_visit,
            CASE WHEN m.households > :party_min_households THEN m.party_members >= 1 END
                AS pass_party_member,
-           m.multi_town_workers = 0 AS pass_one_town_per_worker
+           m.multi_town_workers = 0 AS pass_one_town_per_worker,
+           round(m.party_households::numeric / nullif(m.party_members, 0), 1)
+               AS households_per_party_member,
+           -- only where a party member is registered: none looks after too many households
+           CASE WHEN m.party_members >= 1
+                THEN m.party_most_households <= :party_max_households END
+               AS pass_households_per_party_member
     FROM measured AS m
 )
 SELECT j.*,
@@ -139,5 +168,7 @@ SELECT j.*,
         + (:on_high_concern_helper AND NOT j.pass_high_concern_helper)::int
         + (:on_high_concern_visit AND NOT j.pass_high_concern_visit)::int
         + (:on_party_member AND NOT coalesce(j.pass_party_member, true))::int
-        + (:on_one_town_per_worker AND NOT j.pass_one_town_per_worker)::int) AS rules_failed
+        + (:on_one_town_per_worker AND NOT j.pass_one_town_per_worker)::int
+        + (:on_households_per_party_member
+           AND NOT coalesce(j.pass_households_per_party_member, true))::int) AS rules_failed
 FROM judged AS j

@@ -30,6 +30,8 @@ RULES = (
      "every high-concern special-population person visited in time"),
     ("party_member", "较大网格有在职党员", "a serving party member in every larger cell"),
     ("one_town_per_worker", "网格员不跨乡镇", "no worker posted in two towns"),
+    ("households_per_party_member", "在职党员联系户数不超标",
+     "no serving party member looks after too many households"),
 )
 RULE_NAMES = {code: (zh, en) for code, zh, en in RULES}
 VISIT_SOURCE = ("measured from each record's last visit date (last_visited_on); the schema "
@@ -51,6 +53,7 @@ def bind(standards: Standards, *, principal: Principal, generation_id: int,
         "visit_days": s.high_concern_visit.within_days,
         "party_min_households": s.party_member.min_households,
         "party_roles": list(s.party_member.roles), "town_roles": list(s.one_town_per_worker.roles),
+        "party_max_households": s.households_per_party_member.max_households,
         "months": s.trends.months,
         **{f"on_{code}": getattr(s, code).enabled for code, _, _ in RULES},
     }

@@ -7,7 +7,8 @@ from gis.staff.labels import relabel
 from gis.staff.workload import FIGURES as WORKLOAD_COLUMNS
 
 CELL_COLUMNS = ("code", "cell_name", "households", "staff", "grid_heads", "fulltime_workers",
-                "households_per_fulltime", "party_members", "high_concern",
+                "households_per_fulltime", "party_members", "party_households",
+                "households_per_party_member", "high_concern",
                 "high_concern_without_helper", "high_concern_overdue_visit", "helpers",
                 "special_per_helper", "vacancies", "rules_failed", "failed_rules",
                 *WORKLOAD_COLUMNS)
@@ -17,7 +18,7 @@ REGION_COLUMNS = ("level", "code", "cells", "households", "staff", "grid_heads",
                   "cells_failing", "fail_grid_head", "fail_fulltime_worker",
                   "fail_households_per_fulltime", "fail_high_concern_helper",
                   "fail_high_concern_visit", "fail_party_member", "fail_one_town_per_worker",
-                  *WORKLOAD_COLUMNS)
+                  "party_households", "fail_households_per_party_member", *WORKLOAD_COLUMNS)
 TREND_COLUMNS = ("month", "cells", "cells_with_grid_head", "cells_with_fulltime",
                  "fulltime_workers", "vacancies")
 LEVEL_NAMES = {"district": ("区县", "district"), "town": ("乡镇街道", "town"),

@@ -48,7 +48,7 @@ def test_the_dashboard_draws_its_figures_tree_and_map(page, staffed_grid, live_u
     page.wait_for_selector("#dashboard[data-loaded='true']")
     page.wait_for_selector("#coverage[data-drawn='2']")
     assert page.locator("#figures div").count() == 7
-    assert page.locator("#rules tr").count() == 1 + 7
+    assert page.locator("#rules tr").count() == 1 + 8
     assert page.locator("#tree details.village").count() == 1
     assert page.locator("#worst tr.worst-cell").count() == 2
     assert page.locator("#coverage path.leaflet-interactive").count() == 2

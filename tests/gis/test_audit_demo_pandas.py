@@ -33,7 +33,7 @@ def demo(engine):
         "WHERE role_code = 'grid_head' AND id % 5 = 0"))
     session.execute(text(
         "UPDATE staff_assignments SET valid_from = current_date + 1 "
-        "WHERE role_code = 'fulltime_worker' AND id % 7 = 0"))
+        "WHERE role_code = 'fulltime_worker' AND id % 7 = 0 AND valid_to IS NULL"))
     session.execute(text(
         "UPDATE staff_assignments SET role_code = 'party_member' "
         "WHERE role_code = 'safety_officer' AND id % 2 = 0"))
@@ -59,7 +59,7 @@ def same(mine: list, other: list, column: str) -> bool:
         return mine == [None if v is None else bool(v) for v in other]
     mine = [None if v is None or v != v else float(v) for v in mine]
     other = [None if v is None or v != v else float(v) for v in other]
-    if column in ("closure_rate", "median_hours_to_close"):
+    if column in ("closure_rate", "median_hours_to_close", "households_per_party_member"):
         step = 0.001 if column == "closure_rate" else 0.1
         return [v is None for v in mine] == [v is None for v in other] and all(
             abs(a - b) <= step * 1.01 for a, b in zip(mine, other, strict=True)

@@ -1,0 +1,2 @@
+DROP POLICY party_households_area ON party_households;
+DROP TABLE party_households;

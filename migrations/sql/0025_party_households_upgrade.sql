@@ -1,0 +1,31 @@
+-- Serving party members and deputies registered in their home cell (在职党员、两代表一委员
+-- 编入网格) and the households each looks after (联系户). The registration itself is the
+-- member's staff_assignments row with a party role (party_member, deputy) in that cell;
+-- this table holds the households, time-bounded like assignments, with the home cell's
+-- stable code so that the area rule is the roster's (onegrid_scope_covers_code, inlined,
+-- no sub-select per row) and the audit counts per cell by code.
+CREATE TABLE party_households (
+    id           bigserial PRIMARY KEY,
+    staff_id     bigint NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+    cell_code    char(15) NOT NULL,
+    household_id bigint NOT NULL REFERENCES households (id) ON DELETE CASCADE,
+    valid_from   date NOT NULL DEFAULT current_date,
+    valid_to     date,
+    CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+-- One open link per member and household (an ended one may be followed by a new one).
+CREATE UNIQUE INDEX ux_party_households_open ON party_households (staff_id, household_id)
+    WHERE valid_to IS NULL;
+-- The audit counts per cell (code); the staff detail lists a member's households.
+CREATE INDEX ix_party_households_cell ON party_households (cell_code);
+CREATE INDEX ix_party_households_staff ON party_households (staff_id);
+CREATE INDEX ix_party_households_household ON party_households (household_id);
+
+-- Row-level security as on staff_assignments: visible and writable when the caller's area
+-- covers the home cell. (Grants: the default privileges of 0009_db_roles cover the new
+-- table and its sequence.)
+ALTER TABLE party_households ENABLE ROW LEVEL SECURITY;
+ALTER TABLE party_households FORCE ROW LEVEL SECURITY;
+CREATE POLICY party_households_area ON party_households
+    USING (onegrid_scope_covers_code(cell_code))
+    WITH CHECK (onegrid_scope_covers_code(cell_code));
