@@ -1,6 +1,9 @@
 """/audit/staffing: the staffing audit as JSON, CSV, XLSX or a printable HTML report."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -29,6 +32,22 @@ Table = Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$",
                              description="which table a CSV holds (XLSX holds them all)")]
 
 
+def _plain(value):
+    """Decimals (SQL numeric) as FastAPI would write them: whole ones as ints."""
+    if isinstance(value, Decimal):
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_response(result: dict) -> Response:
+    """The audit as JSON, written directly: FastAPI's jsonable_encoder walked the 1,000
+    cells of the district demo field by field, ~250 ms of a ~600 ms request."""
+    return Response(json.dumps(result, default=_plain, ensure_ascii=False,
+                               separators=(",", ":")), media_type="application/json")
+
+
 def audit_result(session, principal, settings, access, region, workload_days=None):
     principal.require("audit:read")
     return service.run_audit(session, principal=principal,
@@ -46,7 +65,7 @@ def staffing(session: SessionDep, principal: PrincipalDep, settings: SettingsDep
              workload_days: WorkloadDays = None):
     result = audit_result(session, principal, settings, access, region, workload_days)
     if format == "json":
-        return result
+        return json_response(result)
     if format == "html":
         page = render_report(result, lang=lang,
                              shapes=service.cell_shapes(session, result=result))
