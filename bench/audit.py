@@ -31,7 +31,14 @@ Last run (2026-12-02, 2 shared cores, load average 4-8 from other work; ms, medi
   240 ms with the assignments' RLS policy estimated sanely (0025). JSON writing 110-230 ms
   -> 20-50 ms (json.dumps instead of jsonable_encoder). Whole run, 7 rounds at load 7.8:
     GET /audit/staffing 984 (795..1,083) · service 709 · town manager (34 cells) 322 ·
-    pandas peer 2,312 (1,547..2,750). The city was not re-run.
+    pandas peer 2,312 (1,547..2,750).
+  city demo with the same additions (5,000 cells, 1,000,000 households, 29,869 staff,
+  30,000 cases), load average 10-11 (others' work), the service's steps in-process,
+  3 rounds: per-cell query 2,027..2,687 · workload 1,042..1,383 (of which the medians'
+  ordered-set aggregates ~300: one sort per group, 12,651 groups) · trends 570..600 ·
+  workers 227..295 · regions 119 · the rest < 100. The bench itself was not re-run on
+  the city (its town-manager row takes ~90 s a round, see above); whether the whole
+  audit now meets 2 s on a quiet machine is not measured.
 """
 from __future__ import annotations
 
