@@ -2,11 +2,12 @@
 
 Ours: GET /audit/staffing on a running onegrid (uvicorn, dev mode: the development admin,
 so the whole area), as the app role with row-level security on; the response is the full
-JSON (per cell, region rollups, named workers, 12 months of trends). Also the service
-in-process (no HTTP), as the app role. Peer: pandas after reading the tables as the same
-app role (scope_all on, so RLS applies as for the admin): the per-cell standards only, in
-memory. Not exactly like for like: ours does more (rollups, workers, trends, JSON over
-HTTP), the peer counts households from household_cells while ours reads the maintained
+JSON (per cell, region rollups, named workers, 12 months of trends, workload from cases
+per worker, cell and region). Also the service in-process (no HTTP), as the app role.
+Peer: pandas after reading the tables as the same app role (scope_all on, so RLS applies
+as for the admin): the per-cell standards and per-cell workload only, in memory. Not
+exactly like for like: ours does more (rollups, workers, trends, JSON over HTTP), the
+peer counts households from household_cells while ours reads the maintained
 cell_rollups. Nothing is written (the audit's temporary table is dropped).
 
     ONEGRID_DATABASE__DATA_DIR=... .venv/bin/python -m bench.audit [--rounds 5]
@@ -22,6 +23,22 @@ Last run (2026-12-02, 2 shared cores, load average 4-8 from other work; ms, medi
     sub-select is too big to hash and runs as a materialised SubPlan per row: a bare
     `SELECT count(*) FROM special_population_records WHERE concern_level = 'high'`
     takes ~78 s as that manager.
+  (Those demos had no helpers, party members' households or assigned cases.)
+  district demo with helpers, party members' households, workload (h-workload, 2026-12-02,
+  load average 6-8, so every figure ~2-3x a quiet machine's): the per-cell query alone,
+  median of 5: 1,651 ms as on main (a nested loop compared each of 12,472 posts with each
+  of 1,502 helper ids: 18.7 million comparisons), 309 ms with helpers as a hashed SubPlan,
+  240 ms with the assignments' RLS policy estimated sanely (0025). JSON writing 110-230 ms
+  -> 20-50 ms (json.dumps instead of jsonable_encoder). Whole run, 7 rounds at load 7.8:
+    GET /audit/staffing 984 (795..1,083) · service 709 · town manager (34 cells) 322 ·
+    pandas peer 2,312 (1,547..2,750).
+  city demo with the same additions (5,000 cells, 1,000,000 households, 29,869 staff,
+  30,000 cases), load average 10-11 (others' work), the service's steps in-process,
+  3 rounds: per-cell query 2,027..2,687 · workload 1,042..1,383 (of which the medians'
+  ordered-set aggregates ~300: one sort per group, 12,651 groups) · trends 570..600 ·
+  workers 227..295 · regions 119 · the rest < 100. The bench itself was not re-run on
+  the city (its town-manager row takes ~90 s a round, see above); whether the whole
+  audit now meets 2 s on a quiet machine is not measured.
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The staffing standards computed in pandas from the raw tables: the independent reference
 for tests/gis/test_audit_demo_pandas.py and the peer of bench/audit.py.
 
-Per cell only (no region rollups, worker list or trends): households are counted from
-household_cells (not the maintained rollups), posts and special-population records are
-read whole and filtered in pandas."""
+Per cell only (no region rollups, worker list or trends), and the workload per worker:
+households are counted from household_cells (not the maintained rollups), posts,
+special-population records and cases are read whole and filtered in pandas."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +17,57 @@ def read(session, sql: str) -> pd.DataFrame:
     return pd.read_sql(text(sql), session.connection())
 
 
-def pandas_audit(session, s, *, today: dt.date | None = None) -> pd.DataFrame:
-    """The standards, per cell, in pandas over the raw tables."""
+OPEN = ("reported", "registered", "dispatched", "handling", "feedback", "verified")
+CLOCKED = OPEN[1:]
+CLOSED = ("closed", "evaluated")
+GONE = ("merged", "rejected", "cancelled")
+
+
+def cases_of(session, codes, *, now: dt.datetime, window_days: int) -> pd.DataFrame:
+    """Every case located in one of these cells, with what the workload counts of it."""
+    cases = read(session, "SELECT cell_code, assigned_staff_id, status, dispatched_at, due_at,"
+                          " closed_at FROM incidents WHERE cell_code IS NOT NULL")
+    cases = cases[cases.cell_code.isin(codes)].copy()
+    now = pd.Timestamp(now)
+    start = now - pd.Timedelta(days=window_days)
+    for column in ("dispatched_at", "due_at", "closed_at"):
+        cases[column] = pd.to_datetime(cases[column], utc=True)
+    cases["open"] = cases.status.isin(OPEN)
+    cases["overdue"] = cases.status.isin(CLOCKED) & (cases.due_at <= now)
+    cases["received"] = ((cases.dispatched_at >= start) & (cases.dispatched_at <= now)
+                         & ~cases.status.isin(GONE))
+    cases["closed_received"] = cases.received & cases.status.isin(CLOSED)
+    timed = cases.status.isin(CLOSED) & (cases.closed_at >= start) & (cases.closed_at <= now)
+    cases["hours"] = ((cases.closed_at - cases.dispatched_at).dt.total_seconds() / 3600
+                      ).where(timed)
+    return cases
+
+
+def workload_by(cases: pd.DataFrame, key: str, index) -> pd.DataFrame:
+    """Open, overdue, received, closed, closure rate, median hours to close per key."""
+    grouped = cases.groupby(key)
+    out = pd.DataFrame({
+        "open_cases": grouped.open.sum(), "overdue_cases": grouped.overdue.sum(),
+        "received_cases": grouped.received.sum(),
+        "closed_cases": grouped.closed_received.sum()}).reindex(index).fillna(0)
+    rate = out.closed_cases / out.received_cases.where(out.received_cases > 0)
+    out["closure_rate"] = rate.round(3)
+    out["median_hours_to_close"] = grouped.hours.median().reindex(index).round(1)
+    return out
+
+
+def pandas_workers(session, s, codes, *, now: dt.datetime) -> pd.DataFrame:
+    """The workload per assigned worker of the cases in these cells."""
+    cases = cases_of(session, codes, now=now, window_days=s.workload.window_days)
+    cases = cases[cases.assigned_staff_id.notna()]
+    cases["assigned_staff_id"] = cases.assigned_staff_id.astype("int64")
+    return workload_by(cases, "assigned_staff_id", sorted(cases.assigned_staff_id.unique()))
+
+
+def pandas_audit(session, s, *, today: dt.date | None = None,
+                 now: dt.datetime | None = None) -> pd.DataFrame:
+    """The standards and the workload, per cell, in pandas over the raw tables."""
+    moment = now or dt.datetime.now(dt.UTC)
     cells = read(session, "SELECT c.id, c.code FROM grid_cells c JOIN grid_generations g ON "
                           "g.status = 'active' AND c.generation_low <= g.id AND "
                           "(c.generation_high IS NULL OR c.generation_high >= g.id)")
@@ -73,6 +122,23 @@ def pandas_audit(session, s, *, today: dt.date | None = None) -> pd.DataFrame:
     out["vacancies"] = (np.maximum(s.grid_head.min_per_cell - out.grid_heads, 0)
                         + np.maximum(needed - out.fulltime_workers, 0)
                         + (big & (out.party_members < 1)).astype(int))
+    links = read(session, "SELECT staff_id, cell_code, household_id, valid_from, valid_to "
+                          "FROM party_households")
+    links["valid_from"] = pd.to_datetime(links["valid_from"])
+    links["valid_to"] = pd.to_datetime(links["valid_to"])
+    registered = now[now.role_code.isin(s.party_member.roles)][["staff_id", "cell_code"]]
+    links = links[(links.valid_from <= today) & (links.valid_to.isna() | (links.valid_to >= today))
+                  ].merge(registered.drop_duplicates(), on=["staff_id", "cell_code"])
+    out["party_households"] = links.groupby("cell_code").household_id.nunique() \
+        .reindex(out.index).fillna(0)
+    most = links.groupby(["cell_code", "staff_id"]).size().groupby("cell_code").max() \
+        .reindex(out.index).fillna(0)
+    out["households_per_party_member"] = (
+        out.party_households / out.party_members.where(out.party_members > 0)).round(1)
+    out["pass_households_per_party_member"] = np.where(
+        out.party_members >= 1, most <= s.households_per_party_member.max_households, None)
     rules = [c for c in out.columns if c.startswith("pass_")]
     out["rules_failed"] = sum((out[r] == False).astype(int) for r in rules)  # noqa: E712
+    cases = cases_of(session, out.index, now=moment, window_days=s.workload.window_days)
+    out = out.join(workload_by(cases, "cell_code", out.index))
     return out.drop(columns="id")

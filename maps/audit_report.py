@@ -4,6 +4,7 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis.staff.audit_export import LEVEL_NAMES, rule_names
+from gis.staff.workload import DEFINITIONS, DEFINITIONS_ZH
 from maps.assets import TEMPLATES_DIR
 from maps.audit_text import texts
 
@@ -23,6 +24,14 @@ def worst_cells(cells: list[dict], n: int = WORST) -> list[dict]:
     return sorted(cells, key=lambda c: (-c["rules_failed"], -c["vacancies"], c["code"]))[:n]
 
 
+def percent(share) -> str:
+    return "—" if share is None else f"{float(share):.1%}"
+
+
+def dash(value) -> str:
+    return "—" if value is None else str(value)
+
+
 def render_report(result: dict, *, lang: str = "zh", shapes: list[dict] | None = None) -> str:
     """The report page; shapes: rows of gis/sql/audit_cells_svg.sql for the map (or none)."""
     by_code = {c["code"]: c for c in result["cells"]}
@@ -40,4 +49,5 @@ def render_report(result: dict, *, lang: str = "zh", shapes: list[dict] | None =
                for c in worst_cells(result["cells"])],
         towns=[r for r in result["regions"] if r["level"] in ("district", "town")],
         level_names={k: v[0 if lang == "zh" else 1] for k, v in LEVEL_NAMES.items()},
-        frame=frame, drawn=drawn, bands=FAILED_BANDS)
+        frame=frame, drawn=drawn, bands=FAILED_BANDS, percent=percent, dash=dash,
+        workload_definitions=DEFINITIONS_ZH if lang == "zh" else DEFINITIONS)

@@ -21,3 +21,19 @@ def hire(session: Session, *, name: str, cells: list[str], role: str,
             "valid_to) VALUES (:s, :c, :r, :f, :t)"),
             {"s": staff_id, "c": code, "r": role, "f": since, "t": until})
     return staff_id
+
+
+def add_case(session: Session, cell_id: int, *, status: str, staff: int | None = None,
+             dispatched: dt.datetime | None = None, due: dt.datetime | None = None,
+             closed: dt.datetime | None = None) -> int:
+    """A case in the cell (straight into the table), reported an hour before its dispatch
+    (or on 2025-01-01), of the first category."""
+    reported = (dispatched or dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) - dt.timedelta(hours=1)
+    return session.execute(text(
+        "INSERT INTO incidents (code, category_id, source, status, title, cell_id, "
+        " assigned_staff_id, reported_at, dispatched_at, due_at, closed_at) "
+        "VALUES ('SJ' || nextval('incidents_id_seq'), (SELECT min(id) FROM incident_categories),"
+        " 'patrol', :status, 'case', :cell, :staff, :reported, :dispatched, :due, :closed) "
+        "RETURNING id"),
+        {"status": status, "cell": cell_id, "staff": staff, "reported": reported,
+         "dispatched": dispatched, "due": due, "closed": closed}).scalar_one()

@@ -1,6 +1,9 @@
 """/audit/staffing: the staffing audit as JSON, CSV, XLSX or a printable HTML report."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -22,25 +25,47 @@ AuditRegion = Annotated[str | None, Query(
     description="district, town, village or cell code (default: the caller's whole area)")]
 AuditFormat = Annotated[str, Query(pattern="^(json|csv|xlsx|html)$")]
 Lang = Annotated[str, Query(pattern="^(zh|en)$", description="headers and report language")]
+WorkloadDays = Annotated[int | None, Query(
+    ge=1, le=3660, description="workload window in days (default: the standards' "
+    "workload.window_days, 90 as shipped)")]
 Table = Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$",
                              description="which table a CSV holds (XLSX holds them all)")]
 
 
-def audit_result(session, principal, settings, access, region):
+def _plain(value):
+    """Decimals (SQL numeric) as FastAPI would write them: whole ones as ints."""
+    if isinstance(value, Decimal):
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_response(result: dict) -> Response:
+    """The audit as JSON, written directly: FastAPI's jsonable_encoder walked the 1,000
+    cells of the district demo field by field, ~250 ms of a ~600 ms request."""
+    return Response(json.dumps(result, default=_plain, ensure_ascii=False,
+                               separators=(",", ":")), media_type="application/json")
+
+
+def audit_result(session, principal, settings, access, region, workload_days=None):
     principal.require("audit:read")
     return service.run_audit(session, principal=principal,
                              standards=load_standards(settings.staff.standards_path),
-                             region=region, reason=access.reason, client=access.client)
+                             region=region, workload_days=workload_days,
+                             reason=access.reason, client=access.client)
 
 
 @router.get("/audit/staffing", summary="Staffing audit per cell and region: each standard "
-            "pass/fail with its numbers, vacancies, workers to look at, trends by month")
+            "pass/fail with its numbers, vacancies, workers to look at, trends by month, "
+            "workload from cases per worker, cell and region")
 def staffing(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
              access: AccessContextDep, region: AuditRegion = None,
-             format: AuditFormat = "json", lang: Lang = "zh", table: Table = "cells"):
-    result = audit_result(session, principal, settings, access, region)
+             format: AuditFormat = "json", lang: Lang = "zh", table: Table = "cells",
+             workload_days: WorkloadDays = None):
+    result = audit_result(session, principal, settings, access, region, workload_days)
     if format == "json":
-        return result
+        return json_response(result)
     if format == "html":
         page = render_report(result, lang=lang,
                              shapes=service.cell_shapes(session, result=result))

@@ -14,10 +14,11 @@ router = APIRouter(tags=["people"])
 
 
 @router.post("/imports/people/{kind}", summary="Import buildings, households, persons, "
-             "special populations or staff (dry run unless commit=true)")
+             "special populations, staff or the households party members look after "
+             "(dry run unless commit=true)")
 def import_file(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
                 kind: Annotated[str, Path(
-                    pattern="^(buildings|households|persons|special|staff)$")],
+                    pattern="^(buildings|households|persons|special|staff|party_households)$")],
                 file: Annotated[UploadFile, File(description=".csv, .xlsx or .geojson")],
                 crs: Annotated[str | None, Form(max_length=2000)] = None,
                 mapping: Annotated[str | None, Form(
@@ -28,7 +29,8 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
                     "rebuild invalid footprints (make_valid) and report how"))] = True,
                 commit: Annotated[bool, Form()] = False) -> dict:
     # The roster is the managers' (staff:write); the other kinds are imports proper.
-    principal.require("staff:write" if kind == "staff" else "imports:write")
+    principal.require("staff:write" if kind in ("staff", "party_households")
+                      else "imports:write")
     if kind in ("persons", "special"):
         principal.require("persons:write")
     report = import_people(session, kind=kind, limits=settings.imports,

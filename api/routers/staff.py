@@ -47,7 +47,8 @@ def export(session: SessionDep, principal: PrincipalDep, access: AccessContextDe
                     name="staff")
 
 
-@router.get("/staff/{staff_id}", summary="One staff member with their assignment history")
+@router.get("/staff/{staff_id}", summary="One staff member with their assignment history "
+            "and the households they look after (a registered party member)")
 def get_staff(session: SessionDep, principal: PrincipalDep, access: AccessContextDep,
               staff_id: int,
               reveal: Annotated[bool, Query(description="clear phone; needs staff:reveal "

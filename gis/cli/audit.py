@@ -27,6 +27,8 @@ def staffing(region: str = typer.Option(None, help="district, town, village or c
              out: Path = typer.Option(None, help="write FILE.csv (per cell), FILE.xlsx "
                                       "(every table) or FILE.html (printable report)"),
              lang: str = typer.Option("zh", help="zh or en (headers and report)"),
+             workload_days: int = typer.Option(None, min=1, max=3660, help="the workload "
+                                               "window in days (default: the standards')"),
              standards: Path = typer.Option(None, exists=True, dir_okay=False,
                                             help="a standards TOML file (default: the "
                                             "configured or shipped one)")) -> None:
@@ -45,7 +47,8 @@ def staffing(region: str = typer.Option(None, help="district, town, village or c
     rules = load_standards(standards or s.staff.standards_path)
     with context.session_scope(s, commit=True) as session:  # commits the access-log entry
         result = audit.run_audit(session, principal=operator(), standards=rules,
-                                 region=region, reason="onegrid audit staffing (CLI)")
+                                 region=region, workload_days=workload_days,
+                                 reason="onegrid audit staffing (CLI)")
         if fmt == "html":
             out.write_text(render_report(result, lang=lang,
                                          shapes=audit.cell_shapes(session, result=result)),
@@ -68,5 +71,19 @@ def summary(result: dict) -> str:
              f"workers to look at {len(result['workers'])}"]
     lines += [f"  {r['status']:>8}  {r['rule']}: {r['failed']} of {r['checked']} cells fail"
               for r in result["rules"]]
-    lines.append(f"  {result['workload']['message']}")
+    w = result["workload"]
+    wt = w["totals"]
+    lines.append(f"  workload: open cases {wt['open_cases']}, overdue {wt['overdue_cases']}; "
+                 f"last {w['window_days']} days: dispatched {wt['received_cases']}, closed "
+                 f"{wt['closed_cases']} (closure rate {_share(wt['closure_rate'])}), median "
+                 f"hours to close {_value(wt['median_hours_to_close'])}; workers with cases "
+                 f"{len(w['workers'])}")
     return "\n".join(lines)
+
+
+def _value(v) -> str:
+    return "—" if v is None else f"{v}"
+
+
+def _share(v) -> str:
+    return "—" if v is None else f"{float(v):.1%}"

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     persons = "persons"
     special = "special"
     staff = "staff"
+    party_households = "party_households"
 
 
 @app.command("import")

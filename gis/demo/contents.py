@@ -12,12 +12,14 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.demo import people
+from gis.demo import people, staffing
 from gis.demo.copy import copy_rows, reserve_ids
 
 STAFF_PER_CELL = ("grid_head", "fulltime_worker", "safety_officer")
 STAFF_PER_VILLAGE = ("patrol", "mediator", "urban_assistant", "market_inspector",
                      "judicial_assistant", "antidrug_social_worker")
+# One cell in this many has its grid head's / full-time worker's post vacant.
+VACANT_EVERY = {"grid_head": 23, "fulltime_worker": 17}
 INCIDENTS_PER_HOUSEHOLD_90_DAYS = 0.03
 SOURCES = (("patrol", 0.45), ("hotline", 0.25), ("citizen", 0.15), ("camera", 0.12),
            ("sensor", 0.03))
@@ -59,19 +61,26 @@ def store_staff(session: Session, *, cells: list[dict], rng) -> dict:
     staff, assignments = [], []  # ids local (0-based) until the block is reserved
     since = dt.date.today() - dt.timedelta(days=365)
 
-    def hire(role: str, cell_codes: list[str]) -> None:
+    def hire(role: str, cell_codes: list[str], until: dt.date | None = None) -> None:
         staff_id = len(staff)
         staff.append((staff_id, people.random_name(rng), people.random_phone(rng),
-                      bool(rng.random() < 0.35)))
-        assignments.extend((staff_id, code, role, since) for code in cell_codes)
+                      bool(rng.random() < 0.35) or role == "party_member"))
+        assignments.extend((staff_id, code, role, since, until) for code in cell_codes)
 
     by_village: dict[str, list[str]] = {}
-    for cell in cells:
+    left_on = dt.date.today() - dt.timedelta(days=30)
+    for index, cell in enumerate(cells):
         by_village.setdefault(cell["village_code"], []).append(cell["code"])
+        # a post here and there was left a month ago and is vacant (the audit's vacancies)
         for role in STAFF_PER_CELL:
-            hire(role, [cell["code"]])
+            vacant = index % VACANT_EVERY.get(role, len(cells) + 1) == 7
+            hire(role, [cell["code"]], until=left_on if vacant else None)
         for _ in range(rng.integers(0, 3)):
             hire("parttime_worker", [cell["code"]])
+        # serving party members registered where they live: none in about one cell in
+        # four (the audit's party_member rule fails there when the cell is large)
+        for _ in range(rng.integers(0, 4)):
+            hire("party_member", [cell["code"]])
     for codes in by_village.values():
         for role in STAFF_PER_VILLAGE:
             hire(role, codes)
@@ -80,9 +89,10 @@ def store_staff(session: Session, *, cells: list[dict], rng) -> dict:
     copy_rows(session, "staff", ("id", "name", "phone", "party_member"),
               ((first_id + local, *rest) for local, *rest in staff))
     copy_rows(session, "staff_assignments", ("staff_id", "cell_code", "role_code",
-                                             "valid_from"),
+                                             "valid_from", "valid_to"),
               ((first_id + local, *rest) for local, *rest in assignments))
-    return {"staff": len(staff), "staff_assignments": len(assignments)}
+    households = staffing.store_staffing(session, first_staff=first_id, since=since)
+    return {"staff": len(staff), "staff_assignments": len(assignments), **households}
 
 
 def _choose(rng, pairs, n):
@@ -121,10 +131,17 @@ def store_incidents(session: Session, *, buildings: pd.DataFrame, rng, today: dt
                                      "due_at", "closed_at"), incidents)
     copy_rows(session, "incident_transitions", ("incident_id", "from_status", "to_status",
                                                 "level", "actor", "at"), transitions)
-    # Each incident to the cell that covers it (the /locate rule: lowest code on an edge).
+    # Each incident to the cell that covers it (the /locate rule: lowest code on an edge);
+    # a dispatched case to one of that cell's full- or part-time workers (the audit's
+    # workload per worker), spread over them by case id.
     session.execute(text("""
-        UPDATE incidents AS i SET cell_id = hit.cell_id
-        FROM (SELECT DISTINCT ON (i2.id) i2.id, c.id AS cell_id
+        UPDATE incidents AS i SET cell_id = hit.cell_id, assigned_staff_id = CASE
+            WHEN i.dispatched_at IS NOT NULL THEN (
+                SELECT a.staff_id FROM staff_assignments AS a
+                WHERE a.cell_code = hit.code
+                  AND a.role_code IN ('fulltime_worker', 'parttime_worker')
+                ORDER BY (a.staff_id + i.id) % 3, a.staff_id LIMIT 1) END
+        FROM (SELECT DISTINCT ON (i2.id) i2.id, c.id AS cell_id, c.code
               FROM incidents AS i2
               JOIN grid_cell_pieces AS p ON ST_Covers(p.geom, i2.geom)
               JOIN grid_cells AS c ON c.id = p.cell_id AND c.generation_high IS NULL

@@ -129,7 +129,8 @@ def _special_records(rng, *, first_person: int, ages: np.ndarray) -> list[tuple]
             level = str(rng.choice(("high", "medium", "low"), p=mix))
             danger = int(rng.integers(0, 6)) if code == "mental_disorder" else None
             since = today - dt.timedelta(days=int(rng.integers(30, 2000)))
-            visited = today - dt.timedelta(days=int(rng.integers(0, 2 * VISIT_DAYS[level])))
+            # most visits on time: one day late in one of (interval + 2)
+            visited = today - dt.timedelta(days=int(rng.integers(0, VISIT_DAYS[level] + 2)))
             out.append((first_person + int(k), code, level, danger, VISIT_DAYS[level],
                         visited, since))
     return out
@@ -141,6 +142,9 @@ def _eligible(code: str, ages: np.ndarray) -> np.ndarray:
     if code in ("left_behind.01", "elderly_alone"):
         return ages >= 65
     return ages >= 18
+
+
+STALLED_SHARE = 0.06
 
 
 @dataclass
@@ -157,7 +161,8 @@ def incident_life(rng, *, reported: dt.datetime, now: dt.datetime,
                   limit_hours: float) -> CaseLife:
     """Walk a case through the seven steps as far as its age allows.
 
-    Some cases escalate before dispatch; some run late."""
+    Some cases escalate before dispatch; some run late; a few stall in handling (open, and
+    overdue once their deadline passes: the audit's workload has a backlog to show)."""
     from gis.demo.contents import WORKFLOW
 
     level = str(rng.choice(("village", "town", "district"), p=(0.85, 0.12, 0.03)))
@@ -165,12 +170,13 @@ def incident_life(rng, *, reported: dt.datetime, now: dt.datetime,
     pace = limit_hours * (1.6 if rng.random() < 0.15 else 0.8)
     gaps = np.concatenate([[rng.uniform(0.05, 1.0), rng.uniform(0.05, 2.0)],
                            rng.dirichlet(np.ones(4)) * pace])
+    stalled = rng.random() < STALLED_SHARE
     life = CaseLife(status="reported", level="village")
     at, previous = reported, None
     life.steps.append((None, "reported", "village", "reporter", at))
     for step, gap in zip(WORKFLOW[1:], gaps, strict=True):
         at = at + dt.timedelta(hours=float(gap))
-        if at > now:
+        if at > now or (stalled and step == "feedback"):
             break
         if step == "dispatched":
             life.dispatched_at, life.due_at = at, at + dt.timedelta(hours=limit_hours)

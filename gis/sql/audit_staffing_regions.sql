@@ -23,7 +23,10 @@ SELECT l.level, rpad(left(c.code, l.code_length), 12, '0') AS code,
        count(*) FILTER (WHERE NOT c.pass_high_concern_helper) AS fail_high_concern_helper,
        count(*) FILTER (WHERE NOT c.pass_high_concern_visit) AS fail_high_concern_visit,
        count(*) FILTER (WHERE NOT c.pass_party_member) AS fail_party_member,
-       count(*) FILTER (WHERE NOT c.pass_one_town_per_worker) AS fail_one_town_per_worker
+       count(*) FILTER (WHERE NOT c.pass_one_town_per_worker) AS fail_one_town_per_worker,
+       sum(c.party_households) AS party_households,
+       count(*) FILTER (WHERE NOT c.pass_households_per_party_member)
+           AS fail_households_per_party_member
 FROM audit_cells AS c CROSS JOIN levels AS l
 GROUP BY l.level, l.code_length, left(c.code, l.code_length)
 ORDER BY l.code_length, code

@@ -15,6 +15,7 @@ from gis.errors import InvalidInput
 from gis.grid.generations import resolve_generation
 from gis.people.rollups import scope_prefixes
 from gis.sql import query
+from gis.staff import workload as case_workload
 from gis.staff.standards import Standards
 
 # (rule, 中文, English, what its numbers are)
@@ -29,12 +30,10 @@ RULES = (
      "every high-concern special-population person visited in time"),
     ("party_member", "较大网格有在职党员", "a serving party member in every larger cell"),
     ("one_town_per_worker", "网格员不跨乡镇", "no worker posted in two towns"),
+    ("households_per_party_member", "在职党员联系户数不超标",
+     "no serving party member looks after too many households"),
 )
 RULE_NAMES = {code: (zh, en) for code, zh, en in RULES}
-WORKLOAD = {"status": "not_available",
-            "message": "workload: not available until the incident API exists (open and "
-                       "overdue cases per worker, closure rate and time to close need it)",
-            "message_zh": "工作量：事件接口建成后提供"}
 VISIT_SOURCE = ("measured from each record's last visit date (last_visited_on); the schema "
                 "keeps no log of individual visits")
 
@@ -54,16 +53,30 @@ def bind(standards: Standards, *, principal: Principal, generation_id: int,
         "visit_days": s.high_concern_visit.within_days,
         "party_min_households": s.party_member.min_households,
         "party_roles": list(s.party_member.roles), "town_roles": list(s.one_town_per_worker.roles),
+        "party_max_households": s.households_per_party_member.max_households,
         "months": s.trends.months,
         **{f"on_{code}": getattr(s, code).enabled for code, _, _ in RULES},
     }
 
 
+def as_of(today: dt.date | None, now: dt.datetime | None) -> tuple[dt.date, dt.datetime]:
+    """The audit's day and moment: now (default the clock) and its date, or the end of the
+    day asked for (an audit as of a past day counts what was open, overdue, at its end)."""
+    if now is None:
+        now = (dt.datetime.combine(today, dt.time.max, tzinfo=dt.UTC) if today
+               else dt.datetime.now(dt.UTC))
+    return today or dt.date.today(), now
+
+
 def run_audit(session: Session, *, principal: Principal, standards: Standards,
               region: str | None = None, today: dt.date | None = None,
+              now: dt.datetime | None = None, workload_days: int | None = None,
               reason: str | None = None, client: str | None = None) -> dict:
-    """The whole audit of the caller's area (or a region of it), as of today."""
-    today = today or dt.date.today()
+    """The whole audit of the caller's area (or a region of it), as of today (or now);
+    workload_days: the workload window (default: the standards' workload.window_days)."""
+    if workload_days is not None and not 1 <= workload_days <= 3660:
+        raise InvalidInput("the workload window must be 1 to 3660 days", where="workload_days")
+    today, now = as_of(today, now)
     generation = resolve_generation(session)
     params = bind(standards, principal=principal, generation_id=generation.id, region=region,
                   today=today)
@@ -79,17 +92,20 @@ def run_audit(session: Session, *, principal: Principal, standards: Standards,
                .mappings()]
     trends = [dict(r) for r in session.execute(query("audit_staffing_trends"), params)
               .mappings()]
+    workload = case_workload.measure(
+        session, now=now, window_days=workload_days or standards.workload.window_days)
     session.execute(text("DROP TABLE audit_cells"))
-    if workers:  # names of staff are personal data: the read is logged
-        log_person_read(session, principal=principal, subject_type="staff",
-                        ids=[w["staff_id"] for w in workers], reason=reason, client=client,
-                        action="audit")
+    named = sorted({w["staff_id"] for w in workers + workload["workers"] if w["name"]})
+    if named:  # names of staff are personal data: the read is logged
+        log_person_read(session, principal=principal, subject_type="staff", ids=named,
+                        reason=reason, client=client, action="audit")
     for cell in cells:
         cell["failed_rules"] = [code for code, _, _ in RULES
                                 if params[f"on_{code}"] and cell[f"pass_{code}"] is False]
     return {"as_of": today.isoformat(), "generation": generation.id, "region": region,
             "standards": standards.model_dump(), "rules": rule_summary(cells, params),
-            "workload": WORKLOAD, "totals": totals(cells), "cells": cells,
+            "workload": case_workload.merge(workload, cells=cells, regions=regions),
+            "totals": totals(cells), "cells": cells,
             "regions": regions, "workers": workers, "trends": trends}
 
 

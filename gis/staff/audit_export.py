@@ -4,22 +4,26 @@ from __future__ import annotations
 from gis.errors import InvalidInput
 from gis.staff.audit import RULE_NAMES
 from gis.staff.labels import relabel
+from gis.staff.workload import FIGURES as WORKLOAD_COLUMNS
 
 CELL_COLUMNS = ("code", "cell_name", "households", "staff", "grid_heads", "fulltime_workers",
-                "households_per_fulltime", "party_members", "high_concern",
+                "households_per_fulltime", "party_members", "party_households",
+                "households_per_party_member", "high_concern",
                 "high_concern_without_helper", "high_concern_overdue_visit", "helpers",
-                "special_per_helper", "vacancies", "rules_failed", "failed_rules")
+                "special_per_helper", "vacancies", "rules_failed", "failed_rules",
+                *WORKLOAD_COLUMNS)
 REGION_COLUMNS = ("level", "code", "cells", "households", "staff", "grid_heads",
                   "fulltime_workers", "households_per_fulltime", "high_concern",
                   "high_concern_without_helper", "high_concern_overdue_visit", "vacancies",
                   "cells_failing", "fail_grid_head", "fail_fulltime_worker",
                   "fail_households_per_fulltime", "fail_high_concern_helper",
-                  "fail_high_concern_visit", "fail_party_member", "fail_one_town_per_worker")
+                  "fail_high_concern_visit", "fail_party_member", "fail_one_town_per_worker",
+                  "party_households", "fail_households_per_party_member", *WORKLOAD_COLUMNS)
 TREND_COLUMNS = ("month", "cells", "cells_with_grid_head", "cells_with_fulltime",
                  "fulltime_workers", "vacancies")
 LEVEL_NAMES = {"district": ("区县", "district"), "town": ("乡镇街道", "town"),
                "village": ("村社区", "village")}
-TABLES = ("cells", "regions", "workers", "trends")
+TABLES = ("cells", "regions", "workers", "trends", "workload")
 
 
 def rule_names(codes: list[str], lang: str) -> str:
@@ -50,6 +54,10 @@ def table(result: dict, *, name: str, lang: str) -> list[dict]:
         rows = [{"staff_id": w["staff_id"], "name": w["name"], "cell_code": ", ".join(w["cells"]),
                  "towns": ", ".join(w["towns"]), "households_load": _number(w["households_load"]),
                  "detail": worker_detail(w, lang)} for w in result["workers"]]
+    elif name == "workload":
+        rows = [{"staff_id": w["staff_id"], "name": w["name"], "cell_code": ", ".join(w["cells"])}
+                | {k: _number(w[k]) for k in WORKLOAD_COLUMNS}
+                for w in result["workload"]["workers"]]
     else:
         rows = [{k: _number(t[k]) for k in TREND_COLUMNS} for t in result["trends"]]
     return relabel(rows, lang)
@@ -85,4 +93,5 @@ def export(result: dict, *, fmt: str, lang: str, name: str = "cells") -> tuple[b
 
 
 SHEET_NAMES = {"cells": ("网格", "cells"), "regions": ("区域汇总", "regions"),
-               "workers": ("人员", "workers"), "trends": ("月度趋势", "trends")}
+               "workers": ("人员", "workers"), "trends": ("月度趋势", "trends"),
+               "workload": ("工作量", "workload")}

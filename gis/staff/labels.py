@@ -56,6 +56,17 @@ HEADERS: dict[str, tuple[str, str]] = {
     "fail_party_member": ("缺在职党员", "no party member"),
     "fail_one_town_per_worker": ("跨乡镇任职", "worker in two towns"),
     "households_load": ("服务户数", "households served"),
+    "party_households": ("党员联系户数", "households looked after by party members"),
+    "households_per_party_member": ("每名在职党员联系户数",
+                                    "households looked after per party member"),
+    "fail_households_per_party_member": ("党员联系户超标", "party member with too many "
+                                         "households"),
+    "open_cases": ("在办事件", "open cases"),
+    "overdue_cases": ("超时事件", "overdue cases"),
+    "received_cases": ("统计期派遣事件", "cases dispatched in the window"),
+    "closed_cases": ("其中已结案", "of which closed"),
+    "closure_rate": ("结案率", "closure rate"),
+    "median_hours_to_close": ("结案时长中位数（小时）", "median hours to close"),
 }
 
 

@@ -41,3 +41,16 @@ class StaffAssignment(Base):
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     duty: Mapped[str | None] = mapped_column(Text)  # the duty schedule, as written locally
+
+
+class PartyHousehold(Base):
+    """A household a serving party member (or deputy) registered in a cell looks after."""
+
+    __tablename__ = "party_households"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    cell_code: Mapped[str] = mapped_column(CHAR(15))  # the member's home cell
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)

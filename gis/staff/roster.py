@@ -18,6 +18,7 @@ from gis.grid.service import Page
 from gis.people.common import paged, region_filter, require_area
 from gis.people.idnumbers import mask_phone
 from gis.staff.models import Staff, StaffAssignment
+from gis.staff.party import households_of
 from gis.staff.schemas import AssignmentIn, StaffIn, StaffUpdate
 
 REVEAL = "staff:reveal"
@@ -117,7 +118,9 @@ def get_staff(session: Session, *, principal: Principal, staff_id: int, reason: 
                     reason=reason, client=client, sensitive=reveal,
                     action="reveal" if reveal else "read")
     history = _assignments_of(session, principal, [staff_id], on=None).get(staff_id, [])
-    return staff_dict(staff, history, reveal=reveal)
+    # the households a registered party member looks after (none for other staff)
+    return staff_dict(staff, history, reveal=reveal) | {
+        "households": households_of(session, principal=principal, staff_id=staff_id)}
 
 
 def _add_assignments(session: Session, principal: Principal, staff_id: int,

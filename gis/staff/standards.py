@@ -61,6 +61,16 @@ class Trends(BaseModel):
     months: int = Field(ge=1, le=120)
 
 
+class PartyHouseholds(_Rule):
+    max_households: int = Field(default=20, gt=0, le=100_000)
+
+
+class Workload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(default=90, ge=1, le=3660)
+
+
 class Standards(BaseModel):
     """Every rule the audit checks, with its numbers."""
 
@@ -74,6 +84,10 @@ class Standards(BaseModel):
     party_member: PartyMember
     one_town_per_worker: OneTown
     trends: Trends
+    # Optional for files written before it: as shipped when missing.
+    households_per_party_member: PartyHouseholds = PartyHouseholds()
+    # A standards file written before workload existed still loads (the default window).
+    workload: Workload = Workload()
 
 
 def load_standards(path: Path | None = None) -> Standards:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import text
 
 from tests.people_fixtures import EAST_CODE, MIDDLE_CODE, WEST_CODE
-from tests.staff_fixtures import hire
+from tests.staff_fixtures import add_case, hire
 
 
 def staffed(db):
@@ -15,14 +16,17 @@ def staffed(db):
     hire(db, name="乙", cells=[WEST_CODE], role="fulltime_worker")
 
 
-def test_json_names_each_rule_and_says_workload_is_not_available(client, db, three_cells):
+def test_json_names_each_rule_and_gives_the_workload(client, db, three_cells):
     staffed(db)
     body = client.get("/audit/staffing").json()
     assert [c["code"] for c in body["cells"]] == [WEST_CODE, MIDDLE_CODE, EAST_CODE]
     assert body["cells"][0]["failed_rules"] == []
     assert body["cells"][1]["failed_rules"] == ["grid_head", "fulltime_worker"]
     assert {r["rule"]: r["failed"] for r in body["rules"]}["grid_head"] == 2
-    assert body["workload"]["status"] == "not_available"
+    assert body["workload"]["window_days"] == 90 and body["cells"][0]["open_cases"] == 0
+    assert client.get("/audit/staffing", params={"workload_days": 7}).json()[
+        "workload"]["window_days"] == 7
+    assert client.get("/audit/staffing", params={"workload_days": 0}).status_code == 422
     assert body["totals"]["vacancies"] == 4
 
 
@@ -36,7 +40,7 @@ def test_csv_and_xlsx_exports(client, db, three_cells):
     assert english.content.decode("utf-8-sig").startswith("level,code,cells,households")
     book = load_workbook(io.BytesIO(client.get("/audit/staffing",
                                                params={"format": "xlsx"}).content))
-    assert book.sheetnames == ["网格", "区域汇总", "人员", "月度趋势"]
+    assert book.sheetnames == ["网格", "区域汇总", "人员", "月度趋势", "工作量"]
     assert book["网格"]["A2"].value == WEST_CODE
 
 
@@ -100,3 +104,23 @@ def test_coverage_geojson_carries_measures_raw(client, db, three_cells):
 def test_coverage_map_of_an_empty_area_says_so(client, db, three_cells):
     r = client.get("/audit/staffing/map", params={"region": "110101"})
     assert r.status_code == 200 and "无数据" in r.text
+
+
+def test_workload_in_the_exports_and_the_report(client, db, three_cells):
+    now = datetime.now(UTC)
+    li = hire(db, name="李网格员", cells=[WEST_CODE], role="fulltime_worker")
+    add_case(db, three_cells["west"], status="handling", staff=li,
+             dispatched=now - timedelta(days=1), due=now - timedelta(hours=1))
+    english = client.get("/audit/staffing", params={"format": "csv", "lang": "en",
+                                                    "table": "workload"})
+    lines = english.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == ("staff id,name,cell code,open cases,overdue cases,cases dispatched in "
+                        "the window,of which closed,closure rate,median hours to close")
+    assert lines[1] == f"{li},李网格员,{WEST_CODE},1,1,1,0,0.0,"
+    cells = client.get("/audit/staffing", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert cells.splitlines()[0].endswith("在办事件,超时事件,统计期派遣事件,其中已结案,结案率,"
+                                          "结案时长中位数（小时）")
+    report = client.get("/audit/staffing", params={"format": "html"}).text
+    assert "工作量（事件）" in report and "统计期：最近 90 天" in report
+    workers = report.split('id="workload-workers"')[1].split("</table>")[0]
+    assert "李网格员" in workers and "0.0%" in workers

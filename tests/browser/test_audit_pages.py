@@ -2,6 +2,7 @@
 cells, show hostile names as text, break no CSP rule and request nothing from outside."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from gis.db import sqlalchemy_url
 from tests.browser.conftest import HOSTILE_NAME
 from tests.browser.test_pages import watch
 from tests.factories import VILLAGE
+from tests.staff_fixtures import add_case
 
 
 @pytest.fixture()
@@ -23,6 +25,12 @@ def staffed_grid(hostile_grid):
                                 {"n": HOSTILE_NAME}).scalar_one()
         session.execute(text("INSERT INTO staff_assignments (staff_id, cell_code, role_code) "
                              "VALUES (:s, :c, 'grid_head')"), {"s": staff, "c": VILLAGE + "001"})
+        west = session.execute(text("SELECT id FROM grid_cells WHERE code = :c"),
+                               {"c": VILLAGE + "001"}).scalar_one()
+        # an overdue case in the grid head's hands: the dashboard's workload
+        now = dt.datetime.now(dt.UTC)
+        add_case(session, west, status="handling", staff=staff,
+                 dispatched=now - dt.timedelta(days=2), due=now - dt.timedelta(days=1))
     engine.dispose()
     return hostile_grid
 
@@ -40,13 +48,19 @@ def test_the_dashboard_draws_its_figures_tree_and_map(page, staffed_grid, live_u
     page.wait_for_selector("#dashboard[data-loaded='true']")
     page.wait_for_selector("#coverage[data-drawn='2']")
     assert page.locator("#figures div").count() == 7
-    assert page.locator("#rules tr").count() == 1 + 7
+    assert page.locator("#rules tr").count() == 1 + 8
     assert page.locator("#tree details.village").count() == 1
     assert page.locator("#worst tr.worst-cell").count() == 2
     assert page.locator("#coverage path.leaflet-interactive").count() == 2
     assert page.locator("#trend svg rect").count() == 2 * 12
     worst = page.locator("#worst").text_content()
     assert HOSTILE_NAME in worst and page.locator("#worst img").count() == 0
+    assert page.locator("#workload div").count() == 6
+    assert page.locator("#workload div b").nth(1).text_content() == "1"  # overdue
+    workers = page.locator("#workload-workers tr.workload-worker")
+    assert workers.count() == 1 and HOSTILE_NAME in workers.first.text_content()
+    assert page.locator("#workload-workers img").count() == 0
+    assert "90" in page.locator("#workload-window").text_content()
     page.select_option("#measure", "vacancies")
     assert page.locator("#coverage-legend span").count() == 4
     assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []

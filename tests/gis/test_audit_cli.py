@@ -22,7 +22,10 @@ def test_audit_prints_the_rules_and_writes_each_format(cli_env, tmp_path):
     result = runner.invoke(app, ["audit", "staffing"])
     assert result.exit_code == 0, result.output
     assert "fail  grid_head: 2 of 2 cells fail" in result.output
-    assert "workload: not available until the incident API exists" in result.output
+    assert "workload: open cases 0, overdue 0; last 90 days: dispatched 0" in result.output
+    week = runner.invoke(app, ["audit", "staffing", "--workload-days", "7"])
+    assert week.exit_code == 0 and "last 7 days" in week.output
+    assert runner.invoke(app, ["audit", "staffing", "--workload-days", "0"]).exit_code == 2
     for name in ("a.csv", "a.xlsx", "a.html"):
         out = tmp_path / name
         done = runner.invoke(app, ["audit", "staffing", "--out", str(out), "--region", VILLAGE])

@@ -169,14 +169,16 @@ def test_no_worker_in_two_towns(db, second_town):
             towns["500151002000"]["cells"]) == (1, 1)
 
 
-def test_disabled_rules_fail_nothing_and_workload_is_not_faked(db, three_cells):
+def test_disabled_rules_fail_nothing_and_an_area_without_cases_has_no_workload(db,
+                                                                              three_cells):
     off = standards(grid_head={"enabled": False}, fulltime_worker={"enabled": False},
                     households_per_fulltime={"enabled": False})
     result = audit(db, off)
     assert rule(result, "grid_head")["status"] == "disabled"
     assert all(c["rules_failed"] == 0 and c["vacancies"] == 0 for c in result["cells"])
-    assert result["workload"]["status"] == "not_available"
-    assert "incident API" in result["workload"]["message"]
+    assert result["workload"]["totals"]["open_cases"] == 0
+    assert result["workload"]["totals"]["closure_rate"] is None  # no case: no rate, not 0%
+    assert result["workload"]["workers"] == []
 
 
 def test_the_audit_keeps_to_the_callers_area(db, second_town):
@@ -212,3 +214,38 @@ def test_bad_standards_are_refused_naming_the_key(tmp_path):
     path.write_text(shipped + "\n[surprise]\nx = 1\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="surprise"):
         load_standards(path)
+
+
+def look_after(db, staff: int, cell_code: str, household_ids: list[int],
+               until: dt.date | None = None) -> None:
+    for h in household_ids:
+        db.execute(text("INSERT INTO party_households (staff_id, cell_code, household_id, "
+                        "valid_from, valid_to) VALUES (:s, :c, :h, DATE '2026-01-01', :t)"),
+                   {"s": staff, "c": cell_code, "h": h, "t": until})
+
+
+def test_households_per_party_member_at_the_boundary(db, three_cells):
+    west = households(db, three_cells["west"], 3)
+    middle = households(db, three_cells["middle"], 3)
+    east = households(db, three_cells["east"], 3)
+    two = hire(db, name="两户", cells=[WEST_CODE], role="party_member", party_member=True)
+    look_after(db, two, WEST_CODE, west[:2])
+    three = hire(db, name="三户", cells=[MIDDLE_CODE], role="party_member", party_member=True)
+    look_after(db, three, MIDDLE_CODE, middle)
+    # in the east: a member whose third link ended yesterday, and one who left the cell
+    ended = hire(db, name="已结束", cells=[EAST_CODE], role="party_member", party_member=True)
+    look_after(db, ended, EAST_CODE, east[:2])
+    look_after(db, ended, EAST_CODE, east[2:], until=TODAY - dt.timedelta(days=1))
+    gone = hire(db, name="已离开", cells=[EAST_CODE], role="party_member", party_member=True,
+                since=dt.date(2025, 1, 1), until=TODAY - dt.timedelta(days=1))
+    look_after(db, gone, EAST_CODE, east)
+    result = audit(db, standards(households_per_party_member={"max_households": 2}))
+    w, m, e = (cell(result, c) for c in (WEST_CODE, MIDDLE_CODE, EAST_CODE))
+    assert (w["party_households"], w["pass_households_per_party_member"]) == (2, True)
+    assert (m["party_households"], m["pass_households_per_party_member"]) == (3, False)
+    assert (e["party_members"], e["party_households"]) == (1, 2)
+    assert e["pass_households_per_party_member"] is True
+    assert "households_per_party_member" in m["failed_rules"]
+    assert (w["households_per_party_member"], m["households_per_party_member"]) == (2, 3)
+    assert (rule(result, "households_per_party_member")["checked"],
+            rule(result, "households_per_party_member")["failed"]) == (3, 1)

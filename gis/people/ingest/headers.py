@@ -16,7 +16,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名称", "楼栋名称", "name"),
     "floors": ("层数", "楼层数", "floors"),
     "external_id": ("户编号", "户号", "家庭编号", "household_id", "householdid", "external_id"),
-    "household_id": ("户编号", "户号", "所属户", "household_id", "householdid", "household"),
+    "household_id": ("户编号", "户号", "所属户", "联系户编号", "household_id", "householdid",
+                     "household"),
     "members": ("人数", "户人数", "家庭人口数", "members", "member_count", "size"),
     "lon": ("经度", "lon", "lng", "long", "longitude", "x"),
     "lat": ("纬度", "lat", "latitude", "y"),
@@ -50,6 +51,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                 ("name", "helper", "visit_interval_days", "danger_level", "start_date", "note")),
     "staff": (("name", "cell_code", "role"),
               ("staff_no", "phone", "party_member", "valid_from", "valid_to", "duty")),
+    # households a registered party member looks after: the member by number or name
+    "party_households": (("household_id",), ("staff_no", "name", "valid_from", "valid_to")),
 }
 KINDS = tuple(FIELDS)
 

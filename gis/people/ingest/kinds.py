@@ -12,6 +12,7 @@ from gis.people.idnumbers import IdProtector
 from gis.people.ingest.area import outside_area, restricted
 from gis.people.ingest.households import insert_households
 from gis.people.ingest.locate import buildings_by_code_and_address
+from gis.people.ingest.party import store_party_households
 from gis.people.ingest.report import ImportReport
 from gis.people.ingest.staff import store_staff as store_staff_rows
 from gis.people.ingest.store import copy_rows, ewkt, insert_rows, reserve_ids
@@ -296,4 +297,5 @@ def _staff_by_name(session: Session, names: set[str]) -> dict[str, int | str]:
 
 
 STORE = {"buildings": store_buildings, "households": store_households,
-         "persons": store_persons, "special": store_special, "staff": store_staff_rows}
+         "persons": store_persons, "special": store_special, "staff": store_staff_rows,
+         "party_households": store_party_households}

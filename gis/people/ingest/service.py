@@ -11,7 +11,7 @@ from gis.auth.principal import Principal
 from gis.crs import resolve_crs
 from gis.errors import InvalidInput
 from gis.people.idnumbers import IdProtector
-from gis.people.ingest import staff, validate
+from gis.people.ingest import party, staff, validate
 from gis.people.ingest.headers import KINDS, resolve_columns
 from gis.people.ingest.kinds import STORE
 from gis.people.ingest.locate import (
@@ -106,7 +106,8 @@ def _read(session: Session, source: Source, kind: str, columns: dict[str, str],
     parse = {"buildings": validate.building, "households": validate.household,
              "persons": validate.person,
              "special": lambda reader: validate.special(reader, categories),
-             "staff": lambda reader: staff.parse(reader, roles)}[kind]
+             "staff": lambda reader: staff.parse(reader, roles),
+             "party_households": party.parse}[kind]
     show = progress and (source.total or 0) >= PROGRESS_MIN_ROWS
     records = []
     for row in tqdm(source.rows, total=source.total, unit="row", disable=not show,

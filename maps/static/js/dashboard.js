@@ -73,8 +73,25 @@
       element("th", { textContent: t.rule }), element("th", { textContent: t.status }),
       element("th", { textContent: t.checked }), element("th", { textContent: t.failed })),
     ...rows);
-    document.getElementById("workload").textContent =
-      lang === "zh" ? result.workload.message_zh : result.workload.message;
+  }
+  const percent = (v) => (v === null || v === undefined ? "—"
+    : `${(100 * Number(v)).toFixed(1)}%`);
+  const WORKLOAD = ["open_cases", "overdue_cases", "received_cases", "closed_cases",
+                    "closure_rate", "median_hours_to_close"];
+  const shown = (key, v) => (key === "closure_rate" ? percent(v) : fmt(v));
+  function workload(w) {
+    // Figures of the whole area, then the workers with cases, most overdue first.
+    document.getElementById("workload").replaceChildren(...WORKLOAD.map((k) =>
+      element("div", { className: "figure" }, t[k], element("b", {
+        textContent: shown(k, w.totals[k]) }))));
+    document.getElementById("workload-window").textContent =
+      t.workload_window.replace("{days}", String(w.window_days));
+    const top = w.workers.slice(0, 20);
+    document.getElementById("workload-workers").replaceChildren(element("tr", {},
+      ...[t.name, ...WORKLOAD.map((k) => t[k])].map((h) => element("th", { textContent: h }))),
+    ...top.map((x) => element("tr", { className: "workload-worker" },
+      element("td", { textContent: `${x.name || x.staff_id} (${x.cells.join(", ")})` }),
+      ...WORKLOAD.map((k) => element("td", { className: "n", textContent: shown(k, x[k]) })))));
   }
   function tree(regions) {
     // District > town > village, each a <details> whose summary carries its figures.
@@ -84,7 +101,8 @@
     const parentOf = { town: [6, "district"], village: [9, "town"] };
     for (const r of regions) {
       const label = `${r.code} · ${t.cells} ${r.cells} · ${t.households} ${r.households} · ` +
-        `${t.vacancies} ${r.vacancies} · ${t.cells_failing} ${r.cells_failing}`;
+        `${t.vacancies} ${r.vacancies} · ${t.cells_failing} ${r.cells_failing} · ` +
+        `${t.open_cases} ${r.open_cases} · ${t.overdue_cases} ${r.overdue_cases}`;
       const node = element("details", { className: `region ${r.level}` },
         element("summary", { textContent: label }));
       node.dataset.code = r.code;
@@ -99,11 +117,12 @@
     const top = [...cells].sort((a, b) => b.rules_failed - a.rules_failed ||
       b.vacancies - a.vacancies || a.code.localeCompare(b.code)).slice(0, 20);
     document.getElementById("worst").replaceChildren(element("tr", {},
-      ...["", t.households, t.fulltime_workers, t.vacancies, t.rules_failed].map((h) =>
-        element("th", { textContent: h }))),
+      ...["", t.households, t.fulltime_workers, t.vacancies, t.rules_failed, t.open_cases,
+          t.overdue_cases].map((h) => element("th", { textContent: h }))),
     ...top.map((c) => element("tr", { className: "worst-cell" },
       element("td", { textContent: `${c.code} ${c.name || ""}` }), num(c.households),
-      num(c.fulltime_workers), num(c.vacancies), num(c.rules_failed))));
+      num(c.fulltime_workers), num(c.vacancies), num(c.rules_failed), num(c.open_cases),
+      num(c.overdue_cases))));
   }
   function trend(months) {
     // Bars: vacancies (red) and cells with a grid head (blue) per month, as SVG.
@@ -143,6 +162,7 @@
     // Links that work as they are in development mode; with a log-in, a click fetches the
     // file with the token and saves it (a plain link cannot carry the Authorization header).
     const items = [["CSV", "format=csv"], ["CSV (regions)", "format=csv&table=regions"],
+      [`CSV (${t.workload_workers})`, "format=csv&table=workload"],
       ["XLSX", "format=xlsx"], ["HTML (A4)", "format=html"], [t.coverage_map, "map"]];
     document.getElementById("exports").replaceChildren(...items.map(([label, q]) => {
       const href = q === "map" ? `/audit/staffing/map?lang=${lang}`
@@ -202,6 +222,7 @@
     document.getElementById("as-of").textContent = `${t.as_of}: ${result.as_of}`;
     figures(result.totals);
     rules(result);
+    workload(result.workload);
     tree(result.regions);
     worst(result.cells);
     trend(result.trends);
