@@ -1,0 +1,1 @@
+DROP FUNCTION onegrid_scoped_cell_households(text, text, text, bigint[]);
