@@ -36,3 +36,16 @@ BEGIN
     RETURN QUERY SELECT r.cell_id, r.households FROM cell_rollups AS r
                  WHERE r.cell_id = ANY (cell_ids);
 END $$;
+
+-- A page of /households for a caller with an area (issue 13): gis/people/households.py
+-- takes the page's ids from household_cells alone, keyset on the household id, before
+-- joining households. Both branches of the view then read one index each, the keyset
+-- an index condition and the row-level-security filter answered from the index (no heap
+-- visit): own placements by (cell_id, household_id); households placed by their
+-- building by (building_id, id) with located_by, the columns the households_area policy
+-- reads. Same names as the indexes they replace (which they cover: same leading column),
+-- so the comments naming them elsewhere stay true.
+DROP INDEX ix_household_own_cells_cell;
+CREATE INDEX ix_household_own_cells_cell ON household_own_cells (cell_id, household_id);
+DROP INDEX ix_households_building;
+CREATE INDEX ix_households_building ON households (building_id, id) INCLUDE (located_by);
