@@ -29,6 +29,7 @@ from api.locate_lane import validation_detail
 from api.pool import get_pool, request_session, session_override
 from api.routers.locate import cached_principal
 from api.security_headers import API_HEADERS
+from gis.auth import rls
 from gis.auth.scope import rls_settings
 from gis.errors import OnegridError
 from gis.grid.tiles import MEDIA_TYPE, Tile, TileQuery, scoped_tile, scoped_tile_sync
@@ -104,8 +105,6 @@ async def answer(request: Request, asked: tuple[re.Match, dict[str, str]]) -> Ti
 def _tile_on_session(request: Request, principal, asked: TileQuery) -> Tile:
     """The test hook: the same statement on the test's shared, rolled-back session, in
     the caller's area (as get_principal scopes a request's session)."""
-    from gis.auth import rls
-
     with request_session(request) as session:
         if rls.is_scoped(session):
             rls.scope_session(session, principal)
