@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from api import auth, errors, limits, locate_index, locate_lane, pool, routers, security_headers
 from api.incident_feed import running as incident_feed_running
 from api.incident_sweeper import running as incident_sweeper_running
+from api.tile_lane import install as install_tile_lane
 from gis.db import make_engine, make_session_factory
 from gis.db_roles import check_service_login, service_url
 from gis.settings import Settings
@@ -27,7 +28,7 @@ class OnegridApp(FastAPI):
 
     def __init__(self, **options) -> None:
         super().__init__(**options)
-        self.fast_lanes: list[locate_lane.LocateLane] = []
+        self.fast_lanes: list = []  # LocateLane, TileLane: matches(scope), respond()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         for lane in self.fast_lanes:
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> OnegridApp:
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     locate_lane.install(app)  # GET /locate
+    install_tile_lane(app)  # GET /tiles/...
     security_headers.install(app, basemap_url=settings.server.basemap_url,  # outermost
                              docs_paths=docs.DOCS_PATHS)
     return app

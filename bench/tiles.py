@@ -113,12 +113,15 @@ def tipg_view_and_role():
         db.dispose()
 
 
-def servers(tipg_url: str) -> dict:
+def servers(tipg_url: str, *, pool: int) -> dict:
+    """Both servers with the same number of database connections (`pool`)."""
     return {
-        "onegrid": dict(target="bench.common:onegrid_app", factory=True, env={},
+        "onegrid": dict(target="bench.common:onegrid_app", factory=True,
+                        env={"ONEGRID_DATABASE__ASYNC_POOL_SIZE": str(pool)},
                         ready="/healthz", template="/tiles/cells/{z}/{x}/{y}.pbf"),
         "tipg": dict(target="tipg.main:app", factory=False, python=str(TIPG_PYTHON),
-                     env={"DATABASE_URL": tipg_url, "TIPG_DB_SCHEMAS": '["bench_tipg"]'},
+                     env={"DATABASE_URL": tipg_url, "TIPG_DB_SCHEMAS": '["bench_tipg"]',
+                          "DB_MIN_CONN_SIZE": "1", "DB_MAX_CONN_SIZE": str(pool)},
                      ready="/collections",
                      template="/collections/bench_tipg.cells/tiles/WebMercatorQuad/{z}/{x}/{y}"),
     }
@@ -148,14 +151,15 @@ def one_server(name: str, spec: dict, tiles: dict, *, seconds: int, connections:
     return out
 
 
-def run(*, rounds: int = 3, seconds: int = 5, connections: int = 8) -> list[list[str]]:
+def run(*, rounds: int = 3, seconds: int = 5, connections: int = 8,
+        pool: int | None = None) -> list[list[str]]:
     if not TIPG_PYTHON.exists():
         return [[f"z{z}", "tipg not installed (.venv-tipg)", "", "", ""] for z in ZOOMS]
     bbox = district_bbox()
     tiles = {z: tile_range(bbox, z) for z in ZOOMS}
     runs: dict[str, list[dict]] = {"onegrid": [], "tipg": []}
     with tipg_view_and_role() as tipg_url:
-        specs = servers(tipg_url)
+        specs = servers(tipg_url, pool=pool or connections)
         for number in range(rounds):
             order = list(specs) if number % 2 == 0 else list(reversed(specs))
             for name in order:
@@ -189,10 +193,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--pool", type=int, default=None,
+                        help="database connections of each server (default: --connections)")
     args = parser.parse_args()
-    rows = run(rounds=args.rounds, seconds=args.seconds, connections=args.connections)
+    pool = args.pool or args.connections
+    rows = run(rounds=args.rounds, seconds=args.seconds, connections=args.connections,
+               pool=pool)
     print_table(f"vector tiles, app role, 1 worker each, {args.connections} connections, "
-                f"{args.seconds} s per zoom; median (min-max) over rounds",
+                f"{pool} database connections each, {args.seconds} s per zoom, no caching "
+                f"on either side; median (min-max) over rounds",
                 ["zoom", "onegrid", "tipg", "ratio (req/s)", "rounds"], rows)
 
 

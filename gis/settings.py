@@ -52,7 +52,7 @@ class SecuritySettings(BaseModel):
     refresh_token_minutes: int = 12 * 60
     # Anonymous requests act as the dev administrator; never on a public interface.
     dev_mode: bool = False
-    # Hot read paths (/locate) reuse an authenticated principal per credential for this
+    # Hot read paths (/locate, /tiles) reuse an authenticated principal per credential for this
     # long: revoking a key, disabling a user or changing roles takes effect within it.
     # 0 turns the cache off.
     principal_cache_seconds: float = 5.0

@@ -205,11 +205,15 @@ def _region(row, level: str) -> dict | None:
 
 
 def _no_generation(asked: PointQuery) -> NotFound:
+    return missing_generation(asked.generation_id, asked.at)
+
+
+def missing_generation(generation_id: int | None, at: dt.date | None) -> NotFound:
+    """Why no generation answers ?generation= / ?at= / "the active one" (the tile lane too)."""
     # The messages of gis.grid.generations.resolve_generation, so both paths read alike.
-    if asked.generation_id is not None:
-        return NotFound(f"generation {asked.generation_id} does not exist",
-                        where="generation")
-    if asked.at is not None:
-        return NotFound(f"no generation was in force on {asked.at.isoformat()}", where="at")
+    if generation_id is not None:
+        return NotFound(f"generation {generation_id} does not exist", where="generation")
+    if at is not None:
+        return NotFound(f"no generation was in force on {at.isoformat()}", where="at")
     return NotFound("there is no active generation yet: load the demo or import a grid "
                     "and activate it", where="generation")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import func, select, text
+from sqlalchemy import BigInteger, any_, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from gis.people.common import (
     join_household_cell,
     lists_by_cell_ids,
     paged,
+    placed_cell_ids,
     point_wgs84,
     require_area,
     where_place,
@@ -27,9 +29,11 @@ from gis.people.common import (
 from gis.people.models import Building, BuildingCell, Household, HouseholdCell, Person
 from gis.people.persons import person_dict
 from gis.people.schemas import HouseholdIn, HouseholdUpdate, Located
+from gis.sql import query
 
 EXTERNAL_UNIQUE = "households_external_id_key"  # migrations/sql/0001_baseline_upgrade.sql
 PERSONS_READ = "persons:read"  # the household's members are shown only with it
+PAGE_WINDOW = 20  # ids after the cursor a page looks at first, per row (households_page.sql)
 COLUMNS = (Household, Cell.code.label("cell_code"),
            func.ST_X(Household.geom).label("lon"), func.ST_Y(Household.geom).label("lat"))
 
@@ -75,6 +79,8 @@ def list_households(session: Session, *, principal: Principal, cell: str | None 
                     region: str | None = None, q: str | None = None,
                     unlocated: bool = False, page: Page = Page()) -> dict:
     by_ids = lists_by_cell_ids(principal, cell=cell, region=region)
+    if by_ids and not q and not unlocated:
+        return _list_placed(session, principal=principal, cell=cell, region=region, page=page)
     stmt, placed = _scoped(principal, one=not by_ids)
     stmt = where_place(stmt, cell=cell, region=region,
                        placed=placed, session=session, principal=principal)
@@ -84,6 +90,35 @@ def list_households(session: Session, *, principal: Principal, cell: str | None 
     if unlocated:
         stmt = stmt.where(placed.is_(None))
     rows, matched = paged(session, stmt.order_by(Household.id), page=page, key=Household.id)
+    return page_result([household_dict(r) for r in rows], page=page, matched=matched,
+                       last_key=rows[-1].Household.id if rows else None)
+
+
+def _list_placed(session: Session, *, principal: Principal, cell: str | None,
+                 region: str | None, page: Page) -> dict:
+    """A page of the households placed in some cells (a cell or region filter, or the
+    caller's area): the page's ids first (gis/sql/households_page.sql: a window after the
+    cursor, else every placement of the cells with a top-N sort), and only those rows
+    join households and cells. Joining first sorted every household of the area (~27,000
+    for a town of the city, ~100 ms; issue 13); tests/gis/test_rls_plans.py checks the
+    plans."""
+    ids = placed_cell_ids(session, cell=cell, region=region, principal=principal) or []
+    matched = None
+    if page.count:
+        matched = session.scalar(select(func.count()).select_from(
+            select(HouseholdCell.household_id)
+            .where(HouseholdCell.cell_id == any_(literal(ids, ARRAY(BigInteger))))
+            .subquery())) or 0
+    chosen = query("households_page").bindparams(
+        cell_ids=ids, after=page.after_int() or 0, limit=page.limit, offset=page.offset,
+        window=0 if page.offset else PAGE_WINDOW * page.limit,
+    ).columns(household_id=BigInteger, cell_id=BigInteger).subquery("chosen")
+    rows = session.execute(
+        select(*COLUMNS, chosen.c.cell_id.label("cell_id")).select_from(chosen)
+        .join(Household, Household.id == chosen.c.household_id)
+        .join(Cell, Cell.id == chosen.c.cell_id)
+        .where(cell_code_clause(principal, Cell.code))
+        .order_by(Household.id)).all()
     return page_result([household_dict(r) for r in rows], page=page, matched=matched,
                        last_key=rows[-1].Household.id if rows else None)
 

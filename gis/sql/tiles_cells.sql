@@ -1,40 +1,71 @@
 -- One Mapbox Vector Tile (layer "cells") of the cells valid in a generation, with their
--- household counts and density for a choropleth.
--- Counts come from cell_rollups (kept by statement triggers, migration 0012_speed), one
--- primary-key probe per cell; households are never read here. Under row-level security
--- cell_rollups shows only the caller's cells (an index condition on its key, the cell ids
--- resolved once per transaction); other cells read 0, as counting households did.
+-- household counts and density for a choropleth; and the generation it shows.
+-- ONE statement, so that the tile lane (api/tile_lane.py) answers a request in one round
+-- trip on the asyncpg pool: it resolves the generation (as resolve_generation does) and
+-- applies the caller's area (the scope binds; NULL: the transaction's own) itself.
+-- Counts come from cell_rollups (kept current by the writes), one primary-key probe per
+-- cell, read through onegrid_scoped_cell_households (migration 0028_tile_path), which
+-- applies the area first: under row-level security only the caller's cells show a count,
+-- other cells read 0. Households are never read here.
 -- The tile is cut in Web Mercator (ST_TileEnvelope is EPSG:3857), but cells are chosen in
 -- EPSG:4326, the stored CRS, against the envelope transformed to 4326: the && test then
 -- runs on grid_cells.geom and its GiST index is used (ST_Transform(geom, 3857) && tile would
 -- hide the index and transform every cell). A Mercator tile is also a lon/lat rectangle
 -- (x depends on lon only, y on lat only), so the transformed envelope is exact; the
 -- margin (buffer / extent) keeps cells that only reach into the tile's buffer.
-WITH bounds AS (
-    SELECT ST_TileEnvelope(:z, :x, :y) AS tile_3857,
-           ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS query_4326
+-- Binds are CAST so that asyncpg can infer their types (see locate_points.sql).
+WITH generation AS (
+    -- ?generation=ID, else ?at=DATE (the newest in force then), else the active one.
+    -- grid_generations holds a handful of rows: no index decision to make.
+    SELECT g.id
+    FROM grid_generations AS g
+    WHERE CASE
+        WHEN CAST(:generation_id AS integer) IS NOT NULL
+            THEN g.id = CAST(:generation_id AS integer)
+        WHEN CAST(:at AS date) IS NOT NULL
+            THEN g.status IN ('active', 'retired')
+                 AND g.effective_from <= CAST(:at AS date)
+                 AND (g.effective_to IS NULL OR g.effective_to >= CAST(:at AS date))
+        ELSE g.status = 'active'
+    END
+    ORDER BY g.id DESC
+    LIMIT 1
 ),
-selected AS (
+bounds AS (
+    SELECT ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer),
+                           CAST(:y AS integer)) AS tile_3857,
+           ST_Transform(ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer),
+                                        CAST(:y AS integer),
+                                        margin => CAST(:margin AS float8)), 4326) AS query_4326
+),
+selected AS MATERIALIZED (
     SELECT c.id, c.code, c.name, c.kind, c.dedicated_type, c.village_code, c.area_m2, c.geom
-    FROM grid_cells AS c, bounds AS b
+    FROM grid_cells AS c, bounds AS b, generation AS g
     WHERE c.geom && b.query_4326
-      AND c.generation_low <= :generation_id
-      AND (c.generation_high IS NULL OR c.generation_high >= :generation_id)
+      AND c.generation_low <= g.id
+      AND (c.generation_high IS NULL OR c.generation_high >= g.id)
 ),
-counted AS (
-    SELECT s.*, coalesce(r.households, 0) AS households
-    FROM selected AS s
-    LEFT JOIN cell_rollups AS r ON r.cell_id = s.id
+counts AS MATERIALIZED (
+    -- called once: the ids of the tile's cells as one array
+    SELECT n.cell_id, n.households
+    FROM onegrid_scoped_cell_households(
+        CAST(:scope_all AS text), CAST(:scope_prefixes AS text), CAST(:scope_cells AS text),
+        ARRAY(SELECT s.id FROM selected AS s)) AS n
 ),
-features AS (
-    SELECT k.code::text AS code, k.name, k.kind, k.dedicated_type,
-           k.village_code::text AS village_code, round(k.area_m2)::bigint AS area_m2,
-           k.households,
-           round((k.households / nullif(k.area_m2 / 1e6, 0))::numeric, 1)::float
+features AS MATERIALIZED (
+    -- materialized: ST_AsMVTGeom runs once per feature (inlined, the IS NOT NULL test
+    -- below would run it a second time)
+    SELECT s.code::text AS code, s.name, s.kind, s.dedicated_type,
+           s.village_code::text AS village_code, round(s.area_m2)::bigint AS area_m2,
+           coalesce(n.households, 0) AS households,
+           round((coalesce(n.households, 0) / nullif(s.area_m2 / 1e6, 0))::numeric, 1)::float
                AS households_per_km2,
-           ST_AsMVTGeom(ST_Transform(k.geom, 3857), b.tile_3857, :extent, :buffer, true) AS geom
-    FROM counted AS k, bounds AS b
+           ST_AsMVTGeom(ST_Transform(s.geom, 3857), b.tile_3857, CAST(:extent AS integer),
+                        CAST(:buffer AS integer), true) AS geom
+    FROM selected AS s
+    CROSS JOIN bounds AS b
+    LEFT JOIN counts AS n ON n.cell_id = s.id
 )
-SELECT ST_AsMVT(f.*, 'cells', :extent, 'geom')
-FROM features AS f
-WHERE f.geom IS NOT NULL
+SELECT (SELECT g.id FROM generation AS g) AS generation_id,
+       (SELECT ST_AsMVT(f.*, 'cells', CAST(:extent AS integer), 'geom')
+        FROM features AS f WHERE f.geom IS NOT NULL) AS tile

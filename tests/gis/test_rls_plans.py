@@ -176,3 +176,119 @@ def test_a_page_of_households_scans_no_households_per_cell(db, village, logins):
     after = list_households(db, principal=worker(),
                             page=Page(limit=100, after=page["next_after"]))
     assert after["items"][0]["id"] > page["items"][-1]["id"]
+
+
+OTHER_TOWN, OTHER_VILLAGE = "500151002000", "500151002001"
+OTHER_HOUSEHOLDS = 36_000
+
+
+@pytest.fixture()
+def two_towns(db, village):
+    """The village's town (4,000 households), then a second town east of it holding 36,000
+    more, placed by their buildings, then 200 new households of the first town: a town
+    manager's area is a tenth of the households (a town of the city: a thirtieth)."""
+    east = box(WEST + CELLS * SIZE, SOUTH, WEST + 2 * CELLS * SIZE, SOUTH + SIZE)
+    add_region(db, code=OTHER_TOWN, level="town", parent=DISTRICT, geom=east)
+    add_region(db, code=OTHER_VILLAGE, level="village", parent=OTHER_TOWN, geom=east)
+    cells = [add_cell(db, code=f"{OTHER_VILLAGE}{i + 1:03d}", generation=village["generation"],
+                      village=OTHER_VILLAGE,
+                      geom=box(WEST + (CELLS + i) * SIZE, SOUTH, WEST + (CELLS + i + 1) * SIZE,
+                               SOUTH + SIZE))
+             for i in range(CELLS)]
+    params = {"cells": cells, "n": OTHER_HOUSEHOLDS // 4, "x": WEST + CELLS * SIZE,
+              "south": SOUTH, "size": SIZE}
+    db.execute(text(
+        "INSERT INTO buildings (code, address, geom) "
+        "SELECT 'E' || i, 'east ' || i, ST_SetSRID(ST_MakePoint("
+        "  :x + (i % 40) * :size + :size / 2, :south + :size / 2), 4326) "
+        "FROM generate_series(0, :n - 1) AS i"), params)
+    db.execute(text(
+        "INSERT INTO building_cells (building_id, cell_id) "
+        "SELECT b.id, (CAST(:cells AS bigint[]))[1 + (substr(b.code, 2)::int % 40)] "
+        "FROM buildings AS b WHERE b.code LIKE 'E%'"), params)
+    db.execute(text(
+        "INSERT INTO households (external_id, address, members, building_id, located_by) "
+        "SELECT 'HE' || b.code || '-' || k, 'in ' || b.address, 2, b.id, 'building' "
+        "FROM buildings AS b, generate_series(1, 4) AS k WHERE b.code LIKE 'E%'"))
+    # and 200 households created in the first town since, by coordinates
+    db.execute(text(
+        "WITH new AS (INSERT INTO households (external_id, address, members, geom, "
+        "                                     located_by) "
+        "  SELECT 'HN' || i, 'new ' || i, 1, ST_SetSRID(ST_MakePoint(:west, :south), 4326), "
+        "         'coordinates' FROM generate_series(1, 200) AS i RETURNING id) "
+        "INSERT INTO household_own_cells (household_id, cell_id) SELECT id, :cell FROM new"),
+        {"west": WEST + SIZE / 2, "south": SOUTH + SIZE / 2, "cell": village["cells"][0]})
+    for table in ("grid_cells", "buildings", "building_cells", "households",
+                  "household_own_cells"):
+        db.execute(text(f"ANALYZE {table}"))  # constant names
+    db.flush()
+    return village
+
+
+def town_manager() -> Principal:
+    return Principal(username="t", roles=frozenset({"grid_worker"}), everywhere=False,
+                     region_codes=(TOWN,))
+
+
+def seq_scans_of_households(plans) -> list[str]:
+    return [n["Node Type"] for plan in plans for n, _ in nodes(plan)
+            if n.get("Relation Name") == "households" and n["Node Type"] == "Seq Scan"]
+
+
+def full_sorts(plans, *, keep: int = 1000) -> list[str]:
+    """Sorts of more than `keep` rows that do not sit right under a Limit: an unbounded
+    sort of the whole area for a page (a top-N sort under a Limit keeps only the page)."""
+    def walk(node, parent):
+        if (node["Node Type"] == "Sort" and node["Plan Rows"] > keep
+                and (parent is None or parent["Node Type"] != "Limit")):
+            yield f"Sort of {node['Plan Rows']} rows under {parent and parent['Node Type']}"
+        for child in node.get("Plans", []):
+            yield from walk(child, node)
+    return [found for plan in plans for found in walk(plan, None)]
+
+
+def unbounded_walks_of_households(plans) -> list[str]:
+    """Scans of households in id order with no upper bound: the plan of a page that reads
+    the table from the cursor on until it has found the area's 100th household (the whole
+    city for the last town)."""
+    return [f"{n['Node Type']} {n.get('Index Cond', '(no condition)')}"
+            for plan in plans for n, _ in nodes(plan)
+            if n.get("Relation Name") == "households" and n.get("Index Name") == "households_pkey"
+            and "=" not in n.get("Index Cond", "")]
+
+
+def town_ids(db, *, after: int = 0, limit: int = 100) -> list[int]:
+    """What the page should hold: the town's households above the cursor, by id (read as
+    the superuser, without the service's query)."""
+    return list(db.execute(text(
+        "SELECT hc.household_id FROM household_cells AS hc "
+        "JOIN grid_cells AS c ON c.id = hc.cell_id "
+        "WHERE c.code LIKE :town AND hc.household_id > :after "
+        "ORDER BY hc.household_id LIMIT :limit"),
+        {"town": TOWN[:9] + "%", "after": after, "limit": limit}).scalars())
+
+
+@pytest.mark.parametrize("cursor", ["first page", "before the new households"])
+def test_a_town_managers_page_reads_no_household_sequentially(db, two_towns, logins, cursor):
+    """A town manager's page of /households, as the app role with the town's scope: no
+    plan the service runs scans households from end to end (EXPLAIN, no timings), and the
+    page holds the town's first households above the cursor. The second cursor is the
+    last household of the first import: the other town's follow it, so the quick look
+    right after the cursor finds no page, and the page comes from the town's placements
+    (the 200 new households)."""
+    after = None
+    expected = town_ids(db)
+    if cursor != "first page":
+        after = db.execute(text(
+            "SELECT min(id) - 1 FROM households WHERE external_id LIKE 'HE%'")).scalar_one()
+        expected = town_ids(db, after=after)
+        assert len(expected) == 100
+    page = Page(limit=100, after=None if after is None else str(after))
+    rls.scope_session(db, town_manager(), as_role=logins.names.app)
+    run = lambda: list_households(db, principal=town_manager(), page=page)  # noqa: E731
+    plans = plans_of(db, statements_of(db, run))
+    assert seq_scans_of_households(plans) == []
+    assert scans_of_households_in_loops(plans) == []
+    assert full_sorts(plans) == []  # the page's 100 rows, not the town's 4,200, sorted
+    assert unbounded_walks_of_households(plans) == []
+    assert [item["id"] for item in run()["items"]] == expected
