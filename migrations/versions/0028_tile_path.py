@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0028_tile_path"
-down_revision = "0020_staff_audit"
+down_revision = "0025_party_households"
 branch_labels = None
 depends_on = None
 
