@@ -32,6 +32,11 @@ class PaintIn(BaseModel):
     reason: Reason = None
 
 
+class RenumberIn(BaseModel):
+    village: str = Field(pattern="^[0-9]{12}$")
+    reason: Reason = None
+
+
 class RedrawEdit(BaseModel):
     op: Literal["redraw"]
     code: Code
@@ -124,6 +129,20 @@ def redo(session: SessionDep, principal: PrincipalDep, generation_id: Generation
     changes = editor_service.redo(session, principal=principal, generation_id=generation_id,
                                   expected=Expected(generation=version))
     return _result(session, generation_id, changes, response, generation_etag=True)
+
+
+@router.post("/generations/{generation_id}/renumber",
+             summary="Renumber a village's changed cells west→east, north→south "
+                     "(If-Match: the generation's ETag)")
+def renumber(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
+             body: RenumberIn, version: IfMatchDep, response: Response) -> dict:
+    principal.require("cells:write")
+    renamed = editor_service.renumber(session, principal=principal,
+                                      generation_id=generation_id, village=body.village,
+                                      expected=Expected(generation=version), reason=body.reason)
+    generation = lifecycle.get_generation(session, generation_id=generation_id)
+    set_etag(response, generation.version)
+    return {"renamed": renamed, "generation_version": generation.version}
 
 
 def _result(session, generation_id: int, changes, response: Response, *,

@@ -94,6 +94,24 @@ def _buildings(session: Session, draft_id: int, ids: list[int]
     return painted, others
 
 
+def renumber(session: Session, *, principal: Principal, generation_id: int, village: str,
+             expected: Expected = Expected(), reason: str | None = None) -> list[dict]:
+    """Renumber the village's changed cells W→E, N→S (gis.grid.renumber); [{from, to}]."""
+    from gis.grid.renumber import renumber_village
+
+    renamed: list[dict] = []
+
+    def run() -> list[CellChange]:
+        names, changes = renumber_village(session, generation_id=generation_id,
+                                          village_code=village)
+        renamed.extend(names)
+        return changes
+
+    _edit(session, principal=principal, generation_id=generation_id, codes=[],
+          expected=expected, op="renumber", reason=reason, run=run)
+    return renamed
+
+
 def undo(session: Session, *, principal: Principal, generation_id: int,
          expected: Expected = Expected()) -> list[CellChange]:
     return _history_step(session, principal, generation_id, expected, history.undo)

@@ -234,3 +234,36 @@ def test_an_edit_that_moves_a_neighbour_outside_the_area_is_403(planner_of_west)
     assert refused.status_code == 403, refused.text
     assert EAST in refused.json()["message"]
     assert client.get(f"/generations/{draft}/history").json()["items"] == []
+
+
+def split_at(client, draft, code, x):
+    return client.post(f"/generations/{draft}/cells/{code}/split", json={
+        "line": {"type": "LineString", "coordinates": [[x, -1], [x, 2]]}})
+
+
+def test_renumber_orders_changed_cells_and_keeps_unchanged_codes(client, two_cells):
+    draft = draft_of(client)
+    assert split_at(client, draft, WEST, 0.3).status_code == 200  # the new part is west
+    new = VILLAGE + "003"
+    assert area_of(cell(client, draft, new)).equals(box(0, 0, 0.3, 1))
+    etag = client.get(f"/generations/{draft}").headers["ETag"]
+    renumbered = client.post(f"/generations/{draft}/renumber",
+                             json={"village": VILLAGE, "reason": "W to E"},
+                             headers={"If-Match": etag})
+    assert renumbered.status_code == 200, renumbered.text
+    assert renumbered.json()["renamed"] == [{"from": WEST, "to": new},
+                                            {"from": new, "to": WEST}]
+    assert area_of(cell(client, draft, WEST)).equals(box(0, 0, 0.3, 1))
+    assert area_of(cell(client, draft, new)).equals(box(0.3, 0, 1, 1))
+    # EAST is unchanged from the active generation: it keeps its code, east of them all
+    assert area_of(cell(client, draft, EAST)).equals(box(1, 0, 2, 1))
+    assert client.get(f"/generations/{draft}/history").json()["items"][-1]["reason"] == "W to E"
+    again = client.post(f"/generations/{draft}/renumber", json={"village": VILLAGE})
+    assert again.json()["renamed"] == []
+    stale = client.post(f"/generations/{draft}/renumber", json={"village": VILLAGE},
+                        headers={"If-Match": etag})
+    assert stale.status_code == 409
+    assert client.post(f"/generations/{draft}/undo").status_code == 200
+    assert area_of(cell(client, draft, WEST)).equals(box(0.3, 0, 1, 1))
+    bad = client.post(f"/generations/{draft}/renumber", json={"village": "12"})
+    assert bad.status_code == 422
