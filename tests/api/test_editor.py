@@ -267,3 +267,49 @@ def test_renumber_orders_changed_cells_and_keeps_unchanged_codes(client, two_cel
     assert area_of(cell(client, draft, WEST)).equals(box(0.3, 0, 1, 1))
     bad = client.post(f"/generations/{draft}/renumber", json={"village": "12"})
     assert bad.status_code == 422
+
+
+def test_every_edit_records_its_reason_and_author(client, db, two_cells):
+    draft = draft_of(client)
+    new = VILLAGE + "003"
+    added = client.post(f"/generations/{draft}/cells/{new}", json={
+        "type": "Feature", "geometry": mapping(box(2, 0, 3, 1)),
+        "properties": {"reason": "new estate"}})
+    assert added.status_code == 201, added.text
+    merged = client.post(f"/generations/{draft}/merge", json={
+        "codes": [EAST, new], "reason": "too small"})
+    assert merged.status_code == 200, merged.text
+    removed = client.request("DELETE", f"/generations/{draft}/cells/{EAST}",
+                             json={"reason": "gone"})
+    assert removed.status_code == 200, removed.text
+    items = client.get(f"/generations/{draft}/history").json()["items"]
+    assert [(i["op"], i["reason"], i["author"]) for i in items] == [
+        ("add", "new estate", "dev"), ("merge", "too small", "dev"), ("remove", "gone", "dev")]
+    # the per-code ledger (the 409's who/when) points at its history entry
+    linked = db.execute(text(
+        "SELECT count(*) FROM grid_cell_edits WHERE generation_id = :g AND op_id IS NULL"),
+        {"g": draft}).scalar_one()
+    assert linked == 0
+
+
+def test_preview_of_a_merge_and_of_a_paint(client, db, two_cells):
+    add_households(db, [(0.5, 0.5), (1.5, 0.5)])
+    building = add_building(db, 0.95, 0.5)
+    add_building(db, 0.3, 0.5)  # the area around it stays west
+    db.execute(text("INSERT INTO households (building_id, located_by) "
+                    "VALUES (:b, 'building')"), {"b": building})
+    draft = draft_of(client)
+    merge = client.post(f"/generations/{draft}/preview",
+                        json={"op": "merge", "codes": [WEST, EAST]}).json()
+    cells = {c["code"]: c for c in merge["cells"]}
+    assert cells[EAST]["band"] is None and cells[EAST]["after"]["households"] == 0
+    assert cells[WEST]["after"]["households"] == 3
+    assert merge["moves"]["households"] == 1  # the one east
+    paint = client.post(f"/generations/{draft}/preview",
+                        json={"op": "paint", "to": EAST, "buildings": [building]})
+    assert paint.status_code == 200, paint.text
+    paint = paint.json()
+    assert paint["moves"]["households"] == 1
+    [moved] = paint["moved"]["features"]
+    assert moved["properties"]["from"] == WEST and moved["properties"]["to"] == EAST
+    assert client.get(f"/generations/{draft}/history").json()["items"] == []
