@@ -2,6 +2,7 @@
 undo and redo, renumber (the contract: EDITOR-CONTRACT.md, issue 15)."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
@@ -81,19 +82,19 @@ def paint(session: SessionDep, principal: PrincipalDep, generation_id: Generatio
 def preview(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
             generation_id: GenerationId, body: PreviewIn) -> dict:
     principal.require("cells:write")
-    kwargs = {"principal": principal, "generation_id": generation_id}
+    common = {"principal": principal, "generation_id": generation_id}
     if isinstance(body, RedrawEdit):
         geom, _ = parse_cell_geometry(body.geometry, where="geometry")
         service = editor_service.redraw_follow if body.follow else _redraw_one
-        run = lambda: service(session, code=body.code, geom=geom, attrs={}, **kwargs)  # noqa: E731
+        run = partial(service, session, code=body.code, geom=geom, attrs={}, **common)
     elif isinstance(body, SplitEdit):
-        line = parse_line(body.line)
-        run = lambda: edit_service.split_cell(session, code=body.code, line=line, **kwargs)  # noqa: E731
+        run = partial(edit_service.split_cell, session, code=body.code,
+                   line=parse_line(body.line), **common)
     elif isinstance(body, MergeEdit):
-        run = lambda: edit_service.merge_cells(session, codes=body.codes, **kwargs)  # noqa: E731
+        run = partial(edit_service.merge_cells, session, codes=body.codes, **common)
     else:
-        run = lambda: editor_service.paint(session, to=body.to, buildings=body.buildings,  # noqa: E731
-                                           **kwargs)
+        run = partial(editor_service.paint, session, to=body.to, buildings=body.buildings,
+                   **common)
     band = (settings.grid.households_min, settings.grid.households_max)
     return impact.preview(session, generation_id=generation_id, run=run, band=band)
 
