@@ -89,12 +89,12 @@ def preview(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
         run = partial(service, session, code=body.code, geom=geom, attrs={}, **common)
     elif isinstance(body, SplitEdit):
         run = partial(edit_service.split_cell, session, code=body.code,
-                   line=parse_line(body.line), **common)
+                      line=parse_line(body.line), **common)
     elif isinstance(body, MergeEdit):
         run = partial(edit_service.merge_cells, session, codes=body.codes, **common)
     else:
         run = partial(editor_service.paint, session, to=body.to, buildings=body.buildings,
-                   **common)
+                      **common)
     band = (settings.grid.households_min, settings.grid.households_max)
     return impact.preview(session, generation_id=generation_id, run=run, band=band)
 
