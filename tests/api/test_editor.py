@@ -313,3 +313,29 @@ def test_preview_of_a_merge_and_of_a_paint(client, db, two_cells):
     [moved] = paint["moved"]["features"]
     assert moved["properties"]["from"] == WEST and moved["properties"]["to"] == EAST
     assert client.get(f"/generations/{draft}/history").json()["items"] == []
+
+
+@pytest.fixture()
+def next_village(db, two_cells):
+    """A second village east of two_cells' (x 2..3) with one cell, active."""
+    from tests.factories import TOWN, add_cell, add_region
+
+    other = TOWN[:9] + "002"
+    add_region(db, code=other, level="village", parent=TOWN, geom=box(2, 0, 3, 1))
+    add_cell(db, code=other + "001", geom=box(2, 0, 3, 1),
+             generation=two_cells["generation"], village=other)
+    db.flush()
+    return other + "001"
+
+
+def test_neighbours_in_another_village_never_follow(client, db, next_village):
+    draft = draft_of(client)
+    grown = follow(client, draft, EAST, box(1, 0, 2.5, 1))
+    assert grown.status_code == 200, grown.text
+    assert area_of(cell(client, draft, EAST)).equals(box(1, 0, 2, 1))
+    assert area_of(cell(client, draft, next_village)).equals(box(2, 0, 3, 1))
+    building = add_building(db, 2.05, 0.5)
+    add_building(db, 2.5, 0.5)
+    refused = client.post(f"/generations/{draft}/paint",
+                          json={"to": EAST, "buildings": [building]})
+    assert refused.status_code == 422 and "another village" in refused.json()["message"]
