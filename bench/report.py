@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import assign_bulk, locate, reads, rollup_writes, tiles, validate
+from bench import assign_bulk, impact, locate, reads, rollup_writes, tiles, validate
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +94,18 @@ Answers compared on {measured['compared']} points: {measured['differ']} differ.
 
 {table(["endpoint", "req/s", "p50", "p99", "errors", "/locate / it (req/s)"],
        locate.report_rows(measured))}
+"""
+
+
+def impact_section(measured: dict) -> str:
+    doc = impact.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()
+    return f"""### The editor's impact preview of an edit touching two cells
+
+{doc}
+
+{table(impact.HEADER, impact.rows(measured))}
+
+Goal (issue 15): at most 300 ms on the city demo.
 """
 
 
@@ -221,6 +233,7 @@ def main() -> None:
     assigned = assign_rows(size, args.assign_rounds, args.timeout * 10)
     located = locate.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     validated = validate.run()
+    impacts = impact.run(rounds=args.rounds)
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
 
@@ -255,6 +268,7 @@ time-out.
 {assign_section(assigned, args.assign_rounds)}
 {locate_section(located)}
 {validate_section(validated)}
+{impact_section(impacts)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)
