@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0024_editor_history"
-down_revision = "0020_staff_audit"
+down_revision = "0028_tile_path"
 branch_labels = None
 depends_on = None
 
