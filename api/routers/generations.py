@@ -6,15 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field
-from shapely.errors import ShapelyError
-from shapely.geometry import shape
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.editor_body import edit_body
 from api.versions import IfMatchDep, based_on, set_etag
-from gis.errors import InvalidGeometry, InvalidInput
-from gis.grid import edit_service, edits, lifecycle
-from gis.grid.features import cell_feature, changes_dict
-from gis.grid.shapes import parse_cell_geometry
+from gis.errors import InvalidInput
+from gis.grid import edit_service, editor_service, edits, lifecycle
+from gis.grid.features import cell_feature, changes_dict, edit_result
+from gis.grid.shapes import parse_cell_geometry, parse_line
 from gis.grid.validation import validate_generation
 from gis.grid.versions import Expected
 
@@ -37,9 +36,14 @@ class ActivateIn(BaseModel):
     version: Version = None
 
 
+Reason = Annotated[str | None, Field(max_length=500,
+                                     description="why (kept in the draft's history)")]
+
+
 class SplitIn(BaseModel):
     line: dict = Field(description="a GeoJSON LineString crossing the cell")
     version: Version = None
+    reason: Reason = None
 
 
 class MergeIn(BaseModel):
@@ -47,6 +51,11 @@ class MergeIn(BaseModel):
     versions: dict[Annotated[str, Field(pattern="^[0-9]{15}$")],
                    Annotated[int, Field(ge=1)]] | None = Field(
         default=None, description="the version (ETag) of each cell as you read it")
+    reason: Reason = None
+
+
+class ReasonIn(BaseModel):
+    reason: Reason = None
 
 
 class ProposeIn(BaseModel):
@@ -127,22 +136,41 @@ def validation(session: SessionDep, principal: PrincipalDep, settings: SettingsD
 def add_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
              code: CellCode, body: GeoJSONBody, response: Response) -> dict:
     principal.require("cells:write")
+    body, extra = edit_body(body)
     geom, props = parse_cell_geometry(body)
     edit_service.add_cell(session, principal=principal, generation_id=generation_id,
-                          code=code, geom=geom, attrs=_attrs(props))
+                          code=code, geom=geom, attrs=_attrs(props),
+                          reason=extra.reason(props))
     return _cell(session, generation_id, code, response)
 
 
 @router.put("/generations/{generation_id}/cells/{code}",
-            summary="Redraw a cell of a draft (If-Match: the cell's ETag you read)")
+            summary="Redraw a cell of a draft (If-Match: the cell's ETag you read); "
+                    "with follow=true its neighbours follow the new boundary")
 def redraw_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                 code: CellCode, body: GeoJSONBody, version: IfMatchDep,
-                response: Response) -> dict:
+                response: Response, follow: Annotated[bool, Query(
+                    description="neighbours take what the cell gives up and lose what it "
+                                "takes (the outer boundary stays)")] = False) -> dict:
     principal.require("cells:write")
+    body, extra = edit_body(body)
     geom, props = parse_cell_geometry(body)
+    expected = _cell_expected(code, version, props.get("version"))
+    if follow:
+        changes = editor_service.redraw_follow(
+            session, principal=principal, generation_id=generation_id, code=code, geom=geom,
+            attrs=_attrs(props), reason=extra.reason(props),
+            expected=Expected(cells={**extra.versions, **(expected.cells or {})} or None))
+        result = edit_result(session, generation_id=generation_id, changes=changes)
+        set_etag(response, next((f["properties"]["version"] for f in result["cells"][
+            "features"] if f["id"] == code), None))
+        return result
+    if extra.versions:
+        raise InvalidInput("versions (of neighbours) go with follow=true only",
+                           where="versions")
     change = edit_service.redraw_cell(
         session, principal=principal, generation_id=generation_id, code=code, geom=geom,
-        attrs=_attrs(props), expected=_cell_expected(code, version, props.get("version")))
+        attrs=_attrs(props), expected=expected, reason=extra.reason(props))
     feature = _cell(session, generation_id, code, response)
     feature["properties"]["change"] = change.action
     return feature
@@ -150,11 +178,12 @@ def redraw_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gen
 
 @router.delete("/generations/{generation_id}/cells/{code}", summary="Remove a cell from a draft")
 def remove_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
-                code: CellCode, version: IfMatchDep) -> dict:
+                code: CellCode, version: IfMatchDep, body: ReasonIn | None = None) -> dict:
     principal.require("cells:write")
     change = edit_service.remove_cell(session, principal=principal,
                                       generation_id=generation_id, code=code,
-                                      expected=_cell_expected(code, version, None))
+                                      expected=_cell_expected(code, version, None),
+                                      reason=body.reason if body else None)
     return changes_dict(generation_id, [change])
 
 
@@ -163,16 +192,10 @@ def remove_cell(session: SessionDep, principal: PrincipalDep, generation_id: Gen
 def split_cell(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
                code: CellCode, body: SplitIn, version: IfMatchDep) -> dict:
     principal.require("cells:write")
-    try:
-        line = shape(body.line)
-    except (KeyError, TypeError, ValueError, AttributeError, ShapelyError) as exc:
-        raise InvalidGeometry(f"line is not a readable GeoJSON geometry ({exc})",
-                              where="line") from None
-    if line.geom_type != "LineString" or line.is_empty:
-        raise InvalidGeometry(f"line must be a LineString; got {line.geom_type}", where="line")
+    line = parse_line(body.line)
     changes = edit_service.split_cell(
         session, principal=principal, generation_id=generation_id, code=code, line=line,
-        expected=_cell_expected(code, version, body.version))
+        expected=_cell_expected(code, version, body.version), reason=body.reason)
     return changes_dict(generation_id, changes)
 
 
@@ -184,7 +207,7 @@ def merge_cells(session: SessionDep, principal: PrincipalDep, generation_id: Gen
     principal.require("cells:write")
     changes = edit_service.merge_cells(
         session, principal=principal, generation_id=generation_id, codes=body.codes,
-        expected=Expected(generation=version, cells=body.versions))
+        expected=Expected(generation=version, cells=body.versions), reason=body.reason)
     return changes_dict(generation_id, changes)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gis.auth.principal import Principal
 from gis.auth.scope import covers_cell_code, covers_region_code
 from gis.errors import InvalidInput, PermissionDenied
-from gis.grid import edits, lifecycle, versions
+from gis.grid import edits, history, lifecycle, versions
 from gis.grid.edits import CellChange
 from gis.grid.versions import Expected
 from gis.settings import GridSettings
@@ -26,39 +26,44 @@ SHOWN_CODES = 5  # codes named in a refusal; the count says how many there are i
 
 
 def add_cell(session: Session, *, principal: Principal, generation_id: int, code: str,
-             geom: Polygon, attrs: dict, expected: Expected = Expected()) -> CellChange:
+             geom: Polygon, attrs: dict, expected: Expected = Expected(),
+             reason: str | None = None) -> CellChange:
     return _edit(session, principal=principal, generation_id=generation_id, codes=[code],
-                 expected=expected, run=lambda: [edits.add_cell(
+                 expected=expected, op="add", reason=reason, run=lambda: [edits.add_cell(
                      session, generation_id=generation_id, code=code, geom=geom,
                      attrs=attrs)])[0]
 
 
 def redraw_cell(session: Session, *, principal: Principal, generation_id: int, code: str,
-                geom: Polygon, attrs: dict, expected: Expected = Expected()) -> CellChange:
+                geom: Polygon, attrs: dict, expected: Expected = Expected(),
+                reason: str | None = None) -> CellChange:
     return _edit(session, principal=principal, generation_id=generation_id, codes=[code],
-                 expected=expected, run=lambda: [edits.redraw_cell(
+                 expected=expected, op="redraw", reason=reason, run=lambda: [edits.redraw_cell(
                      session, generation_id=generation_id, code=code, geom=geom,
                      attrs=attrs)])[0]
 
 
 def remove_cell(session: Session, *, principal: Principal, generation_id: int, code: str,
-                expected: Expected = Expected()) -> CellChange:
+                expected: Expected = Expected(), reason: str | None = None) -> CellChange:
     return _edit(session, principal=principal, generation_id=generation_id, codes=[code],
-                 expected=expected, run=lambda: [edits.remove_cell(
+                 expected=expected, op="remove", reason=reason, run=lambda: [edits.remove_cell(
                      session, generation_id=generation_id, code=code)])[0]
 
 
 def split_cell(session: Session, *, principal: Principal, generation_id: int, code: str,
-               line: LineString, expected: Expected = Expected()) -> list[CellChange]:
+               line: LineString, expected: Expected = Expected(),
+               reason: str | None = None) -> list[CellChange]:
     return _edit(session, principal=principal, generation_id=generation_id, codes=[code],
-                 expected=expected, run=lambda: edits.split_cell(
+                 expected=expected, op="split", reason=reason, run=lambda: edits.split_cell(
                      session, generation_id=generation_id, code=code, line=line))
 
 
 def merge_cells(session: Session, *, principal: Principal, generation_id: int,
-                codes: list[str], expected: Expected = Expected()) -> list[CellChange]:
+                codes: list[str], expected: Expected = Expected(),
+                reason: str | None = None) -> list[CellChange]:
     return _edit(session, principal=principal, generation_id=generation_id,
-                 codes=sorted(set(codes)), expected=expected, run=lambda: edits.merge_cells(
+                 codes=sorted(set(codes)), expected=expected, op="merge", reason=reason,
+                 run=lambda: edits.merge_cells(
                      session, generation_id=generation_id, codes=codes))
 
 
@@ -74,6 +79,8 @@ def propose(session: Session, *, principal: Principal, generation_id: int, regio
                                 expected_version=expected.generation)
     summary = propose_for_region(session, generation_id=draft.id, region_code=region_code,
                                  band=band)
+    history.record_barrier(session, draft, op="propose", codes=[region_code],
+                           author=principal.username)
     summary["version"] = versions.bump_generation(session, draft, edited_by=principal.username)
     return summary
 
@@ -114,12 +121,17 @@ def repair(session: Session, *, principal: Principal, generation_id: int,
     _require_changes_in_area(session, principal, draft.id, doing="repair")
     result = repair_generation(session, generation_id=draft.id)
     _require_area(principal, result["changed_codes"])
+    history.record_barrier(session, draft, op="repair", codes=result["changed_codes"],
+                           author=principal.username)
     result["version"] = versions.bump_generation(session, draft, edited_by=principal.username)
     return result
 
 
 def _edit(session: Session, *, principal: Principal, generation_id: int, codes: list[str],
-          expected: Expected, run: Callable[[], list[CellChange]]) -> list[CellChange]:
+          expected: Expected, run: Callable[[], list[CellChange]], op: str,
+          reason: str | None = None) -> list[CellChange]:
+    """Lock, check area and versions, run the edit, record it (ledger and history)."""
+    reason = history.clean_reason(reason)
     unknown = sorted(set(expected.cells or {}) - set(codes))
     if unknown:
         raise InvalidInput(f"versions name {', '.join(unknown)}, which this edit does not "
@@ -132,7 +144,10 @@ def _edit(session: Session, *, principal: Principal, generation_id: int, codes: 
                          current=before)
     changes = run()
     _require_area(principal, [change.code for change in changes])  # new codes of a split
-    versions.record(session, draft, changes, before=before, edited_by=principal.username)
+    entry = history.record_op(session, draft, op=op, changes=changes,
+                              author=principal.username, reason=reason)
+    versions.record(session, draft, changes, before=before, edited_by=principal.username,
+                    op_id=entry.id if entry else None)
     return changes
 
 

@@ -41,12 +41,27 @@ def clean_attributes(attrs: dict) -> dict:
 
 
 @dataclass(frozen=True)
+class CellState:
+    """A code's shape (WKB, EPSG:4326) and attributes at one moment: what undo brings back."""
+
+    wkb: bytes
+    attrs: dict
+
+
+@dataclass(frozen=True)
 class CellChange:
-    """What happened to one code: added, redrawn, restored, unchanged or removed."""
+    """What happened to one code: added, redrawn, restored, unchanged or removed; `before`
+    is the code's state before the change (None for an addition)."""
 
     code: str
     action: str
     cell_id: int | None
+    before: CellState | None = None
+
+
+def state_of(cell: Cell) -> CellState:
+    return CellState(shapely.to_wkb(to_shape(cell.geom)),
+                     {key: getattr(cell, key) for key in ATTRIBUTES})
 
 
 def valid_in(generation_id: int):
@@ -108,19 +123,20 @@ def write_cell(session: Session, draft: Generation, *, code: str, geom: Polygon,
              **({k: getattr(current, k) for k in ATTRIBUTES} if current else {}), **attrs}
     wkb = shapely.to_wkb(geom)
     if current is not None and _same(session, current, wkb, attrs):
-        return CellChange(code, "unchanged", current.id)
+        return CellChange(code, "unchanged", current.id, state_of(current))
+    before = state_of(current) if current is not None else None
     twin = _closed_twin(session, code=code, closing=closing, wkb=wkb, attrs=attrs)
     if current is not None:
         _close(session, draft, current, closing)
     if twin is not None:
         twin.generation_high = None
         session.flush()
-        return CellChange(code, "restored", twin.id)
+        return CellChange(code, "restored", twin.id, before)
     cell = Cell(code=code, village_code=code[:12], generation_low=draft.id,
                 geom=WKBElement(wkb, srid=4326), **attrs)
     session.add(cell)
     session.flush()
-    return CellChange(code, "redrawn" if current is not None else "added", cell.id)
+    return CellChange(code, "redrawn" if current is not None else "added", cell.id, before)
 
 
 def write_noded(session: Session, draft: Generation, cells: list[tuple[str, Polygon, dict]],
@@ -172,8 +188,9 @@ def remove_cell(session: Session, *, generation_id: int, code: str) -> CellChang
     current = current_cell(session, generation_id=draft.id, code=code)
     if current is None:
         raise NotFound(f"cell {code} is not in generation {draft.id}", where="code")
+    before = state_of(current)
     _close(session, draft, current, closing_generation_id(session))
-    return CellChange(code, "removed", None)
+    return CellChange(code, "removed", None, before)
 
 
 def next_serial_codes(session: Session, *, village_code: str, count: int) -> list[str]:

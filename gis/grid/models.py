@@ -4,7 +4,19 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CHAR, BigInteger, Computed, Date, DateTime, Double, ForeignKey, Integer, Text
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import FetchedValue
 
@@ -61,6 +73,28 @@ class CellEdit(Base):
     edited_by: Mapped[str | None] = mapped_column(Text)
     edited_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                    server_default=FetchedValue())
+    op_id: Mapped[int | None] = mapped_column(ForeignKey("grid_edit_ops.id", ondelete="CASCADE"))
+
+
+class EditOp(Base):
+    """One edit a planner made to a draft (the editor's history): what, who, why, undo data."""
+
+    __tablename__ = "grid_edit_ops"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_generations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(Text)
+    codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    author: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                            server_default=FetchedValue())
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    dropped: Mapped[bool] = mapped_column(Boolean, default=False)
+    before_cells: Mapped[dict | None] = mapped_column(JSONB)
+    after_cells: Mapped[dict | None] = mapped_column(JSONB)
 
 
 class CellPiece(Base):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 
 import shapely
-from shapely.geometry import Polygon
+from shapely.errors import ShapelyError
+from shapely.geometry import LineString, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -63,3 +64,15 @@ def check_cell_polygon(geom: BaseGeometry, *, where: str) -> Polygon:
     if geom.has_z:
         geom = shapely.force_2d(geom)
     return shapely.normalize(geom)
+
+
+def parse_line(value, *, where: str = "line") -> LineString:
+    """A GeoJSON LineString (a split line) as a shapely line; InvalidGeometry if not one."""
+    try:
+        line = shape(value)
+    except (KeyError, TypeError, ValueError, AttributeError, ShapelyError) as exc:
+        raise InvalidGeometry(f"line is not a readable GeoJSON geometry ({exc})",
+                              where=where) from None
+    if line.geom_type != "LineString" or line.is_empty:
+        raise InvalidGeometry(f"line must be a LineString; got {line.geom_type}", where=where)
+    return line

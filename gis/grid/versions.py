@@ -82,7 +82,7 @@ def latest_edit(session: Session, *, generation_id: int, code: str) -> CellEdit 
 
 
 def record(session: Session, draft: Generation, changes: list[CellChange], *,
-           before: dict[str, int], edited_by: str | None) -> None:
+           before: dict[str, int], edited_by: str | None, op_id: int | None = None) -> None:
     """Write the history of these changes and move the draft's version on.
 
     A restored row (a redraw undone) is an old row brought back: it gets a fresh version,
@@ -98,7 +98,7 @@ def record(session: Session, draft: Generation, changes: list[CellChange], *,
             version = session.scalar(select(Cell.version).where(Cell.id == change.cell_id))
         session.add(CellEdit(generation_id=draft.id, code=change.code, action=change.action,
                              version=version, base_version=before.get(change.code),
-                             edited_by=edited_by))
+                             edited_by=edited_by, op_id=op_id))
     if changed:
         session.flush()
         bump_generation(session, draft, edited_by=edited_by)

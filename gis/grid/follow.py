@@ -1,0 +1,106 @@
+"""Coverage edits: redraw a cell and its neighbours follow; paint buildings into a neighbour.
+
+Both are computed on the precision grid (gis.grid.coverage.PRECISION_DEG): every overlay
+runs with grid_size=PRECISION_DEG, so the results share their new vertices exactly and the
+union of the cells an edit touches is the same area before and after (no gap, no overlap).
+The shapes are then written like every other edit (gis.grid.edits.write_noded).
+"""
+from __future__ import annotations
+
+import shapely
+from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import InvalidGeometry, InvalidInput
+from gis.grid.coverage import PRECISION_DEG
+
+GRID = PRECISION_DEG
+
+
+def _one_polygon(geom: BaseGeometry, *, code: str, where: str) -> Polygon:
+    polygons = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
+    if not polygons:
+        raise InvalidGeometry(f"the edit would leave nothing of cell {code}: remove or merge "
+                              "it instead", where=where, details={"code": code})
+    if len(polygons) > 1:
+        raise InvalidGeometry(f"the edit would cut cell {code} into {len(polygons)} parts; "
+                              "a cell must stay one polygon", where=where,
+                              details={"code": code})
+    return shapely.normalize(polygons[0])
+
+
+def _shared_length(a: BaseGeometry, b: BaseGeometry) -> float:
+    return shapely.intersection(a.boundary, b.boundary, grid_size=GRID).length
+
+
+def follow_redraw(*, code: str, old: Polygon, drawn: Polygon,
+                  neighbours: dict[str, Polygon]) -> dict[str, Polygon]:
+    """The new shapes of `code` and of the neighbours that change, when `code` is redrawn.
+
+    `drawn` is clipped to `code` and its neighbours; neighbours lose what it covers; each
+    part `code` gives up goes to the neighbour with which it shares the longest stretch of
+    boundary, and a part no neighbour borders (on the outer edge) stays with `code`."""
+    region = shapely.union_all([old, *neighbours.values()], grid_size=GRID)
+    new = shapely.intersection(drawn, region, grid_size=GRID)
+    result = {n: shapely.difference(shape, new, grid_size=GRID)
+              for n, shape in neighbours.items()}
+    given_up = shapely.difference(old, new, grid_size=GRID)
+    for part in shapely.get_parts(given_up):
+        if part.geom_type != "Polygon" or part.area == 0:
+            continue
+        shared = {n: _shared_length(part, neighbours[n]) for n in neighbours}
+        best = max(shared, key=lambda n: (shared[n], n), default=None)
+        if best is None or shared[best] == 0:
+            new = shapely.union(new, part, grid_size=GRID)
+        else:
+            result[best] = shapely.union(result[best], part, grid_size=GRID)
+    out = {code: _one_polygon(new, code=code, where="geometry")}
+    for n, shape in result.items():
+        if not shapely.equals(shape, neighbours[n]):
+            out[n] = _one_polygon(shape, code=n, where="geometry")
+    return out
+
+
+def building_regions(cell: Polygon, spots: dict[int, Point]) -> dict[int, Polygon]:
+    """The area around each building of a cell: its Voronoi region (by its spot) in the cell.
+
+    Buildings at the same spot share one region (each gets it)."""
+    unique = shapely.MultiPoint(sorted({(p.x, p.y) for p in spots.values()}))
+    if len(unique.geoms) == 1:
+        return {building: cell for building in spots}
+    regions = shapely.voronoi_polygons(unique, extend_to=cell)
+    clipped = [shapely.intersection(r, cell, grid_size=GRID) for r in shapely.get_parts(regions)]
+    tree = shapely.STRtree(clipped)
+    out = {}
+    for building, spot in spots.items():
+        hits = [clipped[i] for i in tree.query(spot, predicate="intersects")]
+        out[building] = shapely.union_all(hits, grid_size=GRID) if hits else Polygon()
+    return out
+
+
+def paint(*, to: str, to_shape: Polygon, sources: dict[str, Polygon],
+          painted: dict[str, dict[int, Polygon]]) -> dict[str, Polygon]:
+    """New shapes of `to` and of the source cells when the given areas move to `to`.
+
+    `painted` is, per source code, the region of each painted building. Each region must
+    touch `to` or a region that does (so `to` stays one polygon); else InvalidInput naming
+    the buildings that cannot be reached."""
+    pending = {(code, b): region for code, regions in painted.items()
+               for b, region in regions.items() if not region.is_empty}
+    grown = to_shape
+    while True:
+        reached = [key for key, region in pending.items() if _shared_length(region, grown) > 0]
+        if not reached:
+            break
+        grown = shapely.union_all([grown, *(pending.pop(k) for k in reached)], grid_size=GRID)
+    if pending:
+        buildings = sorted(b for _, b in pending)
+        raise InvalidInput(f"buildings {', '.join(map(str, buildings[:10]))} are not next to "
+                           f"cell {to} (nor to other painted buildings that are): paint only "
+                           "buildings along its boundary", where="buildings",
+                           details={"buildings": buildings[:50]})
+    out = {to: _one_polygon(grown, code=to, where="buildings")}
+    for code, shape in sources.items():
+        left = shapely.difference(shape, grown, grid_size=GRID)
+        out[code] = _one_polygon(left, code=code, where="buildings")
+    return out
