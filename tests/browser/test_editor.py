@@ -1,6 +1,7 @@
 """The planner's editor (/editor) as a planner meets it: open a draft, split a cell and see
-the impact before saving, move a shared boundary, a stale save, and nothing leaves the
-machine. The committed two-cell grid: west …001 = box(0,0,1,1), east …002 = box(1,0,2,1)."""
+the impact before saving, move a shared boundary (the neighbour follows), a stale save,
+undo, a phone, and nothing leaves the machine. The committed two-cell grid: west …001 =
+box(0,0,1,1), east …002 = box(1,0,2,1), named with markup; three households in the west."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -8,26 +9,45 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.sync_api import expect
+from shapely.geometry import Point, box, shape
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from gis.db import sqlalchemy_url
+from gis.people.assignment import assign_households
 from tests.browser.conftest import HOSTILE_NAME
 from tests.browser.test_pages import watch
 from tests.factories import VILLAGE
+from tests.people_fixtures import add_household
 
-WEST, EAST = VILLAGE + "001", VILLAGE + "002"
+WEST, EAST, NEW = VILLAGE + "001", VILLAGE + "002", VILLAGE + "003"
+
+
+@pytest.fixture()
+def editor_url(hostile_grid, live_url) -> str:
+    """onegrid over the two cells, with households at lng 0.2, 0.3 (west of a cut at 0.4)
+    and 0.7 in the west cell."""
+    engine = create_engine(sqlalchemy_url(hostile_grid["url"]))
+    with Session(engine) as session, session.begin():
+        for n, lng in enumerate((0.2, 0.3, 0.7)):
+            add_household(session, lon=lng, lat=0.5, external_id=f"H{n}")
+        assign_households(session, reason="test")  # into the active cells, as imports do
+    engine.dispose()
+    return live_url
 
 
 def at(page, lat: float, lng: float) -> tuple[float, float]:
     """Where on the screen a place is (the editor's Leaflet map projects it)."""
     x, y = page.evaluate("([lat, lng]) => { const p = window.onegridEditor.map"
                          ".latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }", [lat, lng])
-    box = page.locator("#map").bounding_box()
-    return box["x"] + x, box["y"] + y
+    frame = page.locator("#map").bounding_box()
+    return frame["x"] + x, frame["y"] + y
 
 
-def open_editor(page, url: str, generation: int | None = None) -> None:
-    path = f"/editor?generation={generation}" if generation else "/editor"
-    page.goto(f"{url}{path}")
+def open_editor(page, url: str) -> None:
+    page.goto(f"{url}/editor")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
+    expect(page.locator("path.cell")).to_have_count(2)
 
 
 def new_draft(url: str) -> int:
@@ -38,7 +58,7 @@ def new_draft(url: str) -> int:
 
 def draft_cells(url: str, generation: int) -> dict[str, dict]:
     fc = httpx.get(f"{url}/cells", params={"generation": generation}).json()
-    return {f["properties"]["code"]: f for f in fc["features"]}
+    return {f["properties"]["code"]: shape(f["geometry"]) for f in fc["features"]}
 
 
 def select(page, lat: float, lng: float, code: str) -> None:
@@ -47,9 +67,19 @@ def select(page, lat: float, lng: float, code: str) -> None:
     expect(page.locator("#figures")).to_contain_text(code)
 
 
-def test_a_planner_creates_a_draft_splits_a_cell_sees_the_impact_and_saves(page, live_url):
+def draw_split_line(page, lng: float) -> None:
+    """A north-south line across the village at `lng`, double-clicked to finish."""
+    page.click("#tool-split")
+    page.mouse.click(*at(page, 1.2, lng))
+    with page.expect_response(lambda r: r.url.endswith("/preview")) as preview:
+        page.mouse.dblclick(*at(page, -0.2, lng))
+    assert preview.value.status == 200, preview.value.text()
+
+
+def test_a_planner_creates_a_draft_splits_a_cell_sees_the_impact_saves_and_undoes(
+        page, editor_url):
     seen = watch(page)
-    open_editor(page, live_url)
+    page.goto(f"{editor_url}/editor")
     expect(page.locator("#create-draft")).to_contain_text("还没有草稿版本")  # Chinese first
     page.fill("#draft-name", "西片调整")
     with page.expect_response(lambda r: "/cells?generation=" in r.url):
@@ -57,29 +87,150 @@ def test_a_planner_creates_a_draft_splits_a_cell_sees_the_impact_and_saves(page,
     expect(page.locator("#draft-title")).to_contain_text("西片调整")
     expect(page.locator("path.cell")).to_have_count(2)
     generation = int(urlsplit(page.url).query.split("=")[1])
-    select(page, 0.5, 0.3, WEST)
+    select(page, 0.5, 0.5, WEST)
+    expect(page.locator("#figures")).to_contain_text("户数3")
     assert HOSTILE_NAME in page.locator("#figures").text_content()  # a name, as text
-    page.click("#tool-split")
-    page.mouse.click(*at(page, 1.2, 0.4))
-    page.mouse.dblclick(*at(page, -0.2, 0.4))
-    expect(page.locator("#impact")).to_be_visible()
+
+    draw_split_line(page, 0.4)
+    # the live balance, before → after, and the two households west of the cut
+    balance = page.locator("#balance tbody tr")
+    expect(balance).to_have_count(2)
+    expect(balance.filter(has_text=WEST)).to_contain_text("3 → 1")
+    expect(balance.filter(has_text=NEW)).to_contain_text("0 → 2")
+    expect(page.locator("#moves")).to_contain_text("户: 2")
+    expect(page.locator("path.moved-household")).to_have_count(2)  # on the map too
+    expect(page.locator("path.after-shape")).to_have_count(2)
+    assert set(draft_cells(editor_url, generation)) == {WEST, EAST}  # nothing written yet
+
     page.fill("#reason", "按道路拆分")
     with page.expect_response(lambda r: r.url.endswith(f"/cells/{WEST}/split")) as saved:
         page.click("#save")
     assert saved.value.status == 200, saved.value.text()
     expect(page.locator("#message")).to_have_text("已保存。")
     expect(page.locator("path.cell")).to_have_count(3)
-    cells = draft_cells(live_url, generation)
+    cells = draft_cells(editor_url, generation)
     # the larger part keeps the code, the other gets the village's next serial number
-    assert set(cells) == {WEST, EAST, VILLAGE + "003"}
+    assert set(cells) == {WEST, EAST, NEW}
+    assert cells[NEW].covers(Point(0.2, 0.5)) and cells[WEST].covers(Point(0.7, 0.5))
+    expect(page.locator("#history li").first).to_contain_text("按道路拆分")  # the reason
+
+    with page.expect_response(lambda r: r.url.endswith("/undo")) as undone:
+        page.click("#tool-undo")
+    assert undone.value.status == 200, undone.value.text()
+    expect(page.locator("#message")).to_have_text("已撤销。")
+    expect(page.locator("path.cell")).to_have_count(2)
+    assert set(draft_cells(editor_url, generation)) == {WEST, EAST}
+    expect(page.locator("#tool-redo")).to_be_enabled()
     assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
     assert page.evaluate("window.__xss") is None
 
 
-@pytest.mark.parametrize("lang", ["en"])
-def test_the_editor_speaks_english_when_asked(page, live_url, lang):
-    new_draft(live_url)
-    page.goto(f"{live_url}/editor?lang={lang}")
+def test_moving_a_shared_boundary_moves_the_neighbour_with_it(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    select(page, 0.5, 0.5, WEST)
+    page.click("#tool-boundary")
+    # the middle of the shared edge (lng 1, lat 0.5): drag it 0.3° east into the neighbour
+    handles = page.locator(".marker-icon-middle")
+    expect(handles).to_have_count(4)  # one in the middle of each edge of the square
+    start = at(page, 0.5, 1.0)
+    centres = [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+               for b in (h.bounding_box() for h in handles.all())]
+    assert any(abs(x - start[0]) < 3 and abs(y - start[1]) < 3 for x, y in centres)
+    end = at(page, 0.5, 1.3)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, start[1], steps=4)
+    with page.expect_response(lambda r: r.url.endswith("/preview")):
+        page.mouse.move(*end, steps=4)
+        page.mouse.up()
+    expect(page.locator("#balance tbody tr")).to_have_count(2)  # the cell and its neighbour
+    with page.expect_response(lambda r: "follow=true" in r.url) as saved:
+        page.click("#save")
+    assert saved.value.status == 200, saved.value.text()
+    expect(page.locator("#message")).to_have_text("已保存。")
+    cells = draft_cells(editor_url, generation)
+    west, east = cells[WEST], cells[EAST]
+    assert west.covers(Point(1.2, 0.5)) and not east.covers(Point(1.2, 0.5))
+    # the triangle the west cell took (0.3° deep, to within a pixel) is what the east lost
+    assert west.area == pytest.approx(1.15, abs=0.005)
+    assert west.area + east.area == pytest.approx(2)
+    assert west.intersection(east).area == pytest.approx(0, abs=1e-12)  # no overlap
+    assert west.union(east).equals(box(0, 0, 2, 1))  # no gap, the outline unchanged
+
+
+def test_a_stale_save_says_who_changed_the_cell_meanwhile(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    select(page, 0.5, 0.5, WEST)  # the page read the cell's version here
+    line = {"type": "LineString", "coordinates": [[0.8, -0.5], [0.8, 1.5]]}
+    meanwhile = httpx.post(f"{editor_url}/generations/{generation}/cells/{WEST}/split",
+                           json={"line": line, "reason": "someone else"})
+    assert meanwhile.status_code == 200, meanwhile.text
+    draw_split_line(page, 0.4)
+    with page.expect_response(lambda r: r.url.endswith("/split")) as saved:
+        page.click("#save")
+    assert saved.value.status == 409
+    message = page.locator("#message")
+    expect(message).to_contain_text("冲突：在您编辑期间，他人已修改了该网格")
+    expect(message).to_contain_text(f"cell {WEST} changed since you read it")
+    expect(message).to_contain_text("修改人与时间：")
+    expect(page.locator("path.cell")).to_have_count(3)  # the draft as it is now
+    expect(page.locator("#impact")).to_be_hidden()  # the stale edit is dropped
+    assert set(draft_cells(editor_url, generation)) == {WEST, EAST, NEW}
+
+
+def test_the_editor_requests_nothing_but_the_server_and_keeps_its_csp(page, editor_url):
+    new_draft(editor_url)
+    seen = watch(page)
+    response = page.goto(f"{editor_url}/editor")
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.wait_for_load_state("networkidle")
+    local = urlsplit(editor_url).netloc
+    outside = [u for u in seen["requests"] if urlsplit(u).netloc != local
+               and not u.startswith("data:")]
+    assert outside == []
+    assert any("/static/vendor/leaflet-geoman/" in u for u in seen["requests"])
+    assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
+
+
+def test_the_editor_speaks_english_when_asked(page, editor_url):
+    new_draft(editor_url)
+    page.goto(f"{editor_url}/editor?lang=en")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
     expect(page.locator("#tool-split")).to_have_text("Split")
     expect(page.locator("#legend")).to_contain_text("Households per cell")
+    assert "拆分" not in page.locator("#panel").inner_text()
+
+
+def test_activation_shows_the_report_and_waits_for_confirmation(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    page.click("#activate")
+    expect(page.locator("#activation-report")).to_contain_text("阻止生效的问题 0")
+    assert httpx.get(f"{editor_url}/generations/{generation}").json()["status"] == "draft"
+    with page.expect_response(lambda r: r.url.endswith("/activate")) as activated:
+        page.click("#confirm-activate")
+    assert activated.value.status == 200, activated.value.text()
+    expect(page.locator("#message")).to_contain_text("已生效")
+    expect(page.locator("#draft-status")).to_contain_text("已生效")
+    expect(page.locator("#tool-split")).to_be_disabled()  # not a draft any more
+
+
+def test_on_a_phone_the_editor_fits_390_px(browser, editor_url):
+    new_draft(editor_url)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{editor_url}/editor")
+        expect(page.locator("body[data-ready=true]")).to_be_attached()
+        expect(page.locator("#panel")).to_be_hidden()  # the whole width is map
+        assert page.locator("#map").bounding_box()["width"] == 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.click("#panel-toggle")
+        expect(page.locator("#tool-split")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

@@ -92,8 +92,9 @@
       return E.send("POST", `/generations/${g}/merge`, withReason({ codes: edit.codes, versions }));
     }
     if (edit.op === "paint") {
+      const versions = v(edit.to) ? { [edit.to]: v(edit.to) } : undefined;
       return E.send("POST", `/generations/${g}/paint`,
-                    withReason({ to: edit.to, buildings: edit.buildings }));
+                    withReason({ to: edit.to, buildings: edit.buildings, versions }));
     }
     return E.send("PUT", `/generations/${g}/cells/${edit.code}?follow=true`,
                   withReason({ type: "Feature", geometry: edit.geometry, properties: {} }),

@@ -84,8 +84,9 @@
   E.marks = L.geoJSON(null, { interactive: false, pmIgnore: true, snapIgnore: true,
     style: (f) => ({ color: f.properties.colour || "#ff7f00", weight: 4, fill: false,
                      className: f.properties.className || "mark" }) }).addTo(map);
+  // Findings as outlines only: a click inside one still reaches the cell beneath.
   E.findingsLayer = L.geoJSON(null, { pmIgnore: true, snapIgnore: true,
-    style: { color: "#d00000", weight: 3, dashArray: "4 3", fillOpacity: 0.1,
+    style: { color: "#d00000", weight: 3, dashArray: "4 3", fill: false,
              className: "finding" },
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: "#d00000" }),
   }).addTo(map);
