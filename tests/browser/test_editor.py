@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point, box, shape
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from gis.db import sqlalchemy_url
@@ -26,11 +26,15 @@ WEST, EAST, NEW = VILLAGE + "001", VILLAGE + "002", VILLAGE + "003"
 @pytest.fixture()
 def editor_url(hostile_grid, live_url) -> str:
     """onegrid over the two cells, with households at lng 0.2, 0.3 (west of a cut at 0.4)
-    and 0.7 in the west cell."""
+    and 0.7 in the west cell, and buildings at lng 0.1 and 0.9 (lat 0.5) there too."""
     engine = create_engine(sqlalchemy_url(hostile_grid["url"]))
     with Session(engine) as session, session.begin():
         for n, lng in enumerate((0.2, 0.3, 0.7)):
             add_household(session, lon=lng, lat=0.5, external_id=f"H{n}")
+        for lng in (0.1, 0.9):  # a building far from the east cell, one next to it
+            session.execute(text(
+                "INSERT INTO buildings (address, geom) VALUES (:a, ST_MakeEnvelope("
+                ":x - 0.01, 0.49, :x + 0.01, 0.51, 4326))"), {"a": f"楼 {lng}", "x": lng})
         assign_households(session, reason="test")  # into the active cells, as imports do
     engine.dispose()
     return live_url
@@ -157,6 +161,39 @@ def test_moving_a_shared_boundary_moves_the_neighbour_with_it(page, editor_url):
     assert west.area + east.area == pytest.approx(2)
     assert west.intersection(east).area == pytest.approx(0, abs=1e-12)  # no overlap
     assert west.union(east).equals(box(0, 0, 2, 1))  # no gap, the outline unchanged
+
+
+def test_painting_a_building_moves_it_and_its_ground_to_the_selected_cell(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    select(page, 0.5, 1.5, EAST)
+    with page.expect_response(lambda r: "/buildings?" in r.url):
+        page.click("#tool-paint")
+    expect(page.locator("path.building")).to_have_count(2)
+    with page.expect_response(lambda r: r.url.endswith("/preview")):
+        page.mouse.click(*at(page, 0.5, 0.9))  # the building next to the east cell
+    expect(page.locator("#balance tbody tr")).to_have_count(2)
+    with page.expect_response(lambda r: r.url.endswith("/paint")) as saved:
+        page.click("#save")
+    assert saved.value.status == 200, saved.value.text()
+    cells = draft_cells(editor_url, generation)
+    assert cells[EAST].covers(Point(0.9, 0.5)) and cells[WEST].covers(Point(0.1, 0.5))
+    assert cells[WEST].union(cells[EAST]).equals(box(0, 0, 2, 1))
+
+
+def test_merging_two_neighbours_leaves_one_cell(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    select(page, 0.5, 0.5, WEST)
+    page.click("#tool-merge")
+    with page.expect_response(lambda r: r.url.endswith("/preview")):
+        page.mouse.click(*at(page, 0.5, 1.5))
+    expect(page.locator("#balance tbody tr")).to_have_count(2)
+    with page.expect_response(lambda r: r.url.endswith("/merge")) as saved:
+        page.click("#save")
+    assert saved.value.status == 200, saved.value.text()
+    expect(page.locator("path.cell")).to_have_count(1)
+    assert list(draft_cells(editor_url, generation)) == [WEST]  # the lowest code stays
 
 
 def test_a_stale_save_says_who_changed_the_cell_meanwhile(page, editor_url):
