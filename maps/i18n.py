@@ -174,7 +174,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "action.reopen": ("重新办理", "reopen"),
     "action.merge": ("合并", "merge"),
     # the planner's editor (/editor, maps/static/js/editor*.js): kept together
-    "nav.editor": ("网格编辑", "Editor"),
     "link.editor": ("网格编辑器", "Grid editor"),
     "link.editor.note": ("在草稿版本上拆分、合并、调整边界、划转建筑，保存前查看影响",
                          "split, merge, move boundaries, paint buildings on a draft; "
@@ -262,6 +261,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "editor.activated": ("已生效。改变所属网格的住户：",
                          "Activated. Households that changed cell:"),
     "editor.history": ("修改记录", "History"),
+    "editor.op.add": ("新增", "added"),
+    "editor.op.redraw": ("调整边界", "redrawn"),
+    "editor.op.remove": ("删除", "removed"),
+    "editor.op.split": ("拆分", "split"),
+    "editor.op.merge": ("合并", "merged"),
+    "editor.op.paint": ("划转建筑", "painted"),
+    "editor.op.propose": ("自动划分", "proposed"),
+    "editor.op.repair": ("修复", "repaired"),
+    "editor.op.renumber": ("重新编号", "renumbered"),
+    "editor.name.placeholder": ("网格名称", "cell name"),
+    "editor.name.save": ("保存名称", "Save name"),
+    "editor.name.saved": ("名称已保存。", "Name saved."),
+    "editor.renumber": ("本村网格重新编号", "Renumber the village's cells"),
+    "editor.renumber.note": ("自西向东、自北向南；面积未变的网格保留原编码",
+                             "west→east, north→south; a cell whose area is unchanged "
+                             "keeps its code"),
+    "editor.renumbered": ("已重新编号：", "Renumbered:"),
+    "editor.renumber.none": ("没有编码需要改变", "no code had to change"),
 
 }
 

@@ -196,6 +196,30 @@ def test_merging_two_neighbours_leaves_one_cell(page, editor_url):
     assert list(draft_cells(editor_url, generation)) == [WEST]  # the lowest code stays
 
 
+def test_a_planner_names_a_cell_and_renumbering_waits_for_the_server(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    select(page, 0.5, 0.5, WEST)
+    page.fill("#cell-name", "西街 <b>一</b> 格")
+    with page.expect_response(lambda r: r.request.method == "PUT") as saved:
+        page.click("#name-cell button")
+    assert saved.value.status == 200, saved.value.text()
+    expect(page.locator("#message")).to_have_text("名称已保存。")
+    named = httpx.get(f"{editor_url}/cells/{WEST}", params={"generation": generation}).json()
+    assert named["properties"]["name"] == "西街 <b>一</b> 格"
+    assert shape(named["geometry"]).equals(box(0, 0, 1, 1))  # the outline is unchanged
+    expect(page.locator("#figures")).to_contain_text("西街 <b>一</b> 格")  # as text
+    # renumbering is offered only where the server has the endpoint; never pretended
+    offered = "/generations/{generation_id}/renumber" in httpx.get(
+        f"{editor_url}/openapi.json").json()["paths"]
+    renumber = page.locator("#renumber")
+    if offered:
+        expect(renumber).to_be_enabled()
+    else:
+        expect(renumber).to_be_disabled()
+        expect(renumber).to_have_attribute("title", "服务器尚未提供该功能的接口")
+
+
 def test_a_stale_save_says_who_changed_the_cell_meanwhile(page, editor_url):
     generation = new_draft(editor_url)
     open_editor(page, editor_url)
@@ -266,6 +290,7 @@ def test_on_a_phone_the_editor_fits_390_px(browser, editor_url):
         expect(page.locator("#panel")).to_be_hidden()  # the whole width is map
         assert page.locator("#map").bounding_box()["width"] == 390
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        expect(page.locator("#lang-en")).to_be_in_viewport(ratio=1)  # the header fits
         page.click("#panel-toggle")
         expect(page.locator("#tool-split")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

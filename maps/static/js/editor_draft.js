@@ -58,6 +58,7 @@
     E.state.selected = code;
     E.redrawMarks();
     E.refreshTools();
+    if (E.onCellRead) E.onCellRead(null);
     if (!code) return figuresBox.replaceChildren(t("editor.pick"));
     const feature = E.feature(code);
     const rows = [["editor.cell", code], ["editor.name", (feature && feature.properties.name) || ""],
@@ -65,7 +66,9 @@
     const list = () => element("dl", {}, ...rows.flatMap(([k, v]) => [
       element("dt", { textContent: t(k) }), element("dd", { textContent: String(v) })]));
     figuresBox.replaceChildren(list());
-    E.readCell(code).catch(() => {});
+    E.readCell(code).then((read) => {
+      if (E.state.selected === code && E.onCellRead) E.onCellRead(read);
+    }).catch(() => {});
     return E.get(`/rollups/cells?generation=${E.state.generation.id}&region=${code.slice(0, 12)}`)
       .then((answer) => {
         const row = answer.items.find((r) => r.code.trim() === code);
@@ -152,7 +155,8 @@
       E.setHistoryButtons(h);
       historyList.replaceChildren(...h.items.slice().reverse().map((item) => element("li", {
         className: item.undone ? "undone" : "",
-        textContent: `${item.seq}. ${item.op} ${(item.codes || []).join(", ")} · ${item.author || ""}`
+        textContent: `${item.seq}. ${t(`editor.op.${item.op}`)} ${(item.codes || []).join(", ")}`
+          + ` · ${item.author || ""}`
           + `${item.reason ? ` · ${item.reason}` : ""}` })));
     }).catch(() => {});
   };
