@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import assign_bulk, reads, rollup_writes, tiles
+from bench import assign_bulk, impact, reads, rollup_writes, tiles
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +187,7 @@ def main() -> None:
     writes = rollup_writes.run(rounds=args.write_rounds)
     tile_rows = tiles.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     assigned = assign_rows(size, args.assign_rounds, args.timeout * 10)
+    impacts = impact.run(rounds=args.rounds)
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
 
@@ -219,6 +220,14 @@ time-out.
 {table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
 
 {assign_section(assigned, args.assign_rounds)}
+### The editor's impact preview of an edit touching two cells
+
+{impact.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}
+
+{table(impact.HEADER, impact.rows(impacts))}
+
+Goal (issue 15): at most 300 ms on the city demo.
+
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)

@@ -69,25 +69,34 @@ located AS MATERIALIZED (
     ) AS unchanged ON true
 ),
 people AS MATERIALIZED (
-    -- persons and current special-population records of the candidate households
-    -- (ix_persons_household, ix_special_population_person)
+    -- persons and current special-population records per candidate household, one index
+    -- probe each (ix_persons_household, ix_special_population_person): correlated, so
+    -- that the planner, which cannot estimate `located`, never scans persons or records
+    -- (under row-level security a misestimated join did, ~3 s on the district demo)
     SELECT l.id,
-           count(DISTINCT pe.id) AS persons,
-           count(DISTINCT r.id) FILTER (WHERE r.end_date IS NULL OR r.end_date >= current_date)
-               AS special
+           (SELECT count(*) FROM persons AS pe WHERE pe.household_id = l.id) AS persons,
+           (SELECT count(*) FROM persons AS pe
+            JOIN special_population_records AS r ON r.person_id = pe.id
+            WHERE pe.household_id = l.id
+              AND (r.end_date IS NULL OR r.end_date >= current_date)) AS special
     FROM located AS l
-    LEFT JOIN persons AS pe ON pe.household_id = l.id
-    LEFT JOIN special_population_records AS r ON r.person_id = pe.id
     WHERE l.kind = 'household'
-    GROUP BY l.id
 ),
-households AS (
+households AS MATERIALIZED (
     SELECT l.id, l.before_code, l.after_code, p.persons, p.special, l.geom
     FROM located AS l JOIN people AS p ON p.id = l.id
     WHERE l.kind = 'household'
 ),
-codes AS (
-    SELECT code FROM before_changed UNION SELECT code FROM after_changed
+codes AS MATERIALIZED (
+    -- the cells whose area changed: a neighbour that only gained a vertex or lost a
+    -- sliver one grid step wide where the new edge meets it (rounding to the 1e-7 degree
+    -- grid, gis/grid/coverage.py) is written with the edit but is not shown; 1e-9 square
+    -- degrees is about 10 m2 (EPSG:4326 at China's latitudes). Points in such a sliver
+    -- still count in the moves.
+    SELECT coalesce(b.code, a.code) AS code
+    FROM before_changed AS b FULL JOIN after_changed AS a ON a.code = b.code
+    WHERE b.geom IS NULL OR a.geom IS NULL
+       OR ST_Area(ST_SymDifference(b.geom, a.geom)) > 1e-9
 ),
 balances AS (
     SELECT c.code,
@@ -117,8 +126,11 @@ SELECT
      FROM moved AS m LEFT JOIN households AS h ON m.kind = 'household' AND h.id = m.id
     ) AS moves,
     (SELECT count(*) FROM staff_assignments AS sa
-     WHERE sa.cell_code = ANY (SELECT code FROM before_changed
-                               EXCEPT SELECT code FROM after_changed)
+     -- the codes the edit removed (a merge): their assignments must move; by the index on
+     -- staff_assignments (cell_code)
+     WHERE sa.cell_code = ANY (CAST(ARRAY(SELECT code FROM before_changed
+                                          EXCEPT SELECT code FROM after_changed)
+                                    AS char(15)[]))
        AND (sa.valid_to IS NULL OR sa.valid_to >= current_date)) AS staff_assignments,
     (SELECT coalesce(json_agg(json_build_object(
                 'type', 'Feature', 'geometry', ST_AsGeoJSON(x.geom, 7)::json,
@@ -130,4 +142,4 @@ SELECT
     (SELECT coalesce(json_agg(json_build_object(
                 'type', 'Feature', 'geometry', ST_AsGeoJSON(a.geom, 7)::json,
                 'properties', json_build_object('code', a.code)) ORDER BY a.code), '[]')
-     FROM after_changed AS a) AS shapes
+     FROM after_changed AS a WHERE a.code IN (SELECT code FROM codes)) AS shapes
