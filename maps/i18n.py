@@ -225,6 +225,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "editor.no_preview": ("服务器尚未提供影响预览；保存后可在地图上查看结果。",
                           "This server offers no impact preview yet; the result shows on "
                           "the map after saving."),
+    "editor.removed": ("（并入后取消）", "(merged away)"),
     "editor.moves": ("将改变所属网格", "Would change cell"),
     "editor.moves.households": ("户", "households"),
     "editor.moves.persons": ("人", "persons"),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import sqlalchemy_url
 from gis.people.assignment import assign_households
+from tests.auth_fixtures import PASSWORD
 from tests.browser.conftest import HOSTILE_NAME
 from tests.browser.test_pages import watch
 from tests.factories import VILLAGE
@@ -189,6 +190,7 @@ def test_merging_two_neighbours_leaves_one_cell(page, editor_url):
     with page.expect_response(lambda r: r.url.endswith("/preview")):
         page.mouse.click(*at(page, 0.5, 1.5))
     expect(page.locator("#balance tbody tr")).to_have_count(2)
+    expect(page.locator("#balance tbody tr", has_text=EAST)).to_contain_text("（并入后取消）")
     with page.expect_response(lambda r: r.url.endswith("/merge")) as saved:
         page.click("#save")
     assert saved.value.status == 200, saved.value.text()
@@ -296,3 +298,15 @@ def test_on_a_phone_the_editor_fits_390_px(browser, editor_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_with_log_in_required_the_editor_asks_for_it_first(page, strict_live_url):
+    page.goto(f"{strict_live_url}/editor")
+    page.wait_for_selector("#login")  # the first 401 asks for a log-in
+    page.fill("#login input[name=username]", "ann")
+    page.fill("#login input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login button")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    expect(page.locator("#logout")).to_be_visible()
+    expect(page.locator("#create-draft")).to_be_visible()  # no draft yet: offer one

@@ -18,8 +18,9 @@
     const rows = cells.map((c) => {
       const before = figures(c.before);
       const after = figures(c.after);
+      // band null: the edit removes the cell (a merge)
       const tr = element("tr", { className: `band-${c.band || "none"}` },
-        element("td", { textContent: c.code }),
+        element("td", { textContent: c.band ? c.code : `${c.code} ${t("editor.removed")}` }),
         ...before.map((b, i) => element("td", {
           textContent: c.before && c.after ? `${b} → ${after[i]}` : `→ ${after[i]}` })));
       tr.dataset.code = c.code;

@@ -101,14 +101,15 @@
 
   E.feature = (code) => (byCode.get(code) ? byCode.get(code).feature : null);
 
-  // The draft's cells in view, a page at a time (keyset paging, as the web map does).
+  // The draft's cells in view, a page at a time (keyset paging, as the web map does); a
+  // first view from the towns' outlines, so a city is never loaded whole.
+  const EXACT_ZOOM = 14; // from here on the stored vertices (snapping needs them)
   let pending = null;
-  let fitted = false;
-  E.loadCells = () => {
-    const generation = E.state.generation;
-    if (!generation) return Promise.resolve();
+  let placed = false;
+  function loadView() {
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5));
+    const zoom = map.getZoom() < EXACT_ZOOM ? `&zoom=${map.getZoom()}` : "";
     if (pending) pending.abort();
     const request = new AbortController();
     pending = request;
@@ -121,22 +122,27 @@
         const url = new URL(fc.next, window.location.href);
         return load(url.pathname + url.search);
       });
-    // No zoom: the editor works on the stored vertices, not a simplified outline.
-    const where = fitted ? `&bbox=${bbox.join(",")}` : "";
-    return load(`/cells?generation=${generation.id}${where}&limit=1000`).then(() => {
-      if (request.signal.aborted) return;
-      byCode.clear();
-      cells.clearLayers();
-      cells.addData({ type: "FeatureCollection", features: loaded });
-      if (!fitted && loaded.length) {
-        fitted = true;
-        map.fitBounds(cells.getBounds());
-      }
-      document.getElementById("map").dataset.cells = String(byCode.size);
-      if (E.onCellsLoaded) E.onCellsLoaded();
-    }).catch(() => {});
+    const generation = E.state.generation.id;
+    return load(`/cells?generation=${generation}&bbox=${bbox.join(",")}${zoom}&limit=1000`)
+      .then(() => {
+        if (request.signal.aborted) return;
+        byCode.clear();
+        cells.clearLayers();
+        cells.addData({ type: "FeatureCollection", features: loaded });
+        document.getElementById("map").dataset.cells = String(byCode.size);
+        if (E.onCellsLoaded) E.onCellsLoaded();
+      }).catch(() => {});
+  }
+  E.loadCells = () => {
+    if (!E.state.generation) return Promise.resolve();
+    if (placed) return loadView();
+    placed = true;
+    return E.get("/regions?level=town&zoom=10").then((fc) => {
+      const towns = L.geoJSON(fc);
+      if (fc.features.length) map.fitBounds(towns.getBounds(), { animate: false });
+    }).catch(() => {}).then(loadView);
   };
-  map.on("moveend", () => { if (fitted && !E.state.pending) E.loadCells(); });
+  map.on("moveend", () => { if (placed && !E.state.pending) loadView(); });
 
   // Marks: an outline for the selected cell (and each cell picked for a merge).
   E.redrawMarks = () => {
