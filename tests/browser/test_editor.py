@@ -142,13 +142,7 @@ def test_moving_a_shared_boundary_moves_the_neighbour_with_it(page, editor_url):
     centres = [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
                for b in (h.bounding_box() for h in handles.all())]
     assert any(abs(x - start[0]) < 3 and abs(y - start[1]) < 3 for x, y in centres)
-    end = at(page, 0.5, 1.3)
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move((start[0] + end[0]) / 2, start[1], steps=4)
-    with page.expect_response(lambda r: r.url.endswith("/preview")):
-        page.mouse.move(*end, steps=4)
-        page.mouse.up()
+    drag(page, start, at(page, 0.5, 1.3))
     expect(page.locator("#balance tbody tr")).to_have_count(2)  # the cell and its neighbour
     with page.expect_response(lambda r: "follow=true" in r.url) as saved:
         page.click("#save")
@@ -162,6 +156,31 @@ def test_moving_a_shared_boundary_moves_the_neighbour_with_it(page, editor_url):
     assert west.area + east.area == pytest.approx(2)
     assert west.intersection(east).area == pytest.approx(0, abs=1e-12)  # no overlap
     assert west.union(east).equals(box(0, 0, 2, 1))  # no gap, the outline unchanged
+
+
+def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Drag what is at `start` to `end`, in steps as a hand would; waits for the preview."""
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=4)
+    with page.expect_response(lambda r: r.url.endswith("/preview")):
+        page.mouse.move(*end, steps=4)
+        page.mouse.up()
+
+
+def test_a_dragged_vertex_snaps_to_the_neighbours_corner(page, editor_url):
+    generation = new_draft(editor_url)
+    open_editor(page, editor_url)
+    select(page, 0.5, 0.5, WEST)
+    page.click("#tool-boundary")
+    expect(page.locator(".marker-icon-middle")).to_have_count(4)
+    corner = at(page, 1.0, 2.0)  # the east cell's north-east corner
+    drag(page, at(page, 0.5, 1.0), (corner[0] - 6, corner[1] + 5))  # dropped a little off
+    with page.expect_response(lambda r: "follow=true" in r.url) as saved:
+        page.click("#save")
+    assert saved.value.status == 200, saved.value.text()
+    west = draft_cells(editor_url, generation)[WEST]
+    assert (2.0, 1.0) in list(west.exterior.coords)  # exactly on it: snapped
 
 
 def test_painting_a_building_moves_it_and_its_ground_to_the_selected_cell(page, editor_url):
@@ -270,6 +289,12 @@ def test_the_editor_speaks_english_when_asked(page, editor_url):
 def test_activation_shows_the_report_and_waits_for_confirmation(page, editor_url):
     generation = new_draft(editor_url)
     open_editor(page, editor_url)
+    # the findings (both cells are below the band: warnings) list zooms to each
+    finding = page.locator("#findings button", has_text=EAST)
+    expect(finding).to_contain_text("警告")
+    finding.click()
+    expect(page.locator("#figures")).to_contain_text(EAST)
+    expect(page.locator("path.finding")).to_have_count(2)
     page.click("#activate")
     expect(page.locator("#activation-report")).to_contain_text("阻止生效的问题 0")
     assert httpx.get(f"{editor_url}/generations/{generation}").json()["status"] == "draft"

@@ -137,7 +137,12 @@
         reportBox.replaceChildren();
         if (!answer.ok) return E.say(`${t("editor.refused")} ${E.refusal(answer)}`, "error");
         E.say(`${t("editor.activated")} ${answer.body.households_moved} ${t("editor.moves.households")}`, "ok");
-        return E.readGeneration(g.id);
+        // from the answer itself: a read straight after it can come before the commit
+        E.state.generation = { ...g, status: "active", version: answer.body.version,
+                               effective_from: answer.body.effective_from };
+        E.onGeneration(E.state.generation);
+        E.onCellRead(null);
+        return null;
       });
     });
     reportBox.replaceChildren(summary, element("p", { textContent: t("editor.activate.ask") }),
