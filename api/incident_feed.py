@@ -13,9 +13,10 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from api.listener import Listener
 from gis.auth.principal import Principal
 from gis.auth.scope import covers_cell_code
 
@@ -39,22 +40,14 @@ class Console:
         return bool(cell) and covers_cell_code(self.principal, cell)
 
 
-class IncidentFeed:
+class IncidentFeed(Listener):
+    application_name = "onegrid incident feed"
+    log = log
+
     def __init__(self, dsn: str, *, retry_seconds: float = 5.0) -> None:
-        self.dsn = dsn
-        self.retry_seconds = retry_seconds
+        super().__init__(dsn, retry_seconds=retry_seconds)
         self.consoles: set[Console] = set()
         self.listening = asyncio.Event()
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.ensure_future(self._run())
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
 
     def subscribe(self, principal: Principal) -> Console:
         console = Console(principal)
@@ -79,28 +72,17 @@ class IncidentFeed:
                     console.queue = asyncio.Queue(1)
                     console.queue.put_nowait(None)
 
-    async def _run(self) -> None:
-        import asyncpg
+    async def attach(self, connection) -> None:
+        await connection.add_listener(CHANNEL, self._notified)
+        self.listening.set()
 
-        while True:
-            connection = None
-            try:
-                connection = await asyncpg.connect(self.dsn, server_settings={
-                    "application_name": "onegrid incident feed"})
-                await connection.add_listener(CHANNEL, self._notified)
-                self.listening.set()
-                while not connection.is_closed():
-                    await asyncio.sleep(30)
-                    await connection.fetchval("SELECT 1", timeout=30)  # heartbeat
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # reconnect; consoles re-read when told
-                log.warning("incident feed lost its connection: %s", exc)
-            finally:
-                self.listening.clear()
-                if connection is not None and not connection.is_closed():
-                    connection.terminate()
-            await asyncio.sleep(self.retry_seconds)
+    async def follow(self, connection) -> None:
+        while not connection.is_closed():
+            await asyncio.sleep(30)
+            await connection.fetchval("SELECT 1", timeout=30)  # heartbeat
+
+    def detached(self) -> None:  # consoles re-read when they reconnect
+        self.listening.clear()
 
 
 async def events(feed: IncidentFeed, console: Console, *, is_disconnected,

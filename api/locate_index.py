@@ -19,8 +19,9 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
+from api.listener import Listener
 from gis.grid.cell_index import CHANNEL, CellIndex, index_sql
 
 log = logging.getLogger("onegrid.locate_index")
@@ -39,24 +40,24 @@ ANNOUNCED = ("SELECT count(*) = 2 FROM pg_trigger WHERE tgname IN "
              "('tg_grid_cells_notify_update', 'tg_grid_generations_notify')")
 
 
-class LiveCellIndex:
+class LiveCellIndex(Listener):
     """The active generation's CellIndex while it is known to be current, else None."""
+
+    application_name = APPLICATION_NAME
+    log = log
 
     def __init__(self, dsn: str, *, max_pieces: int = 200_000,
                  heartbeat_seconds: float = 30.0, retry_seconds: float = 5.0) -> None:
-        self.dsn = dsn
+        super().__init__(dsn, retry_seconds=retry_seconds)
         self.max_pieces = max_pieces
         self.heartbeat_seconds = heartbeat_seconds
-        self.retry_seconds = retry_seconds
         self.index: CellIndex | None = None
         self.current = False  # loaded and not changed since (index None: no cells)
         self.loads = 0  # indexes built, for /healthz and tests
         self.loaded_at: float | None = None  # time.time() of the current index
         self.load_ms: float | None = None  # how long its load took (read + build)
-        self.last_error: str | None = None
         self._changes = 0
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
 
     def status(self) -> dict:
         """What /healthz reports about the index."""
@@ -68,14 +69,8 @@ class LiveCellIndex:
                 "cells": index.cells if index else 0, "pieces": index.pieces if index else 0,
                 "loaded_at": self.loaded_at, "load_ms": self.load_ms, "loads": self.loads}
 
-    def start(self) -> None:
-        self._task = asyncio.ensure_future(self._run())
-
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        await super().close()
         self.index, self.current = None, False
 
     def _changed(self, *_args) -> None:
@@ -84,35 +79,18 @@ class LiveCellIndex:
         self.index, self.current = None, False
         self._wake.set()
 
-    async def _run(self) -> None:
-        import asyncpg
+    async def attach(self, connection) -> None:
+        connection.add_termination_listener(self._changed)
+        await connection.add_listener(CHANNEL, self._changed)  # before the first load
+        if not await connection.fetchval(ANNOUNCED):
+            raise RuntimeError("the database does not announce grid changes (run "
+                               "`onegrid db migrate`: migration 0007_grid_notify); "
+                               "/locate asks the database")
 
-        while True:
-            connection = None
-            try:
-                connection = await asyncpg.connect(self.dsn, server_settings={
-                    "application_name": APPLICATION_NAME})
-                connection.add_termination_listener(self._changed)
-                await connection.add_listener(CHANNEL, self._changed)  # before the first load
-                if not await connection.fetchval(ANNOUNCED):
-                    raise RuntimeError("the database does not announce grid changes (run "
-                                       "`onegrid db migrate`: migration 0007_grid_notify)")
-                await self._follow(connection)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # any failure: serve from the database, try again
-                error = f"{type(exc).__name__}: {exc}"
-                if error != self.last_error:  # once, not every retry
-                    log.warning("the /locate cell index is off, /locate asks the database: "
-                                "%s", error)
-                self.last_error = error
-            finally:
-                self.index, self.current = None, False
-                if connection is not None and not connection.is_closed():
-                    connection.terminate()
-            await asyncio.sleep(self.retry_seconds)
+    def detached(self) -> None:
+        self.index, self.current = None, False
 
-    async def _follow(self, connection) -> None:
+    async def follow(self, connection) -> None:
         """Load, then wait for a change (or the heartbeat) and load again, until the
         connection fails."""
         while not connection.is_closed():

@@ -55,6 +55,19 @@ def engine():
     return make_engine(database_url(), pool_size=2)
 
 
+def app_engine(url: str | None = None, *, pool_size: int = 2):
+    """An engine on the service's login (row-level security on) with the development
+    administrator's unrestricted scope as a connection setting: what the service sets per
+    transaction for that caller, here for a peer that has no scope machinery of its own."""
+    from sqlalchemy import create_engine
+
+    from gis.db import sqlalchemy_url
+
+    return create_engine(sqlalchemy_url(url or app_database_url()), pool_size=pool_size,
+                         max_overflow=pool_size,
+                         connect_args={"options": "-c onegrid.scope_all=on"})
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

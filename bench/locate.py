@@ -13,8 +13,9 @@ All endpoints are served by the same process in the same run:
 - the plain peer: a plain FastAPI route (sync, SQLAlchemy pool, no lane, no batching)
   with one query per request: the active generation's cell that covers the point
   (ST_Covers on whole cells, lowest code on a shared edge: /locate's rule, so both give
-  the same cell; ST_Contains would leave points on edges unanswered). It returns the
-  cell only, /locate also its regions: the peer does less;
+  the same cell; ST_Contains would leave points on edges unanswered), on the service's
+  own login with row-level security on, as /locate. It returns the cell only, /locate
+  also its regions: the peer does less;
 - for context, /locate's answer behind FastAPI's router and dependencies.
 Points: household locations (inside a cell), cell corners (on edges, shared by
 neighbours) and points beyond the data (outside every cell), 80/10/10; the answers of
@@ -42,6 +43,7 @@ from api import locate_lane
 from api.routers import locate
 from bench.common import (
     LoadResult,
+    app_engine,
     engine,
     libpq_url,
     onegrid_app,
@@ -102,9 +104,8 @@ def app_with_naive_peer():
     locate_lane.install(app, path="/bench/naive-locate",
                         statement=locate_async.to_asyncpg(naive_point_sql()))
 
-    from gis.db import make_engine
-
-    plain = make_engine(os.environ["DATABASE_URL"], pool_size=8)
+    # the service's own login, as /locate is served (row-level security on)
+    plain = app_engine(os.environ["ONEGRID_DATABASE__APP_URL"], pool_size=8)
 
     @app.get("/bench/plain-locate")
     def plain_locate(lon: float, lat: float) -> dict:
@@ -268,6 +269,28 @@ def median_result(rows: list[list], name: str) -> LoadResult:
                       statistics.median(r.rps for r in runs),
                       statistics.median(r.p50_ms for r in runs),
                       statistics.median(r.p99_ms for r in runs))
+
+
+def run(*, rounds: int = 3, seconds: int = 5, connections: int = 8,
+        points: int = 2000) -> dict:
+    """For the report: every endpoint's medians over the rounds, and the answers checked."""
+    sample = sample_points(points)
+    with serve("bench.locate:app_with_naive_peer") as base:
+        wait_for_index(base)
+        compared, differ = compare_answers(base, sample)
+        rows = load_rounds(base, sample, rounds=rounds, connections=connections,
+                           seconds=seconds)
+    return {"rounds": rounds, "seconds": seconds, "connections": connections,
+            "points": len(sample), "compared": compared, "differ": differ,
+            "results": [median_result(rows, name) for name, _ in ENDPOINTS]}
+
+
+def report_rows(measured: dict) -> list[list[str]]:
+    """Rows of endpoint, req/s, p50, p99, ours / it (throughput) against each other one."""
+    results = measured["results"]
+    ours = results[0]
+    return [[r.name, f"{r.rps:.0f}", f"{r.p50_ms:.2f} ms", f"{r.p99_ms:.2f} ms",
+             f"{r.errors}", "" if r is ours else ratio(ours.rps, r.rps)] for r in results]
 
 
 def main() -> None:

@@ -6,8 +6,7 @@ read from the data and written in the report. Every figure sits beside its peer 
 same run, with the ratio, rounds, the load average before and after, the commit and the
 date. The bulk assignment rows (bench/assign_bulk.py) commit, so they run on a throwaway
 cluster loaded with a demo of the same size (never on the service's database).
-Benchmarks not listed here (bench.locate, bench.validate) still compare different work
-or roles (issue 13) and are left out until they are made like for like.
+bench.import_xlsx and bench.assign (the older building-model rows) are run by hand.
 
     .venv/bin/python -m bench.report [--rounds 5] [--out BENCHMARKS.md]
 """
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import assign_bulk, impact, reads, rollup_writes, tiles
+from bench import assign_bulk, impact, locate, reads, rollup_writes, tiles, validate
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +79,51 @@ def assign_section(assigned: dict, rounds: int, note: str = "") -> str:
        assign_bulk.report_rows(assigned))}
 
 Goal (issue 13): coordinates only, ours at most 2x the peer (sjoin + write-back).
+"""
+
+
+def locate_section(measured: dict) -> str:
+    doc = locate.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()
+    return f"""### /locate vs a plain FastAPI route with one ST_Covers query (HTTP)
+
+{doc}
+
+{measured['points']:,} points; {measured['rounds']} rounds of {measured['seconds']} s per
+endpoint with {measured['connections']} connections, the order rotated each round; medians.
+Answers compared on {measured['compared']} points: {measured['differ']} differ.
+
+{table(["endpoint", "req/s", "p50", "p99", "errors", "/locate / it (req/s)"],
+       locate.report_rows(measured))}
+"""
+
+
+def impact_section(measured: dict) -> str:
+    doc = impact.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()
+    return f"""### The editor's impact preview of an edit touching two cells
+
+{doc}
+
+{table(impact.HEADER, impact.rows(measured))}
+
+Goal (issue 15): at most 300 ms on the city demo.
+"""
+
+
+def validate_section(measured) -> str:
+    rows, proposal, big, households = measured
+    doc = validate.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()
+    return f"""### Validation vs a plain self-join
+
+{doc}
+
+{table(["generation", "cells", "check", "ms", "findings", "vs ours"],
+       [[str(v) for v in row] for row in rows])}
+
+Proposals on the district ({households:,} households): band {proposal['band'][0]}..\
+{proposal['band'][1]} gives {proposal['cells']:,} cells, {proposal['share_in_band']:.1%} in
+band ({(proposal['share_in_band_where_possible'] or 0):.1%} where the village holds enough
+households), {proposal['seconds']} s; band {big['band'][0]}..{big['band'][1]} gives
+{big['cells']:,} cells in {big['seconds']} s.
 """
 
 
@@ -187,6 +231,8 @@ def main() -> None:
     writes = rollup_writes.run(rounds=args.write_rounds)
     tile_rows = tiles.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     assigned = assign_rows(size, args.assign_rounds, args.timeout * 10)
+    located = locate.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
+    validated = validate.run()
     impacts = impact.run(rounds=args.rounds)
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
@@ -220,14 +266,9 @@ time-out.
 {table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
 
 {assign_section(assigned, args.assign_rounds)}
-### The editor's impact preview of an edit touching two cells
-
-{impact.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}
-
-{table(impact.HEADER, impact.rows(impacts))}
-
-Goal (issue 15): at most 300 ms on the city demo.
-
+{locate_section(located)}
+{validate_section(validated)}
+{impact_section(impacts)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)

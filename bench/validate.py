@@ -1,5 +1,7 @@
 """Validation of the demo generation and of a ~5,000-cell one, and the proposal that makes it.
 
+Both run as the service's login with row-level security on (the development
+administrator's unrestricted scope), as a planner's validation is served.
 Peer (same run, same role, same rounds): the overlap check written plainly — a self-join
 of grid_cells on ST_Intersects (which uses the GiST index of grid_cells), every
 intersecting pair intersected and measured — against ours (&& self-join on the index,
@@ -18,7 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bench.common import engine, print_table, ratio, timed
+from bench.common import app_engine, print_table, ratio, timed
+from gis.grid.coverage import METRES_PER_DEGREE, PRECISION_DEG
 from gis.grid.generations import resolve_generation
 from gis.grid.propose_service import propose_for_region
 from gis.grid.validation import CHECKS, validate_generation
@@ -46,6 +49,7 @@ def cell_count(session: Session, generation_id: int) -> int:
 def measure_generation(session: Session, label: str, generation_id: int,
                        grid: GridSettings) -> list[list]:
     params = {"generation_id": generation_id, "tolerance_m2": grid.area_tolerance_m2,
+              "grid_deg": PRECISION_DEG, "grid_m": PRECISION_DEG * METRES_PER_DEGREE,
               "sliver_min_area_m2": grid.sliver_min_area_m2,
               "sliver_max_thinness": grid.sliver_max_thinness,
               "households_min": grid.households_min, "households_max": grid.households_max}
@@ -84,8 +88,25 @@ def main() -> None:
     parser.add_argument("--band", default="200..400", help="household band for the proposal")
     args = parser.parse_args()
     low, high = (int(v) for v in args.band.split(".."))
+    rows, proposal, big, households = run(band=(low, high))
+    print_table(f"validation (ms, median of {ROUNDS})",
+                ["generation", "cells", "check", "ms", "findings", "vs ours"], rows)
+    print_table("proposal on the district", ["band", "households", "villages", "cells",
+                                             "in band", "villages < min",
+                                             "in band where possible", "mean Polsby-Popper",
+                                             "seconds"],
+                [[f"{p['band'][0]}..{p['band'][1]}", households, len(p["villages"]),
+                  p["cells"], f"{p['share_in_band']:.1%}", p["villages_below_band"],
+                  f"{(p['share_in_band_where_possible'] or 0):.1%}", p["mean_polsby_popper"],
+                  p["seconds"]] for p in (proposal, big)])
+
+
+def run(*, band: tuple[int, int] = (200, 400)):
+    """Validation rows of the active generation and of a ~5,000-cell proposal, and the two
+    proposals; everything rolled back."""
+    low, high = band
     grid = GridSettings()
-    db = engine()
+    db = app_engine()
     with db.connect() as connection:
         transaction = connection.begin()
         session = Session(bind=connection)
@@ -106,16 +127,7 @@ def main() -> None:
             session.close()
             transaction.rollback()
     db.dispose()
-    print_table(f"validation (ms, median of {ROUNDS})",
-                ["generation", "cells", "check", "ms", "findings", "vs ours"], rows)
-    print_table("proposal on the district", ["band", "households", "villages", "cells",
-                                             "in band", "villages < min",
-                                             "in band where possible", "mean Polsby-Popper",
-                                             "seconds"],
-                [[f"{p['band'][0]}..{p['band'][1]}", households, len(p["villages"]),
-                  p["cells"], f"{p['share_in_band']:.1%}", p["villages_below_band"],
-                  f"{(p['share_in_band_where_possible'] or 0):.1%}", p["mean_polsby_popper"],
-                  p["seconds"]] for p in (proposal, big)])
+    return rows, proposal, big, households
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 undo and redo, renumber (the contract: EDITOR-CONTRACT.md, issue 15)."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
@@ -29,6 +30,11 @@ class PaintIn(BaseModel):
     to: Code
     buildings: BuildingIds
     versions: Versions = None
+    reason: Reason = None
+
+
+class RenumberIn(BaseModel):
+    village: str = Field(pattern="^[0-9]{12}$")
     reason: Reason = None
 
 
@@ -76,19 +82,19 @@ def paint(session: SessionDep, principal: PrincipalDep, generation_id: Generatio
 def preview(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
             generation_id: GenerationId, body: PreviewIn) -> dict:
     principal.require("cells:write")
-    kwargs = {"principal": principal, "generation_id": generation_id}
+    common = {"principal": principal, "generation_id": generation_id}
     if isinstance(body, RedrawEdit):
         geom, _ = parse_cell_geometry(body.geometry, where="geometry")
         service = editor_service.redraw_follow if body.follow else _redraw_one
-        run = lambda: service(session, code=body.code, geom=geom, attrs={}, **kwargs)  # noqa: E731
+        run = partial(service, session, code=body.code, geom=geom, attrs={}, **common)
     elif isinstance(body, SplitEdit):
-        line = parse_line(body.line)
-        run = lambda: edit_service.split_cell(session, code=body.code, line=line, **kwargs)  # noqa: E731
+        run = partial(edit_service.split_cell, session, code=body.code,
+                      line=parse_line(body.line), **common)
     elif isinstance(body, MergeEdit):
-        run = lambda: edit_service.merge_cells(session, codes=body.codes, **kwargs)  # noqa: E731
+        run = partial(edit_service.merge_cells, session, codes=body.codes, **common)
     else:
-        run = lambda: editor_service.paint(session, to=body.to, buildings=body.buildings,  # noqa: E731
-                                           **kwargs)
+        run = partial(editor_service.paint, session, to=body.to, buildings=body.buildings,
+                      **common)
     band = (settings.grid.households_min, settings.grid.households_max)
     return impact.preview(session, generation_id=generation_id, run=run, band=band)
 
@@ -124,6 +130,20 @@ def redo(session: SessionDep, principal: PrincipalDep, generation_id: Generation
     changes = editor_service.redo(session, principal=principal, generation_id=generation_id,
                                   expected=Expected(generation=version))
     return _result(session, generation_id, changes, response, generation_etag=True)
+
+
+@router.post("/generations/{generation_id}/renumber",
+             summary="Renumber a village's changed cells west→east, north→south "
+                     "(If-Match: the generation's ETag)")
+def renumber(session: SessionDep, principal: PrincipalDep, generation_id: GenerationId,
+             body: RenumberIn, version: IfMatchDep, response: Response) -> dict:
+    principal.require("cells:write")
+    renamed = editor_service.renumber(session, principal=principal,
+                                      generation_id=generation_id, village=body.village,
+                                      expected=Expected(generation=version), reason=body.reason)
+    generation = lifecycle.get_generation(session, generation_id=generation_id)
+    set_etag(response, generation.version)
+    return {"renamed": renamed, "generation_version": generation.version}
 
 
 def _result(session, generation_id: int, changes, response: Response, *,

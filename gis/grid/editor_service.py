@@ -20,14 +20,17 @@ MAX_PAINTED = 5_000  # buildings in one paint: a street block, not a town
 def redraw_follow(session: Session, *, principal: Principal, generation_id: int, code: str,
                   geom: Polygon, attrs: dict, expected: Expected = Expected(),
                   reason: str | None = None) -> list[CellChange]:
-    """Redraw `code`; its neighbours follow (gis.grid.follow.follow_redraw)."""
+    """Redraw `code`; its neighbours in the same village follow (gis.grid.follow)."""
     def run() -> list[CellChange]:
         draft = versions.lock_draft(session, generation_id=generation_id)
         current = edits.current_cell(session, generation_id=draft.id, code=code)
         if current is None:
             raise NotFound(f"cell {code} is not in generation {draft.id}", where="code")
         old = edits.cell_shape(current)
-        neighbours = cells_of(session, generation_id=draft.id, near=old, excluding={code})
+        # a cell never straddles two villages: only the village's own cells follow
+        neighbours = {c: shape for c, shape in cells_of(
+            session, generation_id=draft.id, near=old, excluding={code}).items()
+            if c[:12] == code[:12]}
         shapes = follow.follow_redraw(code=code, old=old, drawn=geom, neighbours=neighbours)
         cells = [(c, shape, attrs if c == code else {}) for c, shape in shapes.items()]
         return edits.write_noded(session, draft, cells)
@@ -56,6 +59,12 @@ def paint(session: Session, *, principal: Principal, generation_id: int, to: str
         painted.pop(to, None)  # already in `to`: nothing to move
         if not painted:
             return []
+        elsewhere = sorted(b for code, spots in painted.items() if code[:12] != to[:12]
+                           for b in spots)
+        if elsewhere:  # a cell never straddles two villages
+            raise InvalidInput(f"buildings {', '.join(map(str, elsewhere[:10]))} are in "
+                               f"another village than cell {to}", where="buildings",
+                               details={"buildings": elsewhere[:50]})
         _require_area(principal, painted)
         sources = {code: edits.cell_shape(edits.current_cell(
             session, generation_id=draft.id, code=code)) for code in painted}
@@ -92,6 +101,24 @@ def _buildings(session: Session, draft_id: int, ids: list[int]
         (painted if row.painted else others).setdefault(row.code, {})[row.id] = Point(
             row.lon, row.lat)
     return painted, others
+
+
+def renumber(session: Session, *, principal: Principal, generation_id: int, village: str,
+             expected: Expected = Expected(), reason: str | None = None) -> list[dict]:
+    """Renumber the village's changed cells W→E, N→S (gis.grid.renumber); [{from, to}]."""
+    from gis.grid.renumber import renumber_village
+
+    renamed: list[dict] = []
+
+    def run() -> list[CellChange]:
+        names, changes = renumber_village(session, generation_id=generation_id,
+                                          village_code=village)
+        renamed.extend(names)
+        return changes
+
+    _edit(session, principal=principal, generation_id=generation_id, codes=[],
+          expected=expected, op="renumber", reason=reason, run=run)
+    return renamed
 
 
 def undo(session: Session, *, principal: Principal, generation_id: int,

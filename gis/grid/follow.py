@@ -7,6 +7,7 @@ The shapes are then written like every other edit (gis.grid.edits.write_noded).
 """
 from __future__ import annotations
 
+import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -15,6 +16,34 @@ from gis.errors import InvalidGeometry, InvalidInput
 from gis.grid.coverage import PRECISION_DEG
 
 GRID = PRECISION_DEG
+# Where a new edge crosses an old one next to an old vertex, the crossing rounds to a grid
+# point a step or two from that vertex: a micro-edge that noding would copy into the
+# neighbours at slightly different places (a hairline overlap). New vertices this close
+# to an old vertex are moved onto it (the same for every shape of the edit, so they agree).
+SETTLE_DEG = 2.5 * GRID
+
+
+def settle(shapes: dict[str, Polygon], originals: list[Polygon]) -> dict[str, Polygon]:
+    """The shapes with vertices within SETTLE_DEG of an original vertex moved onto it.
+
+    (GEOS snapping will not move a vertex onto a point the shape already has, which is
+    exactly the case here: hence by hand.)"""
+    points = shapely.points(np.unique(shapely.get_coordinates(originals), axis=0))
+    tree = shapely.STRtree(points)
+    out = {}
+    for code, shape in shapes.items():
+        coords = shapely.get_coordinates(shape)
+        vertex, nearest = tree.query_nearest(shapely.points(coords), max_distance=SETTLE_DEG,
+                                             all_matches=False)
+        moved = coords.copy()
+        moved[vertex] = shapely.get_coordinates(points[nearest])
+        if np.array_equal(moved, coords):
+            out[code] = shape
+            continue
+        settled = shapely.remove_repeated_points(shapely.transform(shape, lambda _, m=moved: m))
+        fine = settled.geom_type == "Polygon" and settled.is_valid and not settled.is_empty
+        out[code] = shapely.normalize(settled) if fine else shape
+    return out
 
 
 def _one_polygon(geom: BaseGeometry, *, code: str, where: str) -> Polygon:
@@ -29,6 +58,15 @@ def _one_polygon(geom: BaseGeometry, *, code: str, where: str) -> Polygon:
     return shapely.normalize(polygons[0])
 
 
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygons of an overlay result: a fixed-precision overlay may add collapsed
+    lines or points (a GeometryCollection) where an edge runs one grid step from another."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
+    return shapely.union_all(parts, grid_size=GRID) if parts else Polygon()
+
+
 def _shared_length(a: BaseGeometry, b: BaseGeometry) -> float:
     return shapely.intersection(a.boundary, b.boundary, grid_size=GRID).length
 
@@ -41,8 +79,8 @@ def follow_redraw(*, code: str, old: Polygon, drawn: Polygon,
     part `code` gives up goes to the neighbour with which it shares the longest stretch of
     boundary, and a part no neighbour borders (on the outer edge) stays with `code`."""
     region = shapely.union_all([old, *neighbours.values()], grid_size=GRID)
-    new = shapely.intersection(drawn, region, grid_size=GRID)
-    result = {n: shapely.difference(shape, new, grid_size=GRID)
+    new = polygonal(shapely.intersection(drawn, region, grid_size=GRID))
+    result = {n: polygonal(shapely.difference(shape, new, grid_size=GRID))
               for n, shape in neighbours.items()}
     given_up = shapely.difference(old, new, grid_size=GRID)
     for part in shapely.get_parts(given_up):
@@ -51,14 +89,14 @@ def follow_redraw(*, code: str, old: Polygon, drawn: Polygon,
         shared = {n: _shared_length(part, neighbours[n]) for n in neighbours}
         best = max(shared, key=lambda n: (shared[n], n), default=None)
         if best is None or shared[best] == 0:
-            new = shapely.union(new, part, grid_size=GRID)
+            new = polygonal(shapely.union(new, part, grid_size=GRID))
         else:
-            result[best] = shapely.union(result[best], part, grid_size=GRID)
+            result[best] = polygonal(shapely.union(result[best], part, grid_size=GRID))
     out = {code: _one_polygon(new, code=code, where="geometry")}
     for n, shape in result.items():
         if not shapely.equals(shape, neighbours[n]):
             out[n] = _one_polygon(shape, code=n, where="geometry")
-    return out
+    return settle(out, [old, *neighbours.values()])
 
 
 def building_regions(cell: Polygon, spots: dict[int, Point]) -> dict[int, Polygon]:
@@ -69,7 +107,8 @@ def building_regions(cell: Polygon, spots: dict[int, Point]) -> dict[int, Polygo
     if len(unique.geoms) == 1:
         return {building: cell for building in spots}
     regions = shapely.voronoi_polygons(unique, extend_to=cell)
-    clipped = [shapely.intersection(r, cell, grid_size=GRID) for r in shapely.get_parts(regions)]
+    clipped = [polygonal(shapely.intersection(r, cell, grid_size=GRID))
+               for r in shapely.get_parts(regions)]
     tree = shapely.STRtree(clipped)
     out = {}
     for building, spot in spots.items():
@@ -92,7 +131,8 @@ def paint(*, to: str, to_shape: Polygon, sources: dict[str, Polygon],
         reached = [key for key, region in pending.items() if _shared_length(region, grown) > 0]
         if not reached:
             break
-        grown = shapely.union_all([grown, *(pending.pop(k) for k in reached)], grid_size=GRID)
+        grown = polygonal(shapely.union_all([grown, *(pending.pop(k) for k in reached)],
+                                            grid_size=GRID))
     if pending:
         buildings = sorted(b for _, b in pending)
         raise InvalidInput(f"buildings {', '.join(map(str, buildings[:10]))} are not next to "
@@ -101,6 +141,6 @@ def paint(*, to: str, to_shape: Polygon, sources: dict[str, Polygon],
                            details={"buildings": buildings[:50]})
     out = {to: _one_polygon(grown, code=to, where="buildings")}
     for code, shape in sources.items():
-        left = shapely.difference(shape, grown, grid_size=GRID)
+        left = polygonal(shapely.difference(shape, grown, grid_size=GRID))
         out[code] = _one_polygon(left, code=code, where="buildings")
-    return out
+    return settle(out, [to_shape, *sources.values()])

@@ -8,6 +8,7 @@ import shapely
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
+from gis.grid.coverage import METRES_PER_DEGREE, PRECISION_DEG
 from gis.grid.lifecycle import get_generation
 from gis.settings import GridSettings
 from gis.sql import query
@@ -137,6 +138,7 @@ def validate_generation(session: Session, *, generation_id: int,
     """Run every check on the cells valid in the generation; blocking findings first."""
     generation = get_generation(session, generation_id=generation_id)
     params = {"generation_id": generation.id, "tolerance_m2": grid.area_tolerance_m2,
+              "grid_deg": PRECISION_DEG, "grid_m": PRECISION_DEG * METRES_PER_DEGREE,
               "sliver_min_area_m2": grid.sliver_min_area_m2,
               "sliver_max_thinness": grid.sliver_max_thinness,
               "households_min": grid.households_min, "households_max": grid.households_max}

@@ -18,21 +18,25 @@ villages AS (
     SELECT r.code, r.geom FROM regions AS r WHERE r.level = 'village'
 ),
 covered AS (
-    -- Only cells whose interior reaches into the village (ST_Relate '2********'): the
-    -- neighbours that merely touch its edge add nothing. Overlays are snap-rounded to
-    -- 1e-9 degrees (0.1 mm, far below any tolerance): floating-point overlay of many
-    -- cells met a GEOS 3.11 robustness bug that returned a village as wholly uncovered.
-    SELECT v.code, ST_Union(c.geom, 1e-9) AS geom
+    -- The cells that meet the village (a neighbour touching its edge adds nothing, and
+    -- costs little). ST_Intersects, not ST_Relate '2********': GEOS 3.11's relate throws
+    -- "side location conflict" on thin, nearly coincident pieces of valid input.
+    -- Overlays are snap-rounded to :grid_deg, the grid cells are stored on (1e-7 degrees,
+    -- about 1 cm; gis/grid/coverage.py PRECISION_DEG): exact for the cells, and a village
+    -- edge that is off that grid is rounded onto it, so the millimetre-wide wedges between
+    -- it and the cells drawn along it are no gap (floating-point overlay of many cells
+    -- also met a GEOS 3.11 robustness bug that returned a village as wholly uncovered).
+    SELECT v.code, ST_Union(c.geom, :grid_deg) AS geom
     FROM villages AS v
     JOIN cells AS c ON c.geom && v.geom
-    WHERE ST_Relate(c.geom, v.geom, '2********')
+    WHERE ST_Intersects(c.geom, v.geom)
     GROUP BY v.code
 ),
 holes AS (
     SELECT v.code,
            (ST_Dump(ST_CollectionExtract(
                ST_Difference(v.geom, coalesce(cv.geom, ST_GeomFromText('POLYGON EMPTY', 4326)),
-                             1e-9),
+                             :grid_deg),
                3))).geom AS gap
     FROM villages AS v
     LEFT JOIN covered AS cv ON cv.code = v.code
@@ -44,4 +48,7 @@ SELECT ARRAY[]::text[] AS codes, m.code AS village_code, m.area_m2,
        ST_AsGeoJSON(m.gap, 7)::json AS location
 FROM measured AS m
 WHERE m.area_m2 > :tolerance_m2
+  -- narrower than one grid step on average (2·area/perimeter under :grid_m metres):
+  -- rounding along a village edge off the grid, see validate_outside_village.sql
+  AND 2 * m.area_m2 / nullif(ST_Perimeter(m.gap::geography), 0) > :grid_m
 ORDER BY m.code, m.area_m2 DESC

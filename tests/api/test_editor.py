@@ -234,3 +234,108 @@ def test_an_edit_that_moves_a_neighbour_outside_the_area_is_403(planner_of_west)
     assert refused.status_code == 403, refused.text
     assert EAST in refused.json()["message"]
     assert client.get(f"/generations/{draft}/history").json()["items"] == []
+
+
+def split_at(client, draft, code, x):
+    return client.post(f"/generations/{draft}/cells/{code}/split", json={
+        "line": {"type": "LineString", "coordinates": [[x, -1], [x, 2]]}})
+
+
+def test_renumber_orders_changed_cells_and_keeps_unchanged_codes(client, two_cells):
+    draft = draft_of(client)
+    assert split_at(client, draft, WEST, 0.3).status_code == 200  # the new part is west
+    new = VILLAGE + "003"
+    assert area_of(cell(client, draft, new)).equals(box(0, 0, 0.3, 1))
+    etag = client.get(f"/generations/{draft}").headers["ETag"]
+    renumbered = client.post(f"/generations/{draft}/renumber",
+                             json={"village": VILLAGE, "reason": "W to E"},
+                             headers={"If-Match": etag})
+    assert renumbered.status_code == 200, renumbered.text
+    assert renumbered.json()["renamed"] == [{"from": WEST, "to": new},
+                                            {"from": new, "to": WEST}]
+    assert area_of(cell(client, draft, WEST)).equals(box(0, 0, 0.3, 1))
+    assert area_of(cell(client, draft, new)).equals(box(0.3, 0, 1, 1))
+    # EAST is unchanged from the active generation: it keeps its code, east of them all
+    assert area_of(cell(client, draft, EAST)).equals(box(1, 0, 2, 1))
+    assert client.get(f"/generations/{draft}/history").json()["items"][-1]["reason"] == "W to E"
+    again = client.post(f"/generations/{draft}/renumber", json={"village": VILLAGE})
+    assert again.json()["renamed"] == []
+    stale = client.post(f"/generations/{draft}/renumber", json={"village": VILLAGE},
+                        headers={"If-Match": etag})
+    assert stale.status_code == 409
+    assert client.post(f"/generations/{draft}/undo").status_code == 200
+    assert area_of(cell(client, draft, WEST)).equals(box(0.3, 0, 1, 1))
+    bad = client.post(f"/generations/{draft}/renumber", json={"village": "12"})
+    assert bad.status_code == 422
+
+
+def test_every_edit_records_its_reason_and_author(client, db, two_cells):
+    draft = draft_of(client)
+    new = VILLAGE + "003"
+    added = client.post(f"/generations/{draft}/cells/{new}", json={
+        "type": "Feature", "geometry": mapping(box(2, 0, 3, 1)),
+        "properties": {"reason": "new estate"}})
+    assert added.status_code == 201, added.text
+    merged = client.post(f"/generations/{draft}/merge", json={
+        "codes": [EAST, new], "reason": "too small"})
+    assert merged.status_code == 200, merged.text
+    removed = client.request("DELETE", f"/generations/{draft}/cells/{EAST}",
+                             json={"reason": "gone"})
+    assert removed.status_code == 200, removed.text
+    items = client.get(f"/generations/{draft}/history").json()["items"]
+    assert [(i["op"], i["reason"], i["author"]) for i in items] == [
+        ("add", "new estate", "dev"), ("merge", "too small", "dev"), ("remove", "gone", "dev")]
+    # the per-code ledger (the 409's who/when) points at its history entry
+    linked = db.execute(text(
+        "SELECT count(*) FROM grid_cell_edits WHERE generation_id = :g AND op_id IS NULL"),
+        {"g": draft}).scalar_one()
+    assert linked == 0
+
+
+def test_preview_of_a_merge_and_of_a_paint(client, db, two_cells):
+    add_households(db, [(0.5, 0.5), (1.5, 0.5)])
+    building = add_building(db, 0.95, 0.5)
+    add_building(db, 0.3, 0.5)  # the area around it stays west
+    db.execute(text("INSERT INTO households (building_id, located_by) "
+                    "VALUES (:b, 'building')"), {"b": building})
+    draft = draft_of(client)
+    merge = client.post(f"/generations/{draft}/preview",
+                        json={"op": "merge", "codes": [WEST, EAST]}).json()
+    cells = {c["code"]: c for c in merge["cells"]}
+    assert cells[EAST]["band"] is None and cells[EAST]["after"]["households"] == 0
+    assert cells[WEST]["after"]["households"] == 3
+    assert merge["moves"]["households"] == 1  # the one east
+    paint = client.post(f"/generations/{draft}/preview",
+                        json={"op": "paint", "to": EAST, "buildings": [building]})
+    assert paint.status_code == 200, paint.text
+    paint = paint.json()
+    assert paint["moves"]["households"] == 1
+    [moved] = paint["moved"]["features"]
+    assert moved["properties"]["from"] == WEST and moved["properties"]["to"] == EAST
+    assert client.get(f"/generations/{draft}/history").json()["items"] == []
+
+
+@pytest.fixture()
+def next_village(db, two_cells):
+    """A second village east of two_cells' (x 2..3) with one cell, active."""
+    from tests.factories import TOWN, add_cell, add_region
+
+    other = TOWN[:9] + "002"
+    add_region(db, code=other, level="village", parent=TOWN, geom=box(2, 0, 3, 1))
+    add_cell(db, code=other + "001", geom=box(2, 0, 3, 1),
+             generation=two_cells["generation"], village=other)
+    db.flush()
+    return other + "001"
+
+
+def test_neighbours_in_another_village_never_follow(client, db, next_village):
+    draft = draft_of(client)
+    grown = follow(client, draft, EAST, box(1, 0, 2.5, 1))
+    assert grown.status_code == 200, grown.text
+    assert area_of(cell(client, draft, EAST)).equals(box(1, 0, 2, 1))
+    assert area_of(cell(client, draft, next_village)).equals(box(2, 0, 3, 1))
+    building = add_building(db, 2.05, 0.5)
+    add_building(db, 2.5, 0.5)
+    refused = client.post(f"/generations/{draft}/paint",
+                          json={"to": EAST, "buildings": [building]})
+    assert refused.status_code == 422 and "another village" in refused.json()["message"]

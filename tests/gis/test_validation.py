@@ -100,3 +100,50 @@ def test_dedicated_cells_are_not_sized_by_households(db, two_cells):
     band = GridSettings(households_min=1, households_max=5)
     assert [f.codes for f in findings(db, two_cells["generation"], "households", grid=band)
             ] == [[EAST]]
+
+
+def test_a_village_edge_off_the_precision_grid_is_not_a_finding(db, draft):
+    """Third-party villages are not on the 1e-7 degree grid the cells are stored on: a cell
+    drawn along a long diagonal village edge differs from it by rounding wedges (a few m²
+    over a kilometre, millimetres wide). They are neither a gap nor outside the village, and
+    such thin pieces must not crash the checks (GEOS relate threw on them)."""
+    village = Polygon([(3.00000004, 0.00000004), (3.01234567891, 0.00987654321),
+                       (3.02000003, 0.00000002)])
+    add_region(db, code=NEIGHBOUR, level="village", parent=TOWN, geom=village)
+    other = "500151001003"  # a village beside it, sharing the diagonal
+    add_region(db, code=other, level="village", parent=TOWN, geom=Polygon(
+        [(3.00000004, 0.00000004), (3.00000001, 0.01000003), (3.01234567891, 0.00987654321)]))
+    edits.add_cell(db, generation_id=draft["draft"], code=NEIGHBOUR + "001", geom=village)
+    assert shapely.hausdorff_distance(
+        shape(db.execute(text("SELECT ST_AsGeoJSON(geom)::json FROM grid_cells "
+                              "WHERE code = :c"), {"c": NEIGHBOUR + "001"}).scalar()),
+        village) > 1e-8  # the cell was rounded onto the grid: it is not the village
+    found = findings(db, draft["draft"], grid=GridSettings())
+    assert [f for f in found if f.kind in ("gap", "outside_village")
+            and (NEIGHBOUR in (f.village_code or "") or NEIGHBOUR + "001" in f.codes)] == []
+
+
+def test_a_real_strip_outside_the_village_is_still_found(db, draft):
+    """What the precision grid forgives is rounding, not a cell a metre over the line."""
+    add_region(db, code=NEIGHBOUR, level="village", parent=TOWN, geom=box(2, 0, 3, 1))
+    edits.redraw_cell(db, generation_id=draft["draft"], code=EAST,
+                      geom=box(1, 0, 2.00001, 1))  # ~1.1 m into the neighbour, 111 km long
+    [outside] = findings(db, draft["draft"], "outside_village")
+    assert outside.codes == [EAST] and shape(outside.location).area > 0.5e-5
+
+
+def test_a_cell_corner_one_grid_step_off_an_off_grid_village_corner_is_not_a_finding(
+        db, draft):
+    """A cell that meets the village corner one grid step (~1 cm) away from where the
+    village's own corner rounds to leaves a wedge 1.5 km long and under a centimetre wide:
+    square metres of area, but rounding all the same."""
+    corner = (3.01234567891, 0.00987654321)  # rounds to (3.0123457, 0.0098765)
+    village = Polygon([(3.00000004, 0.00000004), corner, (3.02000003, 0.00000002)])
+    add_region(db, code=NEIGHBOUR, level="village", parent=TOWN, geom=village)
+    cell = Polygon([(3.0, 0.0), (3.0123456, 0.0098766), (3.02, 0.0)])
+    add_cell(db, code=NEIGHBOUR + "001", village=NEIGHBOUR, geom=cell,
+             generation=draft["draft"])
+    assert shapely.area(shapely.symmetric_difference(cell, village)) * 111_195 ** 2 > 1
+    found = findings(db, draft["draft"], grid=GridSettings())
+    assert [f for f in found if f.kind in ("gap", "outside_village")
+            and (NEIGHBOUR in (f.village_code or "") or NEIGHBOUR + "001" in f.codes)] == []
