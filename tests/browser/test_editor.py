@@ -49,10 +49,10 @@ def at(page, lat: float, lng: float) -> tuple[float, float]:
     return frame["x"] + x, frame["y"] + y
 
 
-def open_editor(page, url: str) -> None:
+def open_editor(page, url: str, cells: int = 2) -> None:
     page.goto(f"{url}/editor")
     expect(page.locator("body[data-ready=true]")).to_be_attached()
-    expect(page.locator("path.cell")).to_have_count(2)
+    expect(page.locator("path.cell")).to_have_count(cells)
 
 
 def new_draft(url: str) -> int:
@@ -217,10 +217,14 @@ def test_merging_two_neighbours_leaves_one_cell(page, editor_url):
     assert list(draft_cells(editor_url, generation)) == [WEST]  # the lowest code stays
 
 
-def test_a_planner_names_a_cell_and_renumbering_waits_for_the_server(page, editor_url):
+def test_a_planner_names_a_cell_and_renumbers_the_village(page, editor_url):
     generation = new_draft(editor_url)
-    open_editor(page, editor_url)
-    select(page, 0.5, 0.5, WEST)
+    cut = {"type": "LineString", "coordinates": [[0.4, -0.5], [0.4, 1.5]]}
+    split = httpx.post(f"{editor_url}/generations/{generation}/cells/{WEST}/split",
+                       json={"line": cut})
+    assert split.status_code == 200, split.text  # the east part keeps …001, the west is …003
+    open_editor(page, editor_url, cells=3)
+    select(page, 0.5, 0.7, WEST)
     page.fill("#cell-name", "西街 <b>一</b> 格")
     with page.expect_response(lambda r: r.request.method == "PUT") as saved:
         page.click("#name-cell button")
@@ -228,17 +232,24 @@ def test_a_planner_names_a_cell_and_renumbering_waits_for_the_server(page, edito
     expect(page.locator("#message")).to_have_text("名称已保存。")
     named = httpx.get(f"{editor_url}/cells/{WEST}", params={"generation": generation}).json()
     assert named["properties"]["name"] == "西街 <b>一</b> 格"
-    assert shape(named["geometry"]).equals(box(0, 0, 1, 1))  # the outline is unchanged
+    assert shape(named["geometry"]).equals(box(0.4, 0, 1, 1))  # the outline is unchanged
     expect(page.locator("#figures")).to_contain_text("西街 <b>一</b> 格")  # as text
     # renumbering is offered only where the server has the endpoint; never pretended
     offered = "/generations/{generation_id}/renumber" in httpx.get(
         f"{editor_url}/openapi.json").json()["paths"]
     renumber = page.locator("#renumber")
-    if offered:
-        expect(renumber).to_be_enabled()
-    else:
+    if not offered:
         expect(renumber).to_be_disabled()
         expect(renumber).to_have_attribute("title", "服务器尚未提供该功能的接口")
+        return
+    with page.expect_response(lambda r: r.url.endswith("/renumber")) as renumbered:
+        renumber.click()
+    assert renumbered.value.status == 200, renumbered.value.text()
+    # west → east: the west part takes the lower code
+    expect(page.locator("#message")).to_contain_text("已重新编号：")
+    expect(page.locator("#message")).to_contain_text(f"{NEW} → {WEST}")
+    cells = draft_cells(editor_url, generation)
+    assert cells[WEST].covers(Point(0.2, 0.5)) and cells[NEW].covers(Point(0.7, 0.5))
 
 
 def test_a_stale_save_says_who_changed_the_cell_meanwhile(page, editor_url):

@@ -45,7 +45,8 @@
     else E.unavailable(renumber);
     renumber.addEventListener("click", () => {
       const village = code.slice(0, 12);
-      E.send("POST", `/generations/${E.state.generation.id}/renumber`, why({ village }))
+      const g = E.state.generation;
+      E.send("POST", `/generations/${g.id}/renumber`, why({ village }), g.version)
         .then((a) => {
           const renamed = (a.ok && a.body.renamed) || [];
           const list = renamed.map((r) => `${r.from} → ${r.to}`).join(", ");
