@@ -329,9 +329,16 @@ def test_on_a_phone_the_editor_fits_390_px(browser, editor_url):
         assert page.locator("#map").bounding_box()["width"] == 390
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         expect(page.locator("#lang-en")).to_be_in_viewport(ratio=1)  # the header fits
+        select(page, 0.5, 0.5, WEST)  # a tap on the map, with the panel folded away
         page.click("#panel-toggle")
-        expect(page.locator("#tool-split")).to_be_visible()
+        expect(page.locator("#figures")).to_contain_text(WEST)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        draw_split_line(page, 0.4)  # choosing the tool folds the panel: the map to draw on
+        expect(page.locator("#panel")).to_be_hidden()
+        expect(page.locator("#panel-toggle.attention")).to_be_visible()  # an edit waits
+        page.click("#panel-toggle")
+        expect(page.locator("#balance tbody tr")).to_have_count(2)
+        expect(page.locator("#save")).to_be_in_viewport()
     finally:
         context.close()
 

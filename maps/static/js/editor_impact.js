@@ -59,6 +59,8 @@
   E.setPending = (edit) => {
     E.state.pending = edit;
     box.hidden = !edit;
+    // on a phone the panel may be folded away: its toggle says an edit waits there
+    document.getElementById("panel-toggle").classList.toggle("attention", Boolean(edit));
     E.afterShapes.clearLayers();
     E.movedPoints.clearLayers();
     if (!edit) return Promise.resolve();
@@ -131,6 +133,13 @@
     }).catch(() => { saveButton.disabled = false; });
   };
   saveButton.addEventListener("click", () => E.save());
+  // Opening the folded panel while an edit waits shows the edit's impact first.
+  const toggle = document.getElementById("panel-toggle");
+  toggle.addEventListener("click", () => {
+    if (E.state.pending && toggle.getAttribute("aria-expanded") === "true") {
+      box.scrollIntoView({ block: "start" });
+    }
+  });
   document.getElementById("cancel").addEventListener("click", () => {
     if (E.resetTool) E.resetTool();
     E.setPending(null);

@@ -58,6 +58,7 @@
     E.setPending(null);
     E.state.tool = name;
     hint.textContent = t(hintKey);
+    if (E.narrow.matches) E.setPanel(false); // on a phone: the whole map, to draw on
     E.refreshTools();
   }
 
@@ -149,7 +150,8 @@
   E.setHistoryButtons = (history) => {
     ["undo", "redo"].forEach((name) => {
       if (!E.can[name]) return E.unavailable(buttons[name]);
-      buttons[name].disabled = !history || !history[`can_${name}`];
+      const draft = E.state.generation && E.state.generation.status === "draft";
+      buttons[name].disabled = !draft || !history || !history[`can_${name}`];
       buttons[name].title = "";
       return null;
     });
