@@ -33,20 +33,24 @@ from sqlalchemy import text
 from bench.common import app_database_url, print_table
 
 PICK_CELLS = text("""
--- the cell with the median household count, and its neighbour along the longest edge
+-- the cell with the median household count, and its neighbour in the same village along
+-- the longest edge (a cell never takes area from another village's)
 WITH counted AS (
     SELECT c.id, btrim(c.code) AS code, c.geom, coalesce(r.households, 0) AS households
     FROM grid_cells AS c LEFT JOIN cell_rollups AS r ON r.cell_id = c.id
     WHERE c.generation_low <= :g AND (c.generation_high IS NULL OR c.generation_high >= :g)
 ),
 middle AS (
-    SELECT * FROM counted WHERE households > 0
+    SELECT * FROM counted AS c WHERE households > 0
+      AND EXISTS (SELECT 1 FROM counted AS o WHERE o.code <> c.code
+                  AND left(o.code, 12) = left(c.code, 12))
     ORDER BY households, code
     OFFSET (SELECT count(*) / 2 FROM counted WHERE households > 0) LIMIT 1
 )
 SELECT m.code AS a, n.code AS b
 FROM middle AS m
 JOIN counted AS n ON n.geom && m.geom AND n.code <> m.code
+                 AND left(n.code, 12) = left(m.code, 12)
 ORDER BY ST_Length(ST_Intersection(ST_Boundary(m.geom), ST_Boundary(n.geom))) DESC, n.code
 LIMIT 1
 """)

@@ -20,7 +20,7 @@ GenerationId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code = Annotated[str, Field(pattern="^[0-9]{15}$")]
 Reason = Annotated[str | None, Field(max_length=500,
                                      description="why (kept in the draft's history)")]
-BuildingIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(
+BuildingIds = Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(
     min_length=1, max_length=editor_service.MAX_PAINTED)]
 Versions = Annotated[dict[Code, Annotated[int, Field(ge=1)]] | None, Field(
     default=None, description="the version (ETag) of each cell as you read it")]

@@ -6,7 +6,8 @@ from shapely.geometry import Point, Polygon
 from sqlalchemy.orm import Session
 
 from gis.auth.principal import Principal
-from gis.errors import InvalidInput, NotFound
+from gis.auth.scope import covers_region_code
+from gis.errors import InvalidInput, NotFound, PermissionDenied
 from gis.grid import edits, follow, history, versions
 from gis.grid.edit_service import _edit, _require_area
 from gis.grid.edits import CellChange
@@ -108,6 +109,9 @@ def renumber(session: Session, *, principal: Principal, generation_id: int, vill
     """Renumber the village's changed cells W→E, N→S (gis.grid.renumber); [{from, to}]."""
     from gis.grid.renumber import renumber_village
 
+    if not covers_region_code(principal, village):
+        raise PermissionDenied(f"village {village} is not (wholly) in your area: renumber "
+                               "only a village you look after", where="village")
     renamed: list[dict] = []
 
     def run() -> list[CellChange]:
@@ -135,8 +139,8 @@ def _history_step(session: Session, principal: Principal, generation_id: int,
                   expected: Expected, step) -> list[CellChange]:
     draft = versions.lock_draft(session, generation_id=generation_id,
                                 expected_version=expected.generation)
-    entry, changes = step(session, draft)
-    _require_area(principal, [code.strip() for code in entry.codes])
+    entry, changes = step(session, draft, check=lambda entry: _require_area(
+        principal, [code.strip() for code in entry.codes]))
     versions.record(session, draft, changes, before={}, edited_by=principal.username,
                     op_id=entry.id)
     return changes

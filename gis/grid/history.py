@@ -99,8 +99,10 @@ def _redo_candidate(entries: list[EditOp]) -> EditOp | None:
     return redoable[0] if redoable else None
 
 
-def undo(session: Session, draft: Generation) -> tuple[EditOp, list[CellChange]]:
-    """Write back the states before the newest edit not undone; (that edit, the changes)."""
+def undo(session: Session, draft: Generation, *, check=None) -> tuple[EditOp, list[CellChange]]:
+    """Write back the states before the newest edit not undone; (that edit, the changes).
+
+    `check(entry)` runs before anything is written (the caller's area)."""
     entries = _entries(session, draft.id)
     entry = _undo_candidate(entries)
     if entry is None:
@@ -108,17 +110,21 @@ def undo(session: Session, draft: Generation) -> tuple[EditOp, list[CellChange]]
         raise Conflict("nothing to undo" if not done else
                        f"edit {done[-1].seq} ({done[-1].op}) cannot be undone",
                        where="history")
+    if check is not None:
+        check(entry)
     changes = _apply(session, draft, entry, expect=entry.after_cells, write=entry.before_cells)
     entry.undone = True
     session.flush()
     return entry, changes
 
 
-def redo(session: Session, draft: Generation) -> tuple[EditOp, list[CellChange]]:
+def redo(session: Session, draft: Generation, *, check=None) -> tuple[EditOp, list[CellChange]]:
     """Write again the states after the oldest undone edit; (that edit, the changes)."""
     entry = _redo_candidate(_entries(session, draft.id))
     if entry is None:
         raise Conflict("nothing to redo", where="history")
+    if check is not None:
+        check(entry)
     changes = _apply(session, draft, entry, expect=entry.before_cells, write=entry.after_cells)
     entry.undone = False
     session.flush()

@@ -12,6 +12,8 @@ from shapely.geometry import box
 from sqlalchemy import text
 from starlette.routing import Route
 
+from gis.auth.principal import Principal
+from gis.grid import edit_service, editor_service
 from gis.reference import ROLES
 from tests.factories import DISTRICT, PLACE_OWN, TOWN, VILLAGE, add_own_household, add_region
 from tests.people_fixtures import add_household, add_person, add_special, make_id
@@ -182,6 +184,13 @@ def people_world(db, redrawn, three_cells):
     add_region(db, code=OUTSIDER_TOWN, level="town", parent=DISTRICT,
                geom=box(106.1, 29.8, 106.13, 29.81))
     ids = {"draft": redrawn["new"]}
+    # two edits in the draft's history, the second undone: undo and redo have work to do
+    admin = Principal(username="admin", permissions=frozenset({"*"}))
+    for name in ("西一", "西二"):
+        edit_service.redraw_cell(db, principal=admin, generation_id=ids["draft"],
+                                 code=f"{VILLAGE}001", geom=box(106.00, 29.80, 106.01, 29.81),
+                                 attrs={"name": name})
+    editor_service.undo(db, principal=admin, generation_id=ids["draft"])
     ids["building"] = db.execute(text(
         "INSERT INTO buildings (code, address, geom) VALUES ('B1', '西路1号', "
         "ST_SetSRID(ST_MakePoint(106.005, 29.805), 4326)) RETURNING id")).scalar_one()
@@ -244,6 +253,16 @@ def write_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
          {"json": {"codes": [cell, f"{VILLAGE}002"]}}),
         ("POST", "/generations/{generation_id}/propose", f"/generations/{draft}/propose",
          {"json": {"region": VILLAGE, "households_min": 1, "households_max": 5}}),
+        ("PUT", "/generations/{generation_id}/cells/{code}",
+         f"/generations/{draft}/cells/{cell}?follow=true", {"json": IN_VILLAGE}),
+        ("POST", "/generations/{generation_id}/paint", f"/generations/{draft}/paint",
+         {"json": {"to": f"{VILLAGE}002", "buildings": [ids["building"]]}}),
+        ("POST", "/generations/{generation_id}/preview", f"/generations/{draft}/preview",
+         {"json": {"op": "merge", "codes": [cell, f"{VILLAGE}002"]}}),
+        ("POST", "/generations/{generation_id}/undo", f"/generations/{draft}/undo", {}),
+        ("POST", "/generations/{generation_id}/redo", f"/generations/{draft}/redo", {}),
+        ("POST", "/generations/{generation_id}/renumber", f"/generations/{draft}/renumber",
+         {"json": {"village": VILLAGE}}),
         ("POST", "/households", "/households",
          {"json": {"external_id": "W3", "lon": 106.005, "lat": 29.805}}),
         ("PATCH", "/households/{household_id}", f"/households/{ids['household']}",
