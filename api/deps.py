@@ -26,7 +26,15 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_principal(request: Request, session: Annotated[Session, Depends(get_session)],
+# scope="function": the transaction ends (commit or roll back) before the response is
+# sent, so a client reading straight after a 200 sees the write, and a failed commit is an
+# error answer, not a 200 for a write that never happened. (FastAPI's default for a yield
+# dependency ends it after the response is sent.) One Depends, so handler and
+# get_principal share one session (the scope is part of FastAPI's dependency cache key).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_principal(request: Request, session: SessionDep,
                   _bearer: Annotated[str | None, Depends(auth.bearer_scheme)] = None,
                   _api_key: Annotated[str | None, Depends(auth.api_key_scheme)] = None,
                   ) -> Principal:
@@ -39,5 +47,4 @@ def get_principal(request: Request, session: Annotated[Session, Depends(get_sess
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,8 +1,10 @@
-"""HTML pages: the start page, the web map and the dispatcher console (Leaflet, served from
-/static, no CDN)."""
+"""HTML pages: the start page, the web map, the dispatcher console and the planner's editor
+(Leaflet and Leaflet-Geoman, served from /static, no CDN)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -15,8 +17,8 @@ templates.env.autoescape = True  # every template, whatever its extension: data 
 
 # (href, catalogue key of the title; its note is key + ".note")
 LINKS = [
-    ("/map", "link.map"), ("/console", "link.console"), ("/docs", "link.docs"),
-    ("/redoc", "link.redoc"),
+    ("/map", "link.map"), ("/editor", "link.editor"), ("/console", "link.console"),
+    ("/docs", "link.docs"), ("/redoc", "link.redoc"),
     ("/healthz", "link.health"), ("/regions?level=town", "link.regions"),
     ("/cells?limit=100", "link.cells"),
 ]
@@ -56,3 +58,15 @@ def dispatcher_console(request: Request) -> HTMLResponse:
     page = {"lang": lang, "strings": i18n.strings(lang),
             "basemap_url": settings.server.basemap_url}
     return render(request, "console.html", {"page": page})
+
+
+@router.get("/editor", response_class=HTMLResponse)
+def grid_editor(request: Request, generation: Annotated[int | None, Query(
+        ge=1, le=2_147_483_647, description="the draft to open")] = None) -> HTMLResponse:
+    """The planner's editor over a draft generation (maps/static/js/editor*.js)."""
+    settings = request.app.state.settings
+    lang = i18n.language(request)
+    page = {"lang": lang, "strings": i18n.strings(lang), "generation": generation,
+            "basemap_url": settings.server.basemap_url,
+            "band": {"min": settings.grid.households_min, "max": settings.grid.households_max}}
+    return render(request, "editor.html", {"page": page})

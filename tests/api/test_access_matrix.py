@@ -28,6 +28,7 @@ AREAS = {"cell": ((WEST,), {WEST: 1, EAST: 0}),
 PUBLIC = {"/healthz", "/auth/token", "/auth/refresh", "/auth/logout", "/openapi.json",
           "/docs", "/redoc", "/docs/oauth2-redirect", "/", "/map", "/console",
           "/auth/session", "/auth/session/refresh", "/auth/session/logout", "/audit/dashboard"}
+PUBLIC |= {"/editor"}  # a page shell like /map: its data comes over the API, after log-in
 
 # Open311's reads need no key (GeoReport v2); they show public categories and fields only.
 PUBLIC |= {"/open311/v2/discovery.{fmt}", "/open311/v2/services.{fmt}",
