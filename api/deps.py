@@ -26,7 +26,14 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_principal(request: Request, session: Annotated[Session, Depends(get_session)],
+# scope="function": the transaction ends (commit or rollback) when the handler returns,
+# BEFORE the response is sent. FastAPI's default for a dependency with yield ends it after
+# the response: a 201 went out before its commit (a client's next GET could miss the row,
+# and a failing commit was still answered 201).
+_SESSION = Depends(get_session, scope="function")
+
+
+def get_principal(request: Request, session: Annotated[Session, _SESSION],
                   _bearer: Annotated[str | None, Depends(auth.bearer_scheme)] = None,
                   _api_key: Annotated[str | None, Depends(auth.api_key_scheme)] = None,
                   ) -> Principal:
@@ -39,5 +46,5 @@ def get_principal(request: Request, session: Annotated[Session, Depends(get_sess
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, _SESSION]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
