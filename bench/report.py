@@ -5,7 +5,8 @@ must hold a demo (`onegrid demo load --size district`, or `--size city`); the si
 read from the data and written in the report. Every figure sits beside its peer from the
 same run, with the ratio, rounds, the load average before and after, the commit and the
 date. The bulk assignment rows (bench/assign_bulk.py) commit, so they run on a throwaway
-cluster loaded with a demo of the same size (never on the service's database).
+cluster loaded with a demo of the same size (never on the service's database); so do the
+dispatch rows (bench/dispatch_report.py: intake, console fan-out, escalation sweep).
 Benchmarks not listed here (bench.locate, bench.validate) still compare different work
 or roles (issue 13) and are left out until they are made like for like.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import assign_bulk, reads, rollup_writes, tiles
+from bench import assign_bulk, dispatch_report, reads, rollup_writes, tiles
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +188,7 @@ def main() -> None:
     writes = rollup_writes.run(rounds=args.write_rounds)
     tile_rows = tiles.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     assigned = assign_rows(size, args.assign_rounds, args.timeout * 10)
+    dispatched = dispatch_report.run_scratch(size)  # commits: its own throwaway cluster
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
 
@@ -219,6 +221,7 @@ time-out.
 {table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
 
 {assign_section(assigned, args.assign_rounds)}
+{dispatch_report.section(dispatched)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)
