@@ -6,20 +6,20 @@ POSTs from 8 connections, the two alternating round by round; median req/s, p50 
 over rounds with their spread; a side that fails or times out is recorded as such.
 - ours: POST /incidents (gis.incidents.intake.report behind the app's router, auth and
   session): category, the /locate statement under the generation in force that day (cell,
-  village, town, district in one query), insert case (ORM) and its code, the log row, the
+  village, town, district in one query), the next id, insert case and log row (ORM), the
   cell's staff on duty, the nearest staff (KNN on the positions' GiST index), probable
   duplicates; the full JSON answer.
 - peer: POST /bench/naive-intake, a plain FastAPI route (sync, its own SQLAlchemy pool of
   8 on the same login, same principal and scope) doing the same work one naive statement
   at a time: the category; the generation in force; the cell (ST_Covers on whole cells);
   its village, town and district (one query each); staff on duty (the same SQL); the
-  nearest staff (ST_Distance on the spheroid over every fresh position, no KNN); insert
-  case, set its code, insert the log row; duplicates (the same SQL). It answers the case,
-  where it lies and who could handle it (fewer fields than ours).
+  nearest staff (ST_Distance on the spheroid over every fresh position, no KNN); the next
+  id, insert case (with its code), insert the log row; duplicates (the same SQL). It
+  answers the case, where it lies and who could handle it (fewer fields than ours).
 Both write, committed, per request: one `incidents` row (status reported, level village,
 the category's triage and department, the cell and its region chain, generation) and one
 `incident_transitions` row (action report, by the development administrator), and the
-NOTIFY of the insert and of the code's update. Before the load, a sample of points is sent
+NOTIFY of the insert. Before the load, a sample of points is sent
 to both and the rows and answers compared (the duplicates offered are left out: the twin
 reported a moment before is one). Points: household locations; categories: every active
 one without a required question. The cases stay (the log is append-only): run it on a
@@ -78,14 +78,13 @@ FROM staff_positions AS sp JOIN staff AS s ON s.id = sp.staff_id AND s.active
 WHERE sp.reported_at >= :now - make_interval(hours => 24)
 ORDER BY distance_m, s.id LIMIT :limit""")
 INSERT_CASE = text("""
-INSERT INTO incidents (code, category_id, source, status, triage, level, department, title,
-                       geom, reported_at, updated_at, generation_id, cell_id, cell_code,
+INSERT INTO incidents (id, code, category_id, source, status, triage, level, department,
+                       title, geom, reported_at, updated_at, generation_id, cell_id, cell_code,
                        village_code, town_code, district_code, reporter, attributes)
-VALUES ('', :category_id, :source, 'reported', :triage, 'village', :department, :title,
-        ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :now, :now, :generation_id, :cell_id,
-        :cell_code, :village_code, :town_code, :district_code, '{}', '{}')
-RETURNING id""")
-SET_CODE = text("UPDATE incidents SET code = :code WHERE id = :id")
+VALUES (:id, :code, :category_id, :source, 'reported', :triage, 'village', :department,
+        :title, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :now, :now, :generation_id,
+        :cell_id, :cell_code, :village_code, :town_code, :district_code, '{}', '{}')""")
+NEXT_ID = text("SELECT nextval(pg_get_serial_sequence('incidents', 'id'))")
 INSERT_LOG = text("""
 INSERT INTO incident_transitions (incident_id, from_status, to_status, level, actor, at,
                                   action, role, note)
@@ -132,15 +131,16 @@ def naive_report(conn, *, body: dict, now: dt.datetime, actor: str, limit: int,
         "cell_code": cell["code"] if cell else None, "day": day}).mappings().all()
     nearest = conn.execute(NEAREST, {"lon": lon, "lat": lat, "now": now,
                                      "limit": limit}).mappings().all()
-    case_id = conn.execute(INSERT_CASE, {
-        "category_id": category["id"], "source": body["source"], "triage": category["triage"],
+    case_id = conn.execute(NEXT_ID).scalar_one()
+    code = f"SJ{day:%Y%m%d}{case_id:06d}"
+    conn.execute(INSERT_CASE, {
+        "id": case_id, "code": code, "category_id": category["id"],
+        "source": body["source"], "triage": category["triage"],
         "department": category["department"], "title": category["name_zh"], "lon": lon,
         "lat": lat, "now": now, "generation_id": generation,
         "cell_id": cell["id"] if cell else None, "cell_code": cell["code"] if cell else None,
         **{f"{level}_code": chain.get(level, {}).get("code")
-           for level in ("village", "town", "district")}}).scalar_one()
-    code = f"SJ{day:%Y%m%d}{case_id:06d}"
-    conn.execute(SET_CODE, {"id": case_id, "code": code})
+           for level in ("village", "town", "district")}})
     conn.execute(INSERT_LOG, {"id": case_id, "actor": actor, "now": now, "role": "admin",
                               "note": f"source: {body['source']}"})
     duplicates = conn.execute(query("incident_duplicates"), {
