@@ -77,15 +77,15 @@ class Side:
             if self.failures else ""
         if not self.last:
             return "no cases" + failed
-        q = statistics.quantiles(self.last, n=100, method="inclusive")
         rate = f", {self.requests / self.seconds:.0f} req/s" if self.requests else ""
         return (f"last console p50 {statistics.median(self.last) * 1000:.0f} ms, p99 "
-                f"{q[98] * 1000:.0f} ms; each console p50 "
+                f"{self.p99() * 1000:.0f} ms; each console p50 "
                 f"{statistics.median(self.each) * 1000:.0f} ms{rate}{failed}")
 
     def p99(self) -> float | None:
-        return statistics.quantiles(self.last, n=100, method="inclusive")[98] \
-            if self.last else None
+        if len(self.last) < 2:
+            return self.last[0] if self.last else None
+        return statistics.quantiles(self.last, n=100, method="inclusive")[98]
 
 
 def consoles_users(owner_url: str) -> tuple[list[str], str]:
