@@ -78,9 +78,10 @@ class Side:
         if not self.last:
             return "no cases" + failed
         rate = f", {self.requests / self.seconds:.0f} req/s" if self.requests else ""
+        each = statistics.median(self.each) * 1000 if self.each else float("nan")
         return (f"last console p50 {statistics.median(self.last) * 1000:.0f} ms, p99 "
                 f"{self.p99() * 1000:.0f} ms; each console p50 "
-                f"{statistics.median(self.each) * 1000:.0f} ms{rate}{failed}")
+                f"{each:.0f} ms{rate}{failed}")
 
     def p99(self) -> float | None:
         if len(self.last) < 2:
@@ -270,10 +271,9 @@ async def _commit_and_wait(cases: Cases, seen: Seen, side: Side, *, count: int,
             continue
         times = list(seen.at[code].values())
         side.missed += seen.consoles - len(times)
-        if times:
-            side.each.extend(t - committed for t in times)
-            side.last.append(max(times) - committed if len(times) == seen.consoles
-                             else wait_s)
+        side.each.extend(t - committed for t in times)
+        # a case some console (or none) missed within the wait counts as the wait
+        side.last.append(max(times) - committed if len(times) == seen.consoles else wait_s)
         await asyncio.sleep(random.uniform(0.05, 0.25))  # cases arrive at random moments
 
 
