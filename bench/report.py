@@ -5,7 +5,8 @@ must hold a demo (`onegrid demo load --size district`, or `--size city`); the si
 read from the data and written in the report. Every figure sits beside its peer from the
 same run, with the ratio, rounds, the load average before and after, the commit and the
 date. The bulk assignment rows (bench/assign_bulk.py) commit, so they run on a throwaway
-cluster loaded with a demo of the same size (never on the service's database).
+cluster loaded with a demo of the same size (never on the service's database); so do the
+dispatch rows (bench/dispatch_report.py: intake, console fan-out, escalation sweep).
 bench.import_xlsx and bench.assign (the older building-model rows) are run by hand.
 
     .venv/bin/python -m bench.report [--rounds 5] [--out BENCHMARKS.md]
@@ -23,7 +24,16 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import assign_bulk, impact, locate, reads, rollup_writes, tiles, validate
+from bench import (
+    assign_bulk,
+    dispatch_report,
+    impact,
+    locate,
+    reads,
+    rollup_writes,
+    tiles,
+    validate,
+)
 from bench.common import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,6 +244,7 @@ def main() -> None:
     located = locate.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     validated = validate.run()
     impacts = impact.run(rounds=args.rounds)
+    dispatched = dispatch_report.run_scratch(size)  # commits: its own throwaway cluster
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
 
@@ -269,6 +280,7 @@ time-out.
 {locate_section(located)}
 {validate_section(validated)}
 {impact_section(impacts)}
+{dispatch_report.section(dispatched)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)

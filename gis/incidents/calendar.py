@@ -59,7 +59,9 @@ class WorkCalendar:
     hours: tuple[tuple[dt.time, dt.time], ...] = ((dt.time(8, 30), dt.time(12, 0)),
                                                  (dt.time(13, 30), dt.time(17, 30)))
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    _warned: set[int] = field(default_factory=set)
+    # Years already checked against known_years (warned about if unknown): the check
+    # rebuilds a set over every stored day, too dear for each day of each deadline.
+    _checked: set[int] = field(default_factory=set)
 
     @property
     def known_years(self) -> set[int]:
@@ -68,10 +70,10 @@ class WorkCalendar:
     def is_workday(self, day: dt.date) -> bool:
         if day in self.exceptions:
             return self.exceptions[day]
-        if day.year not in self.known_years and day.year not in self._warned:
-            self._warned.add(day.year)
+        if day.year not in self._checked and day.year not in self.known_years:
             log.warning("no holidays are known for %s: counting weekends only; add the "
                         "year's days to calendar_days", day.year)
+        self._checked.add(day.year)
         return day.weekday() < 5
 
     def _windows(self, day: dt.date):

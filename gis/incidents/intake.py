@@ -52,9 +52,16 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
         where = f"cell {cell['code']}" if cell else "no cell of the grid"
         raise PermissionDenied(f"the point lies in {where}, outside {principal.username}'s "
                                "area", where="lon/lat")
+    # The id first, from the table's sequence, so that the case goes in with its code: a
+    # placeholder code ('') made every concurrent intake wait on the unique index until
+    # the one before it committed, and told the consoles (the insert's NOTIFY) of a case
+    # without a code.
+    case_id = session.execute(text(
+        "SELECT nextval(pg_get_serial_sequence('incidents', 'id'))")).scalar_one()
     case = Incident(
-        code="", category_id=category.id, source=data.source, status="reported",
-        triage=category.triage, level="village", department=category.department,
+        id=case_id, code=f"SJ{local_day:%Y%m%d}{case_id:06d}", category_id=category.id,
+        source=data.source, status="reported", triage=category.triage, level="village",
+        department=category.department,
         title=data.title or category.name_zh, description=data.description,
         geom=f"SRID=4326;POINT({lon!r} {lat!r})", reported_at=reported_at, updated_at=now,
         building_id=data.building_id, address=data.address,
@@ -63,8 +70,6 @@ def report(session: Session, *, principal: Principal, data: IncidentReport,
         attributes=answers,
         **chain(located))
     session.add(case)
-    session.flush()
-    case.code = f"SJ{local_day:%Y%m%d}{case.id:06d}"
     session.add(IncidentTransition(incident_id=case.id, from_status=None, to_status="reported",
                                    level="village", actor=principal.username, at=now,
                                    action="report", role=role_of(principal),

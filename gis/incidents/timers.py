@@ -95,6 +95,10 @@ LIGHTS = """
 
 def _escalate_all(session: Session, result: SweepResult, *, calendar: WorkCalendar,
                   now: dt.datetime, yellow_share: float, batch: int) -> None:
+    # The categories are held for the whole sweep: the identity map keeps objects weakly,
+    # so session.get would read a category again for each case, and each read autoflushes,
+    # sending the batch out case by case (3 round trips a case instead of a flush a batch).
+    categories = {c.id: c for c in session.execute(select(IncidentCategory)).scalars()}
     while True:
         # The partial index ix_incidents_due_open answers due_at < now among open cases;
         # SKIP LOCKED passes over a case a dispatcher is changing right now (next sweep).
@@ -107,15 +111,14 @@ def _escalate_all(session: Session, result: SweepResult, *, calendar: WorkCalend
         if not overdue:
             return
         for case in overdue:
-            _escalate_overdue(session, case, calendar=calendar, now=now,
-                              yellow_share=yellow_share)
+            _escalate_overdue(session, case, categories[case.category_id],
+                              calendar=calendar, now=now, yellow_share=yellow_share)
             result.escalated.append(case.code)
         session.flush()
 
 
-def _escalate_overdue(session: Session, case: Incident, *, calendar: WorkCalendar,
-                      now: dt.datetime, yellow_share: float) -> None:
-    category = session.get(IncidentCategory, case.category_id)
+def _escalate_overdue(session: Session, case: Incident, category: IncidentCategory, *,
+                      calendar: WorkCalendar, now: dt.datetime, yellow_share: float) -> None:
     was, due = case.level, case.due_at
     escalate(case, category, calendar=calendar, now=now, yellow_share=yellow_share)
     case.version, case.updated_at = case.version + 1, now
