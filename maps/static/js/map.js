@@ -257,5 +257,5 @@
   const caller = api("/auth/me").then(json).catch(() => null);
   const may = (permission) => caller.then((me) => Boolean(me) &&
     (me.permissions.includes("*") || me.permissions.includes(permission)));
-  window.onegrid.webmap = { map, page, t, api, addSwitch, may, svg: outlines, narrow };
+  window.onegrid.webmap = { map, page, t, api, addSwitch, may };
 })();

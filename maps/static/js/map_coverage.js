@@ -6,7 +6,11 @@
 (function () {
   "use strict";
   const { element, json } = window.onegrid;
-  const { map, t, api, addSwitch, may, svg } = window.onegrid.webmap;
+  const { map, t, api, addSwitch, may } = window.onegrid.webmap;
+  // Above the cells (a canvas in the overlay pane), so the hovered choropleth answers;
+  // below the incidents' pane (450) and the markers.
+  map.createPane("coverage").style.zIndex = 420;
+  const svg = L.svg({ pane: "coverage" });
   const MEASURES = ["households_per_fulltime", "special_per_helper", "vacancies", "rules_failed"];
   const NO_VALUE = "#bdbdbd"; // no full-time worker / no helper: the ratio does not exist
   const group = document.getElementById("layers-coverage");

@@ -6,7 +6,9 @@
 (function () {
   "use strict";
   const { element, json } = window.onegrid;
-  const { map, page, t, api, addSwitch, may, svg } = window.onegrid.webmap;
+  const { map, page, t, api, addSwitch, may } = window.onegrid.webmap;
+  map.createPane("incidents").style.zIndex = 450; // points above every area layer
+  const svg = L.svg({ pane: "incidents" });
   const OPEN = ["reported", "registered", "dispatched", "handling", "feedback", "verified"];
   const OTHER = ["closed", "evaluated", "rejected", "merged", "cancelled"];
   const COLOURS = { red: "#d62828", yellow: "#f2b705", green: "#2a9d8f", none: "#6c757d" };
@@ -79,8 +81,16 @@
     const [lon, lat] = feature.geometry.coordinates;
     const light = feature.properties.light || "none";
     L.circleMarker([lat, lon], { renderer: svg, radius: 7, color: "#222", weight: 1,
-      fillColor: COLOURS[light], fillOpacity: 0.9, className: `incident light-${light}` })
+      fillColor: COLOURS[light], fillOpacity: 0.9, className: `incident light-${light}`,
+      bubblingMouseEvents: false }) // a click opens the case, it does not locate a point
       .bindPopup(() => popup(feature.properties)).addTo(cases);
+  }
+
+  // Cases at one spot overlap: the urgent ones go on top, red above yellow.
+  function urgentOnTop() {
+    ["yellow", "red"].forEach((light) => cases.eachLayer((marker) => {
+      if (marker.options.className.endsWith(`light-${light}`)) marker.bringToFront();
+    }));
   }
 
   // The cases of the view, a page at a time; a newer request (the view moved, a filter
@@ -98,6 +108,7 @@
         if (request.signal.aborted) return null;
         if (first) { cases.clearLayers(); first = false; }
         fc.features.filter((f) => f.geometry).forEach(draw);
+        urgentOnTop();
         seen += fc.features.length;
         const more = fc.next_after && seen < MAX_CASES;
         shown.textContent = `${seen} ${t("incidents.shown")}${fc.next_after && !more
