@@ -159,7 +159,8 @@ def reported(committed_grid_url, live_url) -> dict:
 
 
 def test_the_incidents_layer_shows_cases_by_light_filters_them_and_opens_one(
-        page, live_url, reported):
+        live_url, reported, page):
+    # (the tab, whose console holds a live stream, closes before the server stops)
     seen = watch(page)
     open_map(page, live_url)
     assert not [u for u in seen["requests"] if "/incidents" in u]  # nothing until asked
