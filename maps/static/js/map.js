@@ -1,6 +1,8 @@
 // The onegrid web map: regions, cells and other layers of the active generation from our
 // own API, search, a marker where you click. Strings come from the page (maps/i18n.py).
 // No basemap is fetched unless one is configured (offline government networks).
+// The overlays offered by permission (map_coverage.js, map_incidents.js) build on what
+// this file exposes as window.onegrid.webmap; the log-in is common.js's.
 (function () {
   "use strict";
   const el = document.getElementById("map");
