@@ -283,6 +283,36 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "editor.renumbered": ("已重新编号：", "Renumbered:"),
     "editor.renumber.none": ("没有编码需要改变", "no code had to change"),
 
+    # the site header (maps/templates/_nav.html) and the web map's overlays
+    # (maps/static/js/map_coverage.js, map_incidents.js)
+    "nav.dashboard": ("网格力量看板", "Staffing dashboard"),
+    "nav.editor": ("网格编辑", "Grid editor"),
+    "nav.menu": ("菜单", "Menu"),
+    "nav.pages": ("页面", "Pages"),
+    "layers.coverage": ("网格力量覆盖（审计）", "Staffing coverage (audit)"),
+    "coverage.households_per_fulltime": ("每名专职网格员户数",
+                                         "Households per full-time worker"),
+    "coverage.special_per_helper": ("每名帮扶人特殊人群数", "Special population per helper"),
+    "coverage.vacancies": ("空缺岗位数", "Vacancies"),
+    "coverage.rules_failed": ("未达标规则数", "Rules failed"),
+    "coverage.no_value": ("无此比值（无专职网格员或帮扶人）",
+                          "no ratio (no full-time worker or helper)"),
+    "coverage.fulltime": ("专职网格员", "full-time workers"),
+    "coverage.failed": ("未达标规则", "rules failed"),
+    "coverage.load_failed": ("覆盖数据读取失败", "the coverage could not be read"),
+    "layer.incidents": ("事件", "Incidents"),
+    "incidents.open": ("全部待办", "all open"),
+    "incidents.any": ("全部", "any"),
+    "incidents.window": ("上报时间", "reported"),
+    "incidents.window.1": ("近24小时", "last 24 hours"),
+    "incidents.window.7": ("近7天", "last 7 days"),
+    "incidents.window.30": ("近30天", "last 30 days"),
+    "incidents.window.90": ("近90天", "last 90 days"),
+    "incidents.window.all": ("不限", "any time"),
+    "incidents.shown": ("件事件在视图中", "cases in view"),
+    "incidents.open_console": ("在调度台打开", "Open on the console"),
+    "incidents.load_failed": ("事件读取失败", "the cases could not be read"),
+    "legend.incidents": ("事件亮灯", "Case lights"),
 }
 
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from maps import i18n
+from maps import i18n, nav
 from maps.assets import TEMPLATES_DIR
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True  # every template, whatever its extension: data is text
+nav.install(templates.env)  # the site header of base.html (templates/_nav.html)
 
 # (href, catalogue key of the title; its note is key + ".note")
 LINKS = [

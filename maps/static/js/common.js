@@ -17,8 +17,9 @@
   // script injected into the page cannot carry either away. A reload (or an expired access
   // token) asks /auth/session/refresh for a new one; the refresh token rotates on every use
   // (a reused one signs the log-in out), so concurrent 401s share one renewal.
-  // `strings`: the page's catalogue; `box`: where the log-in and log-out controls go.
-  function session({ strings, box, busy = (promise) => promise }) {
+  // `strings`: the page's catalogue; `box`: where the log-in and log-out controls go;
+  // `busy`: wraps every request (a loading indicator); `onLogin`: runs when the form shows.
+  function session({ strings, box, busy = (promise) => promise, onLogin = () => {} }) {
     const t = (key) => strings[key] || key;
     let accessToken = null;
     let loginShown = false;
@@ -73,6 +74,7 @@
           .catch(() => { error.textContent = t("login.wrong"); });
       });
       box.prepend(form);
+      onLogin();
     }
     return { api, renew, t, showLogin };
   }

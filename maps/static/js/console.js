@@ -290,6 +290,9 @@
   }
 
   loadCases();
+  // /console?case=ID (the web map's incident popups link here): that case in the panel
+  const asked = new URLSearchParams(window.location.search).get("case");
+  if (asked && /^[0-9]+$/.test(asked)) choose(Number(asked));
   listen();
   setInterval(drawQueue, 60000); // time left moves on
 })();

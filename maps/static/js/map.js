@@ -1,6 +1,8 @@
 // The onegrid web map: regions, cells and other layers of the active generation from our
 // own API, search, a marker where you click. Strings come from the page (maps/i18n.py).
 // No basemap is fetched unless one is configured (offline government networks).
+// The overlays offered by permission (map_coverage.js, map_incidents.js) build on what
+// this file exposes as window.onegrid.webmap; the log-in is common.js's.
 (function () {
   "use strict";
   const el = document.getElementById("map");
@@ -9,25 +11,8 @@
   const CELL_PAGE = 500; // cells per request: the first ones draw while the rest come
   const MAX_CELLS = 5000; // per view; zoom in for more
 
-  // Log-in: when the service requires it (dev mode off), the first 401 shows a form that
-  // logs in at /auth/session. The refresh token lives in an HttpOnly cookie scoped to
-  // /auth/session that no script can read; the access token only in this variable, so a
-  // script injected into the page cannot carry either away. A reload (or an expired access
-  // token) asks /auth/session/refresh for a new one; the refresh token rotates on every use
-  // (a reused one signs the log-in out), so concurrent 401s share one renewal.
-  let accessToken = null;
-  let loginShown = false;
-  let renewal = null;
-  function renew() {
-    if (!renewal) {
-      renewal = fetch("/auth/session/refresh", { method: "POST", credentials: "same-origin" })
-        .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-        .then((tok) => { accessToken = tok.access_token; showLogout(); return true; })
-        .catch(() => { accessToken = null; return false; })
-        .finally(() => { renewal = null; });
-    }
-    return renewal;
-  }
+  const { element, json } = window.onegrid;
+  const panel = document.getElementById("panel");
   // The loading indicator: shown while any request of the map is under way.
   const loadingBadge = document.getElementById("loading");
   let inFlight = 0;
@@ -39,54 +24,9 @@
       loadingBadge.hidden = inFlight === 0;
     });
   }
-  function api(url, options = {}, retried = false) {
-    const headers = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
-    return loading(fetch(url, { ...options, headers })).then((r) => {
-      if (r.status !== 401) return r;
-      return (retried ? Promise.resolve(false) : renew()).then((renewed) => {
-        if (renewed) return api(url, options, true);
-        showLogin();
-        throw new Error("login required");
-      });
-    });
-  }
-  const json = (r) => (r.ok ? r.json() : Promise.reject(r));
-  // Pages put data in as text: every element is built here, nothing goes through innerHTML.
-  function element(tag, props = {}, ...children) {
-    const node = Object.assign(document.createElement(tag), props);
-    node.append(...children);
-    return node;
-  }
-  const panel = document.getElementById("panel");
-  function showLogout() {
-    if (document.getElementById("logout")) return;
-    const button = element("button", { id: "logout", textContent: t("logout") });
-    button.addEventListener("click", () => {
-      fetch("/auth/session/logout", { method: "POST", credentials: "same-origin" })
-        .finally(() => { accessToken = null; location.reload(); });
-    });
-    panel.prepend(button);
-  }
-  function showLogin() {
-    if (loginShown) return;
-    loginShown = true;
-    setPanel(true);
-    const error = element("div", { className: "error" });
-    const form = element("form", { id: "login" }, element("h3", { textContent: t("login.title") }),
-      element("input", { name: "username", placeholder: t("login.user"), required: true }), " ",
-      element("input", { name: "password", type: "password", placeholder: t("login.password"),
-                         required: true }), " ",
-      element("button", { textContent: t("login.button") }), error);
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      fetch("/auth/session", { method: "POST", credentials: "same-origin",
-                               body: new URLSearchParams(new FormData(form)) })
-        .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-        .then(() => { location.reload(); })
-        .catch(() => { error.textContent = t("login.wrong"); });
-    });
-    panel.prepend(form);
-  }
+  // The log-in of common.js; its form goes into the panel, opened for it on a phone.
+  const { api } = window.onegrid.session({ strings: page.strings, box: panel, busy: loading,
+                                           onLogin: () => setPanel(true) });
 
   const map = L.map(el, { preferCanvas: true }).setView([29.85, 106.05], 10);
   // The panel: beside the map on wide screens, a collapsible sheet on phones.
@@ -145,7 +85,7 @@
 
   // The layer switcher: checkboxes in the panel (labels from the catalogue, names as text).
   const layersBox = document.getElementById("layers");
-  function addSwitch(key, label, layer, { on = false, load = null } = {}) {
+  function addSwitch(key, label, layer, { on = false, load = null, into = layersBox } = {}) {
     const box = element("input", { type: "checkbox", checked: on, id: `layer-${key}` });
     const hint = element("span", { className: "hint" });
     box.addEventListener("change", () => {
@@ -156,7 +96,7 @@
         map.removeLayer(layer);
       }
     });
-    layersBox.append(element("label", { htmlFor: box.id }, box, " ", label, " ", hint));
+    into.append(element("label", { htmlFor: box.id }, box, " ", label, " ", hint));
     if (on) layer.addTo(map);
     return box;
   }
@@ -313,4 +253,11 @@
       results.replaceChildren(element("li", { className: "error", textContent: t("search.failed") }));
     });
   });
+
+  // What the overlays (map_coverage.js, map_incidents.js) build on. An overlay whose
+  // permission the caller lacks is not offered at all; the API scopes what it returns.
+  const caller = api("/auth/me").then(json).catch(() => null);
+  const may = (permission) => caller.then((me) => Boolean(me) &&
+    (me.permissions.includes("*") || me.permissions.includes(permission)));
+  window.onegrid.webmap = { map, page, t, api, addSwitch, may };
 })();

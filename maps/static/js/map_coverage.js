@@ -1,0 +1,84 @@
+// Staffing coverage on the web map: households per full-time worker, special populations
+// per helper, vacancies and rules failed, one choropleth each, from /audit/staffing/cells
+// (the audited cells of the caller's area, with each measure and its colour bands).
+// Offered only to callers who may read the audit; fetched when first switched on, once.
+// One measure at a time: switching one on switches the others off.
+(function () {
+  "use strict";
+  const { element, json } = window.onegrid;
+  const { map, t, api, addSwitch, may } = window.onegrid.webmap;
+  // Above the cells (a canvas in the overlay pane), so the hovered choropleth answers;
+  // below the incidents' pane (450) and the markers.
+  map.createPane("coverage").style.zIndex = 420;
+  const svg = L.svg({ pane: "coverage" });
+  const MEASURES = ["households_per_fulltime", "special_per_helper", "vacancies", "rules_failed"];
+  const NO_VALUE = "#bdbdbd"; // no full-time worker / no helper: the ratio does not exist
+  const group = document.getElementById("layers-coverage");
+  const legend = document.getElementById("legend-coverage");
+
+  let audited = null; // the promise of the audited cells, once asked for
+  function auditedCells() {
+    if (!audited) {
+      audited = api("/audit/staffing/cells").then(json);
+      audited.catch(() => { audited = null; }); // a failure is tried again next time
+    }
+    return audited;
+  }
+  // bands: [lower bound, colour, label], ascending (maps/coverage.py)
+  const colour = (bands, value) => (value === null || value === undefined ? NO_VALUE
+    : (bands.filter((b) => value >= b[0]).pop() || bands[0])[1]);
+  function swatch(fill, label) {
+    const box = element("i");
+    box.style.background = fill; // through the DOM: the CSP allows it, style= markup not
+    return element("div", {}, box, label);
+  }
+  function showLegend(measure, bands) {
+    legend.replaceChildren(element("h3", { textContent: t(`coverage.${measure}`) }),
+      ...bands.map(([, fill, label]) => swatch(fill, label)),
+      swatch(NO_VALUE, t("coverage.no_value")));
+    legend.dataset.measure = measure;
+    legend.hidden = false;
+  }
+  const tooltip = (measure) => (f, layer) => layer.bindTooltip(() => {
+    const p = f.properties;
+    return element("span", {}, `${p.code} ${p.name || ""}`, element("br"),
+      `${t(`coverage.${measure}`)}: ${p[`${measure}_text`]}`, element("br"),
+      `${p.households} ${t("tooltip.households")} · ${t("coverage.fulltime")} ${p.fulltime}`,
+      element("br"), `${t("coverage.failed")}: ${p.failed}`);
+  });
+
+  function offer() {
+    const boxes = [];
+    MEASURES.forEach((measure) => {
+      let bands = null;
+      const layer = L.geoJSON(null, {
+        renderer: svg,
+        style: (f) => ({ color: "#444", weight: 0.7, fillOpacity: 0.7, className: "coverage-cell",
+                         fillColor: colour(bands, f.properties[measure]) }),
+        onEachFeature: tooltip(measure),
+      });
+      const box = addSwitch(`coverage-${measure}`, t(`coverage.${measure}`), layer, {
+        into: group,
+        load: (hint) => {
+          boxes.filter((other) => other !== box && other.checked).forEach((other) => {
+            other.checked = false;
+            other.dispatchEvent(new Event("change"));
+          });
+          hint.textContent = "";
+          auditedCells().then((fc) => {
+            bands = fc.bands[measure];
+            if (!layer.getLayers().length) layer.addData(fc);
+            if (map.hasLayer(layer)) showLegend(measure, bands);
+          }).catch(() => { hint.textContent = t("coverage.load_failed"); });
+        },
+      });
+      layer.on("remove", () => {
+        if (legend.dataset.measure === measure) legend.hidden = true;
+      });
+      boxes.push(box);
+    });
+    group.hidden = false;
+  }
+
+  may("audit:read").then((allowed) => { if (allowed) offer(); });
+})();
