@@ -2,10 +2,11 @@
 
 Ours only (no peer): list_persons and list_special (the services behind GET /persons and
 GET /special-populations; the default page of 1,000 rows, then the same with
-numberMatched) and a bare count of high-concern records, as the app role with row-level
-security on, each caller in their own transaction, rolled back (the access-log entries
-the lists write are not kept). What it shows is what the person-data policies cost each
-kind of caller (migrations/sql/0030_person_policies_upgrade.sql).
+numberMatched), a bare count of high-concern records and an update of one record (its
+cell's rollup refreshed by the trigger), as the app role with row-level security on,
+each caller in their own transaction, rolled back (neither the access-log entries the
+lists write nor the update are kept). What it shows is what the person-data policies
+cost each kind of caller (migrations/sql/0030_person_policies_upgrade.sql).
 
     ONEGRID_DATABASE__DATA_DIR=... .venv/bin/python -m bench.person_lists [--rounds 5]
 """
@@ -74,6 +75,12 @@ WORK = {
     "count high-concern": lambda s, p: s.execute(text(
         "SELECT count(*) FROM special_population_records WHERE concern_level = 'high'"
     )).scalar(),
+    # a write: the caller's first record changes level; the statement trigger refreshes
+    # its cell's rollup, reading persons and records under the same policies
+    "update one record": lambda s, p: s.execute(text(
+        "UPDATE special_population_records SET concern_level = CASE concern_level "
+        "WHEN 'high' THEN 'low' ELSE 'high' END "
+        "WHERE id = (SELECT min(id) FROM special_population_records)")).rowcount,
 }
 
 
