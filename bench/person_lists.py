@@ -9,6 +9,17 @@ lists write nor the update are kept). What it shows is what the person-data poli
 cost each kind of caller (migrations/sql/0030_person_policies_upgrade.sql).
 
     ONEGRID_DATABASE__DATA_DIR=... .venv/bin/python -m bench.person_lists [--rounds 5]
+
+Last run (2026-12-02, district demo: 100,000 households, 269,429 persons, 18,752 records;
+2 shared cores, load average ~3; ms, median of 5; before = 0020_staff_audit's policies,
+after = 0030_person_policies):
+  town manager (7 cells): special page 335 -> 52 · special page + count 704 -> 110 ·
+    count high-concern 44 -> 23 · persons page 52 -> 47 · persons page + count 80 -> 64 ·
+    update one record 104..139 -> 103..114
+  grid worker (1 cell): special page 30 -> 13 · special page + count 46 -> 20 ·
+    persons page + count 45 -> 30 · update one record 50..78 -> 48..49
+  admin: unchanged within the spread (persons page ~30, special page ~45-55), except
+    special page + count 170..195 -> 234..253 and update one record 60..63 -> 78..91
 """
 from __future__ import annotations
 
