@@ -11,7 +11,8 @@ and on the database side a SQLAlchemy session's round trips (pool ping, the area
 generation, commit). The statement applies the caller's area itself, as the app role with
 row-level security on (gis/sql/tiles_cells.sql), on the asyncpg pool.
 
-Paths it does not match exactly (a negative or huge number, HEAD) go to the route."""
+Paths it does not match exactly (another layer, a negative or huge number, HEAD) go to
+the routes."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,10 +33,12 @@ from api.security_headers import API_HEADERS
 from gis.auth import rls
 from gis.auth.scope import rls_settings
 from gis.errors import OnegridError
-from gis.grid.tiles import MEDIA_TYPE, Tile, TileQuery, scoped_tile, scoped_tile_sync
+from gis.grid.tiles import LAYERS, MEDIA_TYPE, Tile, TileQuery, scoped_tile, scoped_tile_sync
 
-_PATH = re.compile(r"/tiles/(?P<layer>[a-z]{1,32})/(?P<z>[0-9]{1,2})/(?P<x>[0-9]{1,9})/"
-                   r"(?P<y>[0-9]{1,9})\.pbf")
+# Only the grid's own layers: /tiles/incidents/... (api/routers/incidents.py) and any
+# unknown layer go to the routes.
+_PATH = re.compile(r"/tiles/(?P<layer>" + "|".join(map(re.escape, sorted(LAYERS)))
+                   + r")/(?P<z>[0-9]{1,2})/(?P<x>[0-9]{1,9})/(?P<y>[0-9]{1,9})\.pbf")
 _JSON = (b"content-type", b"application/json")
 _MVT = (b"content-type", MEDIA_TYPE.encode())
 
