@@ -211,3 +211,13 @@ def test_a_household_and_its_placement_in_one_statement_count_once(db, three_cel
         "INSERT INTO household_own_cells (household_id, cell_id) SELECT id, :c FROM h"),
         {"c": three_cells["east"]})
     assert kept(db) == {three_cells["east"]: (1, 3, 0, 0, {}, {})}
+
+
+def test_the_repair_recounts_a_generation_and_says_how_many_cells_were_off(db, three_cells):
+    add_household(db, lon=106.005, lat=MID_LAT, external_id="w", members=2)
+    add_household(db, lon=106.025, lat=MID_LAT, external_id="e", members=1)
+    assign_households(db, generation_id=three_cells["generation"])
+    db.execute(text("UPDATE cell_rollups SET members = 40 WHERE cell_id = :c"),
+               {"c": three_cells["east"]})  # as if written with the triggers disabled
+    assert rollups.repair_generation(db, generation_id=three_cells["generation"]) == (3, 1)
+    assert kept(db) == recounted(db)
