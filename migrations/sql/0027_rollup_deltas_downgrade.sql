@@ -214,7 +214,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-DROP FUNCTION onegrid_rollup_moves_sql();
+DROP FUNCTION onegrid_rollup_bulk(bigint);
+DROP FUNCTION onegrid_rollup_moves_sql(boolean);
 DROP FUNCTION onegrid_rollup_apply(onegrid_rollup_delta[]);
 DROP FUNCTION onegrid_special_add(jsonb, jsonb);
 DROP FUNCTION onegrid_counts_add(jsonb, jsonb);

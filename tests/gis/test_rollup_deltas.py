@@ -161,8 +161,13 @@ class Writer:
         return kind
 
 
+@pytest.mark.parametrize("bulk_rows", ["1000", "0"], ids=["by-row", "bulk"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_rollups_equal_a_recount_after_a_random_mix_of_writes(db, three_cells, seed):
+def test_rollups_equal_a_recount_after_a_random_mix_of_writes(db, three_cells, seed,
+                                                              bulk_rows):
+    """Both ways of reading residents (a few households / a bulk statement) count alike."""
+    db.execute(text("SELECT set_config('onegrid.rollup_bulk_rows', :n, true)"),
+               {"n": bulk_rows})
     writer = Writer(db, three_cells, seed)
     for _ in range(12):  # something to count from the start
         writer.import_household()
