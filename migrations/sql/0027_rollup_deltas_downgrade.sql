@@ -4,6 +4,9 @@ SELECT set_config('onegrid.scope_all', 'on', true);
 
 -- Back to recounting the cells a statement touched (the trigger functions of 0012_speed
 -- and 0023_own_placements, verbatim; the triggers themselves never changed).
+-- bench/rollup_writes.py runs the part between the two markers, in a rolled-back
+-- transaction, to time the recount beside the deltas.
+-- recount functions: begin
 
 CREATE OR REPLACE FUNCTION onegrid_rollup_count(cell_ids bigint[]) RETURNS void
 LANGUAGE sql VOLATILE AS $$
@@ -214,11 +217,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- recount functions: end
+
 DROP FUNCTION onegrid_rollup_bulk(bigint);
 DROP FUNCTION onegrid_rollup_moves_sql(boolean);
 DROP FUNCTION onegrid_rollup_apply(onegrid_rollup_delta[]);
-DROP FUNCTION onegrid_special_add(jsonb, jsonb);
-DROP FUNCTION onegrid_counts_add(jsonb, jsonb);
 DROP TYPE onegrid_rollup_delta;
 ALTER TABLE cell_rollups DROP COLUMN counted_on;
 

@@ -30,10 +30,10 @@ SELECT set_config('onegrid.scope_all', 'on', true);
 -- The full refresh (onegrid_rollup_refresh, `onegrid people rollups --commit`) stays for
 -- repair.
 --
--- Concurrency: the upsert updates rows in cell id order (one lock order, no deadlock
--- between two writers), and `x = x + delta` on a row another transaction has just
--- changed is re-applied to that transaction's committed row (READ COMMITTED's
--- re-check), so two writers of one cell both land.
+-- Concurrency: the affected rows are locked first, in cell id order (one lock order, no
+-- deadlock between two writers), and the deltas are added in the next statement, which
+-- reads the rows as the other writer committed them, so two writers of one cell both
+-- land.
 
 ALTER TABLE cell_rollups ADD COLUMN counted_on date;  -- NULL: recount on the next touch
 
@@ -48,26 +48,6 @@ CREATE TYPE onegrid_rollup_delta AS (
     level      text,
     n          integer
 );
-
------------------------------------------------------------------- adding counts
--- {key: n} + {key: n}, keys whose sum is 0 dropped (as a recount leaves them out).
-CREATE FUNCTION onegrid_counts_add(a jsonb, b jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT coalesce(jsonb_object_agg(key, total) FILTER (WHERE total <> 0), '{}')
-    FROM (SELECT e.key, sum(e.value::integer) AS total
-          FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b))
-               AS e(key, value)
-          GROUP BY e.key) AS sums
-$$;
-
--- {category: {level: n}} + the same, empty categories dropped.
-CREATE FUNCTION onegrid_special_add(a jsonb, b jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT coalesce(jsonb_object_agg(category, levels) FILTER (WHERE levels <> '{}'), '{}')
-    FROM (SELECT k.category, onegrid_counts_add(a -> k.category, b -> k.category) AS levels
-          FROM (SELECT jsonb_object_keys(a) UNION SELECT jsonb_object_keys(b)) AS k(category)
-         ) AS sums
-$$;
 
 ------------------------------------------------------------------ recount (repair)
 -- As 0012_speed, and the row is now counted for today.
@@ -132,79 +112,96 @@ SET households = excluded.households, members = excluded.members,
 $$;
 
 ------------------------------------------------------------------ applying deltas
--- Sums the contributions per cell and adds them in one upsert, in cell id order. A cell
--- with no row yet counted nothing so far (every write runs these triggers, and the
--- migrations recount every cell), so its row starts at the delta. A row not counted
--- today is locked by the upsert but left alone, then recounted whole (with this
--- statement's rows: the recount is a new statement, a new snapshot). Cells whose
--- contributions cancel out are not written at all.
+-- Sums the contributions per cell and adds them to the cells' rows, in three statements:
+--  1. a row for each cell that has none yet: it counted nothing so far (every write runs
+--     these triggers, and the migrations recount every cell), so it starts at zero;
+--  2. every affected row locked, in cell id order (one lock order: two writers never
+--     deadlock on each other; a writer that waited then reads the other's committed
+--     row, so both land);
+--  3. one UPDATE, set-based: counts plus deltas, and the special-population maps
+--     rebuilt from the locked rows' maps plus the deltas (levels that reach 0 dropped,
+--     as a recount leaves them out).
+-- A row not counted today is recounted whole instead (with this statement's rows: the
+-- recount is a new statement, a new snapshot). Cells whose contributions cancel out are
+-- not written at all.
 CREATE FUNCTION onegrid_rollup_apply(deltas onegrid_rollup_delta[]) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
+    cells bigint[];
     stale bigint[];
 BEGIN
     IF deltas IS NULL THEN
         RETURN;
     END IF;
-    WITH contributions AS (
-        SELECT * FROM unnest(deltas)
+    SELECT array_agg(cell_id ORDER BY cell_id) INTO cells FROM (
+        SELECT d.cell_id FROM unnest(deltas) AS d
+        JOIN grid_cells AS c ON c.id = d.cell_id
+        GROUP BY d.cell_id
+        HAVING sum(d.households) <> 0 OR sum(d.members) <> 0 OR sum(d.residents) <> 0
+            OR bool_or(d.category IS NOT NULL AND d.n <> 0)) AS changing;
+    IF cells IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO cell_rollups (cell_id, counted_on)
+    SELECT u.cell_id, current_date FROM unnest(cells) AS u(cell_id)
+    WHERE NOT EXISTS (SELECT 1 FROM cell_rollups AS r WHERE r.cell_id = u.cell_id)
+    ORDER BY u.cell_id
+    ON CONFLICT (cell_id) DO NOTHING;  -- another writer's new row: wait for it
+    SELECT array_agg(locked.cell_id) FILTER (WHERE locked.counted_on IS DISTINCT FROM current_date)
+    INTO stale
+    FROM (SELECT r.cell_id, r.counted_on FROM cell_rollups AS r
+          WHERE r.cell_id = ANY (cells) ORDER BY r.cell_id FOR UPDATE) AS locked;
+    WITH contributions AS MATERIALIZED (
+        SELECT d.* FROM unnest(deltas) AS d
+        WHERE d.cell_id = ANY (cells) AND NOT d.cell_id = ANY (coalesce(stale, '{}'))
     ),
-    special_levels AS (
+    per_cell AS (
+        SELECT cell_id, sum(households) AS households, sum(members) AS members,
+               sum(residents) AS residents,
+               bool_or(category IS NOT NULL AND n <> 0) AS special_changed
+        FROM contributions GROUP BY cell_id
+    ),
+    levels AS (  -- every (cell, category, level) count of the changed cells, after
         SELECT cell_id, category, level, sum(n) AS n
-        FROM contributions WHERE category IS NOT NULL
-        GROUP BY cell_id, category, level HAVING sum(n) <> 0
+        FROM (SELECT r.cell_id, cat.key AS category, lvl.key AS level,
+                     lvl.value::integer AS n
+              FROM cell_rollups AS r
+              CROSS JOIN LATERAL jsonb_each(r.special) AS cat
+              CROSS JOIN LATERAL jsonb_each_text(cat.value) AS lvl
+              WHERE r.cell_id IN (SELECT cell_id FROM per_cell WHERE special_changed)
+              UNION ALL
+              SELECT cell_id, category, level, n FROM contributions
+              WHERE category IS NOT NULL) AS before_and_delta
+        GROUP BY cell_id, category, level
+        HAVING sum(n) <> 0
     ),
     by_category AS (
         SELECT cell_id, jsonb_object_agg(category, levels) AS special
         FROM (SELECT cell_id, category, jsonb_object_agg(level, n) AS levels
-              FROM special_levels GROUP BY cell_id, category) AS per_category
+              FROM levels GROUP BY cell_id, category) AS per_category
         GROUP BY cell_id
     ),
     by_concern AS (
         SELECT cell_id, jsonb_object_agg(level, n) AS by_concern, sum(n) AS total
-        FROM (SELECT cell_id, level, sum(n) AS n
-              FROM special_levels GROUP BY cell_id, level) AS per_level
+        FROM (SELECT cell_id, level, sum(n) AS n FROM levels GROUP BY cell_id, level)
+             AS per_level
         GROUP BY cell_id
-    ),
-    per_cell AS (
-        SELECT cell_id, sum(households) AS households, sum(members) AS members,
-               sum(residents) AS residents
-        FROM contributions GROUP BY cell_id
-    ),
-    changed AS MATERIALIZED (
-        SELECT pc.cell_id, pc.households, pc.members, pc.residents,
-               coalesce(k.total, 0) AS special_total,
-               onegrid_special_add('{}', coalesce(cat.special, '{}')) AS special,
-               onegrid_counts_add('{}', coalesce(k.by_concern, '{}')) AS by_concern
-        FROM per_cell AS pc
-        JOIN grid_cells AS c ON c.id = pc.cell_id
-        LEFT JOIN by_category AS cat ON cat.cell_id = pc.cell_id
-        LEFT JOIN by_concern AS k ON k.cell_id = pc.cell_id
-        WHERE pc.households <> 0 OR pc.members <> 0 OR pc.residents <> 0
-           OR k.cell_id IS NOT NULL
-    ),
-    applied AS (
-        INSERT INTO cell_rollups AS r (cell_id, households, members, residents,
-                                       special_total, special, by_concern, refreshed_at,
-                                       counted_on)
-        SELECT ch.cell_id, ch.households, ch.members, ch.residents, ch.special_total,
-               ch.special, ch.by_concern, now(), current_date
-        FROM changed AS ch
-        ORDER BY ch.cell_id  -- one lock order: two writers never deadlock on each other
-        ON CONFLICT (cell_id) DO UPDATE
-        SET households = r.households + excluded.households,
-            members = r.members + excluded.members,
-            residents = r.residents + excluded.residents,
-            special_total = r.special_total + excluded.special_total,
-            special = onegrid_special_add(r.special, excluded.special),
-            by_concern = onegrid_counts_add(r.by_concern, excluded.by_concern),
-            refreshed_at = excluded.refreshed_at
-        WHERE r.counted_on = current_date
-        RETURNING r.cell_id
     )
-    SELECT array_agg(ch.cell_id ORDER BY ch.cell_id) INTO stale
-    FROM changed AS ch
-    WHERE ch.cell_id NOT IN (SELECT a.cell_id FROM applied AS a);
+    UPDATE cell_rollups AS r
+    SET households = r.households + pc.households,
+        members = r.members + pc.members,
+        residents = r.residents + pc.residents,
+        special_total = CASE WHEN pc.special_changed THEN coalesce(k.total, 0)
+                             ELSE r.special_total END,
+        special = CASE WHEN pc.special_changed THEN coalesce(cat.special, '{}')
+                       ELSE r.special END,
+        by_concern = CASE WHEN pc.special_changed THEN coalesce(k.by_concern, '{}')
+                          ELSE r.by_concern END,
+        refreshed_at = now()
+    FROM per_cell AS pc
+    LEFT JOIN by_category AS cat ON cat.cell_id = pc.cell_id
+    LEFT JOIN by_concern AS k ON k.cell_id = pc.cell_id
+    WHERE r.cell_id = pc.cell_id;
     IF stale IS NOT NULL THEN
         PERFORM onegrid_rollup_count(stale);
     END IF;

@@ -85,6 +85,8 @@ def test_writers_of_two_cells_in_opposite_orders_both_land_without_deadlock(
     the first writes east: with rollup rows locked in cell id order the second waits for
     west before it takes east, so the first's east write goes through; no deadlock."""
     engine = create_engine(sqlalchemy_url(committed_grid_url), pool_size=3)
+    with engine.begin() as setup:  # both rows exist: the writers lock them, not insert them
+        setup.execute(text("SELECT onegrid_rollup_refresh(array_agg(id)) FROM grid_cells"))
     first, second = engine.connect(), engine.connect()
     try:
         first.begin()
