@@ -222,6 +222,8 @@ END $$;
 DROP FUNCTION onegrid_rollup_bulk(bigint);
 DROP FUNCTION onegrid_rollup_moves_sql(boolean);
 DROP FUNCTION onegrid_rollup_apply(onegrid_rollup_delta[]);
+DROP FUNCTION onegrid_rollup_cells(onegrid_rollup_delta[]);
+DROP FUNCTION onegrid_rollup_lock_cells(bigint[]);
 DROP TYPE onegrid_rollup_delta;
 ALTER TABLE cell_rollups DROP COLUMN counted_on;
 

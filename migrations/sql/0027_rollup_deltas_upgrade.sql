@@ -113,9 +113,8 @@ $$;
 
 ------------------------------------------------------------------ applying deltas
 -- Sums the contributions per cell and adds them to the cells' rows, in three statements:
---  1. a row for each cell that has none yet: it counted nothing so far (every write runs
---     these triggers, and the migrations recount every cell), so it starts at zero;
---  2. every affected row locked, in cell id order (one lock order: two writers never
+--  1-2. onegrid_rollup_lock_cells: a row for each cell that has none yet, and every
+--     affected row locked, in cell id order (one lock order: two writers never
 --     deadlock on each other; a writer that waited then reads the other's committed
 --     row, so both land);
 --  3. one UPDATE, set-based: counts plus deltas, and the special-population maps
@@ -124,6 +123,36 @@ $$;
 -- A row not counted today is recounted whole instead (with this statement's rows: the
 -- recount is a new statement, a new snapshot). Cells whose contributions cancel out are
 -- not written at all.
+-- Rows for cells that have none (they counted nothing so far: every write runs these
+-- triggers and the migrations recount every cell, so they start at zero), then every
+-- row locked in cell id order; returns the cells whose rows were not counted today.
+CREATE FUNCTION onegrid_rollup_lock_cells(cell_ids bigint[]) RETURNS bigint[]
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    stale bigint[];
+BEGIN
+    IF cell_ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO cell_rollups (cell_id, counted_on)
+    SELECT c.id, current_date FROM grid_cells AS c
+    WHERE c.id = ANY (cell_ids)
+      AND NOT EXISTS (SELECT 1 FROM cell_rollups AS r WHERE r.cell_id = c.id)
+    ORDER BY c.id
+    ON CONFLICT (cell_id) DO NOTHING;  -- another writer's new row: wait for it
+    SELECT array_agg(locked.cell_id) FILTER (WHERE locked.counted_on IS DISTINCT FROM current_date)
+    INTO stale
+    FROM (SELECT r.cell_id, r.counted_on FROM cell_rollups AS r
+          WHERE r.cell_id = ANY (cell_ids) ORDER BY r.cell_id FOR UPDATE) AS locked;
+    RETURN stale;
+END $$;
+
+-- The cells a set of contributions names.
+CREATE FUNCTION onegrid_rollup_cells(deltas onegrid_rollup_delta[]) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg(DISTINCT d.cell_id) FROM unnest(deltas) AS d
+$$;
+
 CREATE FUNCTION onegrid_rollup_apply(deltas onegrid_rollup_delta[]) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -142,15 +171,7 @@ BEGIN
     IF cells IS NULL THEN
         RETURN;
     END IF;
-    INSERT INTO cell_rollups (cell_id, counted_on)
-    SELECT u.cell_id, current_date FROM unnest(cells) AS u(cell_id)
-    WHERE NOT EXISTS (SELECT 1 FROM cell_rollups AS r WHERE r.cell_id = u.cell_id)
-    ORDER BY u.cell_id
-    ON CONFLICT (cell_id) DO NOTHING;  -- another writer's new row: wait for it
-    SELECT array_agg(locked.cell_id) FILTER (WHERE locked.counted_on IS DISTINCT FROM current_date)
-    INTO stale
-    FROM (SELECT r.cell_id, r.counted_on FROM cell_rollups AS r
-          WHERE r.cell_id = ANY (cells) ORDER BY r.cell_id FOR UPDATE) AS locked;
+    stale := onegrid_rollup_lock_cells(cells);
     WITH contributions AS MATERIALIZED (
         SELECT d.* FROM unnest(deltas) AS d
         WHERE d.cell_id = ANY (cells) AND NOT d.cell_id = ANY (coalesce(stale, '{}'))
@@ -287,6 +308,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     placements text;
     how_many bigint;
+    cells bigint[];
     deltas onegrid_rollup_delta[];
 BEGIN
     placements := CASE TG_OP
@@ -297,10 +319,14 @@ BEGIN
               UNION ALL
               (SELECT household_id, cell_id, -1 FROM old_rows
                EXCEPT ALL SELECT household_id, cell_id, -1 FROM new_rows)' END;
-    EXECUTE 'SELECT count(*) FROM (' || placements || ') AS pl' INTO how_many;
+    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || placements || ') AS pl'
+        INTO how_many, cells;
     IF how_many = 0 THEN
         RETURN NULL;
     END IF;
+    -- Locked before the households' weights are read (the next statement, a new
+    -- snapshot): a person added to a moved household by a writer we waited for counts.
+    PERFORM onegrid_rollup_lock_cells(cells);
     EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)),
                    'SELECT pl.household_id, pl.cell_id, pl.sign, h.members
                     FROM (' || placements || ') AS pl
@@ -315,6 +341,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     placements text;
     how_many bigint;
+    cells bigint[];
     deltas onegrid_rollup_delta[];
 BEGIN
     placements := CASE TG_OP
@@ -325,10 +352,14 @@ BEGIN
               UNION ALL
               (SELECT building_id, cell_id, -1 FROM old_rows
                EXCEPT ALL SELECT building_id, cell_id, -1 FROM new_rows)' END;
-    EXECUTE 'SELECT count(*) FROM (' || placements || ') AS pl' INTO how_many;
+    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || placements || ') AS pl'
+        INTO how_many, cells;
     IF how_many = 0 THEN
         RETURN NULL;
     END IF;
+    -- Locked before the households' weights are read (the next statement, a new
+    -- snapshot): a person added to a moved household by a writer we waited for counts.
+    PERFORM onegrid_rollup_lock_cells(cells);
     EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)),
                    'SELECT h.id AS household_id, pl.cell_id, pl.sign, h.members
                     FROM (' || placements || ') AS pl
@@ -348,6 +379,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     rows_changed text;
     how_many bigint;
+    cells bigint[];
     deltas onegrid_rollup_delta[];
     touched bigint[];
 BEGIN
@@ -365,6 +397,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
+      FOR pass IN 1..2 LOOP  -- where they count now; again once those cells are locked
         -- A placement written by this same SQL command (a writable CTE that inserts
         -- the household and its placement) is counted by the placement's trigger, which
         -- sees this household: same transaction (xmin) and command (cmin) as its row.
@@ -384,6 +417,10 @@ BEGIN
         FROM (SELECT cell_id, count(*)::integer AS households,
                      sum(members)::integer AS members
               FROM placed GROUP BY cell_id) AS summed;
+        IF pass = 1 THEN
+            PERFORM onegrid_rollup_lock_cells(onegrid_rollup_cells(deltas));
+        END IF;
+      END LOOP;
         PERFORM onegrid_rollup_apply(deltas);
         RETURN NULL;
     END IF;
@@ -400,6 +437,13 @@ BEGIN
     IF how_many = 0 THEN  -- e.g. an assignment writing only households' reasons
         RETURN NULL;
     END IF;
+    EXECUTE 'WITH c AS MATERIALIZED (' || rows_changed || ')
+             SELECT array_agg(DISTINCT cell_id) FROM (
+                 SELECT oc.cell_id FROM c JOIN household_own_cells AS oc ON oc.household_id = c.id
+                 UNION ALL
+                 SELECT bc.cell_id FROM c JOIN building_cells AS bc ON bc.building_id = c.building_id
+                 WHERE c.located_by = ''building'') AS cells' INTO cells;
+    PERFORM onegrid_rollup_lock_cells(cells);  -- before the weights, as for placements
     EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)),
                    'WITH changed (id, building_id, located_by, members, sign)
                     AS MATERIALIZED (' || rows_changed || ')
@@ -420,6 +464,7 @@ CREATE OR REPLACE FUNCTION onegrid_rollup_persons() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     rows_changed text;
+    query text;
     deltas onegrid_rollup_delta[];
     touched bigint[];
 BEGIN
@@ -438,7 +483,7 @@ BEGIN
               UNION ALL
               SELECT o.id, o.household_id, -1 FROM old_rows AS o JOIN new_rows AS n
               ON n.id = o.id AND n.household_id IS DISTINCT FROM o.household_id' END;
-    EXECUTE format($sql$
+    query := format($sql$
         WITH changed (person_id, household_id, sign) AS MATERIALIZED (%s),
         moved AS MATERIALIZED (
             SELECT c.person_id, oc.cell_id, c.sign
@@ -463,7 +508,12 @@ BEGIN
         FROM (SELECT cell_id, category, level, sum(residents)::integer AS residents,
                      sum(n)::integer AS n
               FROM weights GROUP BY cell_id, category, level) AS summed
-        $sql$, rows_changed) INTO deltas;
+        $sql$, rows_changed);
+    -- Twice: where the rows count now, then again once those cells are locked (a new
+    -- statement: a writer we waited for may have moved the household meanwhile).
+    EXECUTE query INTO deltas;
+    PERFORM onegrid_rollup_lock_cells(onegrid_rollup_cells(deltas));
+    EXECUTE query INTO deltas;
     PERFORM onegrid_rollup_apply(deltas);
     RETURN NULL;
 END $$;
@@ -475,6 +525,7 @@ CREATE OR REPLACE FUNCTION onegrid_rollup_special() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     rows_changed text;
+    query text;
     deltas onegrid_rollup_delta[];
 BEGIN
     rows_changed := CASE TG_OP
@@ -495,7 +546,7 @@ BEGIN
               WHERE (o.person_id, o.category_code, o.concern_level, o.end_date)
                     IS DISTINCT FROM (n.person_id, n.category_code, n.concern_level, n.end_date)
                 AND (o.end_date IS NULL OR o.end_date >= current_date)' END;
-    EXECUTE format($sql$
+    query := format($sql$
         WITH changed AS MATERIALIZED (
             SELECT c.category_code, c.concern_level, c.sign, p.household_id
             FROM (%s) AS c JOIN persons AS p ON p.id = c.person_id
@@ -513,7 +564,12 @@ BEGIN
                          ::onegrid_rollup_delta)
         FROM (SELECT cell_id, category_code, concern_level, sum(sign)::integer AS n
               FROM placed GROUP BY cell_id, category_code, concern_level) AS summed
-        $sql$, rows_changed) INTO deltas;
+        $sql$, rows_changed);
+    -- Twice: where the rows count now, then again once those cells are locked (a new
+    -- statement: a writer we waited for may have moved the household meanwhile).
+    EXECUTE query INTO deltas;
+    PERFORM onegrid_rollup_lock_cells(onegrid_rollup_cells(deltas));
+    EXECUTE query INTO deltas;
     PERFORM onegrid_rollup_apply(deltas);
     RETURN NULL;
 END $$;

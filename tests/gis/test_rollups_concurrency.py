@@ -174,3 +174,55 @@ def test_a_person_added_and_a_household_moved_into_one_cell_both_count(committed
         first.close()
         second.close()
         engine.dispose()
+
+
+def test_a_person_added_to_a_household_while_it_moves_counts_where_it_lands(
+        committed_grid_url):
+    """The mover reads the household's residents only once it holds the cells' rows: the
+    person the first writer added (committed while the mover waited) moves with it."""
+    engine = create_engine(sqlalchemy_url(committed_grid_url), pool_size=3)
+    with engine.begin() as setup:
+        setup.execute(ADD, {"ext": "mover", "code": WEST})
+        setup.execute(text("INSERT INTO persons (household_id, name) SELECT id, '乙' "
+                           "FROM households WHERE external_id = 'mover'"))
+    first, second = engine.connect(), engine.connect()
+    try:
+        first.begin()
+        first.execute(text("INSERT INTO persons (household_id, name) SELECT id, '甲' "
+                           "FROM households WHERE external_id = 'mover'"))  # holds west
+        second_pid = second.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        second.commit()
+        second.begin()
+        errors: list[BaseException] = []
+
+        def move_second():
+            try:
+                second.execute(text(
+                    "UPDATE household_own_cells SET cell_id = "
+                    "(SELECT id FROM grid_cells WHERE code = :east) WHERE household_id = "
+                    "(SELECT id FROM households WHERE external_id = 'mover')"), {"east": EAST})
+                second.commit()
+            except BaseException as error:
+                errors.append(error)
+
+        writer = threading.Thread(target=move_second)
+        writer.start()
+        with engine.connect() as watcher:
+            while not watcher.execute(text(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :p"),
+                    {"p": second_pid}).scalar():
+                watcher.rollback()
+                if not writer.is_alive():
+                    break
+        first.commit()
+        writer.join(timeout=60)
+        assert not errors and not writer.is_alive()
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT c.code, r.households, r.residents FROM cell_rollups r "
+                "JOIN grid_cells c ON c.id = r.cell_id ORDER BY c.code")).all()
+        assert [tuple(r) for r in rows] == [(WEST, 0, 0), (EAST, 1, 2)]
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
