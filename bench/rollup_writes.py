@@ -14,6 +14,9 @@ role; row-level security does not apply to it), every run rolled back (nothing w
 Scenarios:
   - bulk assignment: `onegrid people assign` after every placement was cleared (every
     building and household placed anew in building_cells and household_own_cells);
+  - coordinates only: every household's located_by set to 'coordinates' (quietly, not
+    timed), then assign_own_placements places them all in household_own_cells (the
+    coordinates-only model of bench/assign_bulk.py);
   - 1% moved: one UPDATE moving every 100th building's placement to the next cell (its
     households follow), as a redraw of a few cells does;
   - 200 persons added: 200 single-row INSERTs into persons, one statement each (an
@@ -94,6 +97,19 @@ def bulk_assignment(session, variant: str) -> float:
     return time.perf_counter() - started
 
 
+def coordinates_only(session, variant: str) -> float:
+    from gis.people.assignment import assign_own_placements
+
+    set_triggers(session, enabled=False)  # every household by its own point (not timed)
+    session.execute(text("DELETE FROM household_own_cells"))
+    session.execute(text("UPDATE households SET located_by = 'coordinates' "
+                         "WHERE located_by = 'building'"))
+    prepare(session, variant)
+    started = time.perf_counter()
+    assign_own_placements(session, reason="bench")
+    return time.perf_counter() - started
+
+
 def one_in_a_hundred_moved(session, variant: str) -> float:
     prepare(session, variant)
     started = time.perf_counter()
@@ -112,6 +128,7 @@ def persons_added(session, variant: str) -> float:
 
 
 SCENARIOS = {"bulk assignment": (bulk_assignment, VARIANTS),
+             "coordinates only": (coordinates_only, VARIANTS[:3]),
              "1% moved": (one_in_a_hundred_moved, VARIANTS[:3]),
              "200 persons added": (persons_added, VARIANTS[:3])}
 
