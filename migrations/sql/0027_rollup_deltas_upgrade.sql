@@ -10,13 +10,24 @@ SELECT set_config('onegrid.scope_all', 'on', true);
 -- bulk assignment recounted every cell once per statement (~3x the join itself).
 -- After: the same statement triggers (same names, transition tables) add up what the
 -- changed rows contribute, old rows with -1 and new rows with +1, per cell (and per
--- special-population category and level), and apply ONE upsert per affected cell:
--- `households = households + delta` (INSERT ... ON CONFLICT for a cell without a row).
--- The work is in proportion to the rows the statement changed, not to the cells' size.
+-- special-population category and level), and apply them in one UPDATE of the
+-- affected cells' rows, in cell id order: `households = households + delta` (INSERT ...
+-- ON CONFLICT first for a cell without a row). The work is in proportion to the rows the
+-- statement changed, not to the size of the cells it touched.
 --
 -- What a row contributes is read from the other tables as they are when the trigger
 -- runs (a person's cell from its household's placement, a household's residents from
--- persons...): every statement changes one table, so "after" minus "before" is exact.
+-- persons...), so "after" minus "before" is exact when a statement changes one of these
+-- tables. A statement that writes two (writable CTEs): the service's assignments write
+-- placements and households' reasons/located_by, whose contributions cancel out; a
+-- household inserted with its placement in one command is counted once (see the
+-- households trigger). Other pairs in one command would count twice: do not.
+-- Those reads happen only after the cells' rows are locked (a new statement, a new
+-- snapshot), so a writer that waited for another sees what the other committed: a
+-- person added to a household while another transaction moves it counts where the
+-- household lands. Not covered: a person added to a household that has no cell at all
+-- while another transaction gives it its first one (nothing to lock yet); the repair
+-- command recounts.
 -- Deletes of households and persons are the exception: PostgreSQL runs their cascades
 -- (persons.household_id SET NULL, special-population records CASCADE) before the
 -- statement's own trigger, when the parent row is gone and its cell can no longer be
@@ -31,9 +42,9 @@ SELECT set_config('onegrid.scope_all', 'on', true);
 -- repair.
 --
 -- Concurrency: the affected rows are locked first, in cell id order (one lock order, no
--- deadlock between two writers), and the deltas are added in the next statement, which
--- reads the rows as the other writer committed them, so two writers of one cell both
--- land.
+-- deadlock between two writers of one statement each), and the deltas are added in a
+-- later statement, which reads the rows as the other writer committed them, so two
+-- writers of one cell both land.
 
 ALTER TABLE cell_rollups ADD COLUMN counted_on date;  -- NULL: recount on the next touch
 
@@ -307,6 +318,7 @@ CREATE OR REPLACE FUNCTION onegrid_rollup_own_cells() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     placements text;
+    moved text;
     how_many bigint;
     cells bigint[];
     deltas onegrid_rollup_delta[];
@@ -319,18 +331,20 @@ BEGIN
               UNION ALL
               (SELECT household_id, cell_id, -1 FROM old_rows
                EXCEPT ALL SELECT household_id, cell_id, -1 FROM new_rows)' END;
-    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || placements || ') AS pl'
+    moved := 'SELECT pl.household_id, pl.cell_id, pl.sign, h.members
+               FROM (' || placements || ') AS pl
+               JOIN households AS h ON h.id = pl.household_id';
+    -- The cells where households move (none: nothing to count, nor to lock), locked
+    -- before the households' weights are read (the next statement, a new snapshot): a
+    -- person added to a moved household by a writer we waited for counts.
+    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || moved || ') AS m'
         INTO how_many, cells;
     IF how_many = 0 THEN
         RETURN NULL;
     END IF;
-    -- Locked before the households' weights are read (the next statement, a new
-    -- snapshot): a person added to a moved household by a writer we waited for counts.
     PERFORM onegrid_rollup_lock_cells(cells);
-    EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)),
-                   'SELECT pl.household_id, pl.cell_id, pl.sign, h.members
-                    FROM (' || placements || ') AS pl
-                    JOIN households AS h ON h.id = pl.household_id') INTO deltas;
+    EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)), moved)
+        INTO deltas;
     PERFORM onegrid_rollup_apply(deltas);
     RETURN NULL;
 END $$;
@@ -340,6 +354,7 @@ CREATE OR REPLACE FUNCTION onegrid_rollup_building_cells() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     placements text;
+    moved text;
     how_many bigint;
     cells bigint[];
     deltas onegrid_rollup_delta[];
@@ -352,19 +367,21 @@ BEGIN
               UNION ALL
               (SELECT building_id, cell_id, -1 FROM old_rows
                EXCEPT ALL SELECT building_id, cell_id, -1 FROM new_rows)' END;
-    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || placements || ') AS pl'
+    moved := 'SELECT h.id AS household_id, pl.cell_id, pl.sign, h.members
+               FROM (' || placements || ') AS pl
+               JOIN households AS h ON h.building_id = pl.building_id
+                                   AND h.located_by = ''building''';
+    -- The cells where households move (none: nothing to count, nor to lock), locked
+    -- before the households' weights are read (the next statement, a new snapshot): a
+    -- person added to a moved household by a writer we waited for counts.
+    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || moved || ') AS m'
         INTO how_many, cells;
     IF how_many = 0 THEN
         RETURN NULL;
     END IF;
-    -- Locked before the households' weights are read (the next statement, a new
-    -- snapshot): a person added to a moved household by a writer we waited for counts.
     PERFORM onegrid_rollup_lock_cells(cells);
-    EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)),
-                   'SELECT h.id AS household_id, pl.cell_id, pl.sign, h.members
-                    FROM (' || placements || ') AS pl
-                    JOIN households AS h ON h.building_id = pl.building_id
-                                        AND h.located_by = ''building''') INTO deltas;
+    EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)), moved)
+        INTO deltas;
     PERFORM onegrid_rollup_apply(deltas);
     RETURN NULL;
 END $$;
