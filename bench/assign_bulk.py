@@ -5,7 +5,7 @@ unrestricted administrator: `onegrid people assign` places every household), on 
 committed, vacuumed state: before each round every placement is removed, COMMITted and
 VACUUM ANALYZEd (as the owner, not timed). Each timed run COMMITs what it writes, so the
 time includes the commit and the rollup upkeep that `people assign --commit` does (the
-statement triggers of 0012_speed/0023_own_placements keep cell_rollups current for the
+statement triggers (0027_rollup_deltas: deltas per cell) keep cell_rollups current for the
 writes of either side alike).
 
 Two models, each with its peer writing the same rows to the same table:

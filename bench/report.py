@@ -169,7 +169,9 @@ def section_data(pairs, writes, tile_rows, assigned=None) -> dict:
         if found:
             rps[row[0].split()[0]] = int(found.group(1))
     return {"reads": {f"{a.name} ({a.caller})": a.median_s for a, _ in pairs},
-            "writes": {k: statistics.median(v) for k, v in writes.items()},
+            "writes": {f"{scenario}: {variant}": statistics.median(t)
+                       for scenario, by_variant in writes.items()
+                       for variant, t in by_variant.items()},
             "tiles": rps,
             "assign": {f"{model}: {row.label}": row.median()
                        for model, rows in (assigned or {}).items() for row in rows}}
@@ -270,11 +272,11 @@ time-out.
 
 {table(["zoom", "onegrid", "tipg", "ratio (req/s)", "rounds"], tile_rows)}
 
-### Keeping rollups current in a bulk assignment
+### Keeping rollups current: deltas vs recount vs the writes alone
 
 {rollup_writes.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}
 
-{table(["variant", "time", "vs join only", "rounds"], rollup_writes.summary(writes))}
+{table(rollup_writes.HEADER, rollup_writes.summary(writes))}
 
 {assign_section(assigned, args.assign_rounds)}
 {locate_section(located)}

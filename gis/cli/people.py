@@ -1,4 +1,4 @@
-"""`onegrid people import|assign|reassign`: people data in, households into cells."""
+"""`onegrid people import|assign|reassign|rollups`: people data in, households into cells."""
 from __future__ import annotations
 
 from enum import StrEnum
@@ -62,9 +62,27 @@ def assign(commit: bool = typer.Option(False, help="write; default is a dry run"
 
     s = context.settings()
     with context.session_scope(s, commit=commit) as session:
-        # rollups of the cells touched: kept by the statement triggers (0012_speed)
+        # rollups of the cells touched: kept by the statement triggers (0027_rollup_deltas)
         result = assign_households(session, refresh=False)  # buildings and households
     typer.echo(f"{result.as_dict()}; rollups of {len(result.touched_cell_ids)} cells"
+               + ("" if commit else " (dry run: nothing written)"))
+
+
+@app.command("rollups")
+def rollups_cmd(commit: bool = typer.Option(False, help="write; default is a dry run")) -> None:
+    """Recount every cell's rollups in the active generation (repair: the triggers keep
+    them current; this says how many cells were off)."""
+    from gis.grid.lifecycle import active_generation
+    from gis.people.rollups import repair_generation
+
+    s = context.settings()
+    with context.session_scope(s, commit=commit) as session:
+        generation = active_generation(session)
+        if generation is None:
+            typer.echo("error: no active generation", err=True)
+            raise typer.Exit(2)
+        cells, corrected = repair_generation(session, generation_id=generation.id)
+    typer.echo(f"recounted {cells} cells of generation {generation.id}; {corrected} were off"
                + ("" if commit else " (dry run: nothing written)"))
 
 

@@ -13,7 +13,8 @@ LEVEL_CODE_LENGTH = {"district": 6, "town": 9, "village": 12, "cell": 15}
 
 
 def refresh_cells(session: Session, *, cell_ids: list[int]) -> None:
-    """Nothing to do: statement triggers keep cell_rollups current on every write.
+    """Nothing to do: statement triggers keep cell_rollups current on every write, by
+    adding what the changed rows contribute (migration 0027_rollup_deltas).
 
     Kept so that write paths written before the triggers (migration 0012_speed) need no
     change; use repair_cells to recompute cells by hand."""
@@ -36,6 +37,23 @@ def refresh_generation(session: Session, *, generation_id: int) -> int:
     ).scalar_one()
     repair_cells(session, cell_ids=list(ids))
     return len(ids)
+
+
+COUNTS = text(
+    "SELECT r.cell_id, r.households, r.members, r.residents, r.special_total, r.special, "
+    "r.by_concern FROM cell_rollups AS r JOIN grid_cells AS c ON c.id = r.cell_id "
+    "WHERE c.generation_low <= :g AND (c.generation_high IS NULL OR c.generation_high >= :g)")
+
+
+def repair_generation(session: Session, *, generation_id: int) -> tuple[int, int]:
+    """Recount every cell of a generation from scratch (repair only: the triggers keep the
+    counts current). Returns (cells recounted, cells whose counts it corrected)."""
+    before = {r[0]: tuple(r[1:]) for r in session.execute(COUNTS, {"g": generation_id})}
+    recounted = refresh_generation(session, generation_id=generation_id)
+    after = {r[0]: tuple(r[1:]) for r in session.execute(COUNTS, {"g": generation_id})}
+    nothing = (0, 0, 0, 0, {}, {})  # a cell without a row yet counted nothing
+    return recounted, sum(1 for cell, counts in after.items()
+                          if before.get(cell, nothing) != counts)
 
 
 def scope_prefixes(principal: Principal) -> list[str] | None:
