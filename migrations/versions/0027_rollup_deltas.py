@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0027_rollup_deltas"
-down_revision = "0020_staff_audit"
+down_revision = "0030_person_policies"
 branch_labels = None
 depends_on = None
 
