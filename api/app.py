@@ -1,6 +1,7 @@
 """The app factory: `create_app(settings)` builds a service bound to one database."""
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from contextlib import asynccontextmanager
@@ -76,6 +77,8 @@ def create_app(settings: Settings) -> OnegridApp:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # one slot per connection the engine may open (pool + overflow: gis/db.py make_engine)
+    app.state.session_slots = asyncio.Semaphore(2 * settings.database.pool_size)
     app.state.authenticator = auth.authenticate  # bearer JWT / X-API-Key / dev mode
     errors.install(app)
     limits.install(app, max_bytes=settings.server.max_request_bytes)

@@ -1,7 +1,7 @@
 """Typed FastAPI dependencies: settings, the request's session (its transaction), the caller."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,7 +18,25 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def session_slot(request: Request) -> AsyncIterator[None]:
+    """Wait, without holding a worker thread, until the pool has a connection for this
+    request. A sync dependency that waited for a connection would hold one of the
+    threadpool's threads meanwhile; a burst bigger than the pool (200 consoles reconnecting
+    after a restart) then filled every thread with waiters, and the requests holding the
+    connections found no thread left to run their handlers on: a stall until the pool's
+    time-out. With as many slots as connections (pool + overflow), a request takes a thread
+    only once its connection is sure."""
+    slots = getattr(request.app.state, "session_slots", None)
+    if slots is None:
+        yield
+        return
+    async with slots:
+        yield
+
+
+def get_session(request: Request,
+                _slot: Annotated[None, Depends(session_slot, scope="function")] = None,
+                ) -> Iterator[Session]:
     """The request owns the transaction: commit after the handler returns, roll back on error."""
     with unit_of_work(request.app.state.session_factory) as session:
         # Row-level security: the area is empty until get_principal says who is asking.
