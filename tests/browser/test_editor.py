@@ -86,6 +86,9 @@ def test_a_planner_creates_a_draft_splits_a_cell_sees_the_impact_saves_and_undoe
     seen = watch(page)
     page.goto(f"{editor_url}/editor")
     expect(page.locator("#create-draft")).to_contain_text("还没有草稿版本")  # Chinese first
+    # before any draft, the grid in force is on the map (read only), not an empty map
+    expect(page.locator("path.cell")).to_have_count(2)
+    expect(page.locator("#tools button", has_text="拆分")).to_be_disabled()
     page.fill("#draft-name", "西片调整")
     with page.expect_response(lambda r: "/cells?generation=" in r.url):
         page.click("#create-draft button")

@@ -13,15 +13,20 @@
   const validateButton = document.getElementById("validate");
   const activateButton = document.getElementById("activate");
 
-  // Which generation: ?generation=, else the draft there is; none → a form to create one.
+  // Which generation: ?generation=, else the draft there is; none → a form to create one,
+  // over the active generation's cells (read only), so the planner sees the grid at once.
   E.openDraft = () => {
     const asked = E.page.generation;
     if (asked) return E.readGeneration(asked);
     return E.get("/generations").then((all) => {
       const draft = all.find((g) => g.status === "draft");
       if (draft) return E.readGeneration(draft.id);
-      showCreate();
-      return null;
+      const active = all.find((g) => g.status === "active");
+      const shown = active ? E.readGeneration(active.id) : Promise.resolve(null);
+      return shown.then((generation) => {
+        showCreate();
+        return generation;
+      });
     });
   };
   function showCreate() {
