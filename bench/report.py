@@ -187,6 +187,15 @@ def growth(blocks: dict[str, str]) -> str:
     if not {"district", "city"} <= data.keys():
         return ""
     district, city = data["district"], data["city"]
+    commits = {size: (re.search(r"^Commit (\w+)", block, re.M) or [None, "?"])[1]
+               for size, block in blocks.items()}
+    caveat = ""
+    if commits.get("district") != commits.get("city"):
+        caveat = (f" The two blocks come from different runs (district: commit "
+                  f"{commits.get('district')}, city: commit {commits.get('city')}): code "
+                  "and demo may differ between them (the demo's cell count follows the "
+                  "household band since the district's commit), so a row here compares "
+                  "more than size. Run `make bench` on a city database to refresh it.")
     rows = []
     for kind, unit in (("reads", "s"), ("writes", "s"), ("tiles", "req/s"), ("assign", "s")):
         for key, small in district.get(kind, {}).items():
@@ -197,7 +206,8 @@ def growth(blocks: dict[str, str]) -> str:
     return ("## Growth from district to city\n\nHow many times slower each row is on the "
             "city (10x the households of the district): linear growth is about 10x for the "
             "bulk rows and about 1x for a page, a tile or a cell list (their work is "
-            "bounded).\n\n" + table(["row", "city / district"], rows) + "\n")
+            "bounded)." + caveat + "\n\n" + table(["row", "city / district"], rows)
+            + "\n")
 
 
 def merged(path: Path, size: str, block: str) -> str:
