@@ -92,7 +92,32 @@ def store_staff(session: Session, *, cells: list[dict], rng) -> dict:
                                              "valid_from", "valid_to"),
               ((first_id + local, *rest) for local, *rest in assignments))
     households = staffing.store_staffing(session, first_staff=first_id, since=since)
-    return {"staff": len(staff), "staff_assignments": len(assignments), **households}
+    positions = store_positions(session, first_staff=first_id)
+    return {"staff": len(staff), "staff_assignments": len(assignments),
+            "staff_positions": positions, **households}
+
+
+# Staff on the street whose phones report where they are (the dispatcher's "nearest
+# staff"): one position each, somewhere in a cell they serve.
+ON_PATROL = ("grid_head", "fulltime_worker", "parttime_worker", "safety_officer", "patrol")
+
+
+def store_positions(session: Session, *, first_staff: int) -> int:
+    """Last known positions of the demo's staff on patrol, reported within the last two
+    hours of the load (the demo has no live GPS feed: after a day they are too old for
+    nearest-staff routing, as a real phone that stopped reporting would be). Points are
+    drawn inside one of the member's cells (ST_GeneratePoints with a seed: the same demo
+    every time), in EPSG:4326 like the cells."""
+    return session.execute(text("""
+        INSERT INTO staff_positions (staff_id, geom, reported_at)
+        SELECT DISTINCT ON (a.staff_id) a.staff_id,
+               ST_GeometryN(ST_GeneratePoints(c.geom, 1, (a.staff_id % 100000)::int), 1),
+               now() - make_interval(mins => (a.staff_id % 120)::int)
+        FROM staff_assignments AS a
+        JOIN grid_cells AS c ON c.code = a.cell_code AND c.generation_high IS NULL
+        WHERE a.staff_id >= :first AND a.valid_to IS NULL AND a.role_code = ANY (:roles)
+        ORDER BY a.staff_id, a.cell_code"""),
+        {"first": first_staff, "roles": list(ON_PATROL)}).rowcount
 
 
 def _choose(rng, pairs, n):

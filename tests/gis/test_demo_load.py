@@ -132,3 +132,25 @@ def test_every_staffing_rule_and_the_workload_have_data_on_the_demo(loaded, demo
         assert 0 < failing < cells, (rule, cells, failing)
     assert demo["party_households"] > 0 and demo["special_with_helper"] > 0
     assert result["workload"]["totals"]["closed_cases"] > 0 and result["workload"]["workers"]
+
+
+def test_demo_staff_on_patrol_have_positions_in_their_cells(loaded, demo):
+    """The dispatcher's "nearest staff" has someone to offer on a freshly loaded demo."""
+    import datetime as dt
+
+    from gis.incidents.nearest import nearest_staff
+
+    db = loaded
+    outside, positions = db.execute(text("""
+        SELECT count(*) FILTER (WHERE NOT EXISTS (
+                   SELECT 1 FROM staff_assignments AS a
+                   JOIN grid_cells AS c ON c.code = a.cell_code
+                   WHERE a.staff_id = p.staff_id AND ST_Covers(c.geom, p.geom))),
+               count(*)
+        FROM staff_positions AS p""")).one()
+    assert positions >= demo["cells"] and outside == 0
+    lon, lat = db.execute(text(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grid_cells "
+        "ORDER BY code LIMIT 1) AS x")).one()
+    found = nearest_staff(db, lon=lon, lat=lat, now=dt.datetime.now(dt.UTC), limit=3)
+    assert len(found["staff"]) == 3 and found["distance_kind"] == "straight"
