@@ -8,7 +8,6 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -18,7 +17,6 @@ from gis.demo.partition import (
     LocalFrame,
     apportion,
     cluster_sites,
-    draw_inside,
     locate,
     sample_uniform,
     serial_order,
@@ -30,11 +28,9 @@ from gis.grid.coverage import SNAP_TOLERANCE_DEG, node_coverage, on_grid
 
 # The household model: plausible defaults for a Chongqing district, not census figures.
 # Shares of households in the urban core (街道 around the seat), in rural market towns
-# (场镇) and in rural hamlets or scattered houses; relative households per building in each
-# class (blocks of flats vs farmhouses), scaled so the totals meet DemoSize.buildings.
+# (场镇) and in rural hamlets or scattered houses (buildings: gis/demo/buildings.py).
 CLASSES = ("urban", "market", "rural")
 HOUSEHOLD_SHARE = {"urban": 0.45, "market": 0.20, "rural": 0.35}
-RELATIVE_HOUSEHOLDS_PER_BUILDING = np.array([24.0, 6.0, 1.5])
 CLUSTER_SPREAD = {"urban": 0.12, "market": 0.07}  # sigma / sqrt(town area)
 HAMLETS_PER_KM2 = 1.5
 HAMLET_SIGMA_M = (100.0, 250.0)
@@ -55,7 +51,6 @@ DEDICATED_TYPES = {
 }
 NAME_HEADS = "安巴白碑大东福高关虎华黄金旧龙庆三少石水太土围维西新兴永玉元云双凤乐长丰光明青南北"
 NAME_TAILS = "平河桥坝坪湾溪沟岭山林合庙阳兴华龙家岩台场口田坡塘坎堡寺"
-ROAD_SUFFIXES = {"路": 0.5, "街": 0.3, "大道": 0.1, "巷": 0.1}
 
 
 @dataclass(frozen=True)
@@ -197,7 +192,7 @@ def _build_towns(boundary, district_code: str, size: DemoSize, frame: LocalFrame
     seat = int(np.argmin(np.hypot(*(xy - frame.to_xy(boundary.centroid.coords)).T)))
     by_distance = np.argsort(np.hypot(*(xy - xy[seat]).T), kind="stable")
     streets = set(by_distance[: max(1, round(STREET_TOWN_FRACTION * len(xy)))].tolist())
-    names = _unique_names(rng, len(xy))
+    names = unique_names(rng, len(xy))
     serial = {index: number for number, index in enumerate(serial_order(part.pieces), 1)}
     towns = [
         {"code": f"{district_code[:6]}{serial[i]:03d}000",
@@ -249,7 +244,7 @@ def _build_villages(towns, centres, settlement: Settlement, size: DemoSize, rng)
         pieces.extend(part.pieces)
         parents.extend([town] * len(part.pieces))
     urban = _urban(pieces, parents, homes, centres)
-    names = iter(_unique_names(rng, len(pieces), exclude={town["name"][:2] for town in towns}))
+    names = iter(unique_names(rng, len(pieces), exclude={town["name"][:2] for town in towns}))
     villages = []
     for town in towns:
         mine = [i for i, parent in enumerate(parents) if parent is town]
@@ -290,7 +285,7 @@ def _urban(pieces: list, parents: list[dict], homes: np.ndarray, centres: np.nda
     return dense | holds_centre
 
 
-def _unique_names(rng, n: int, *, exclude: set[str] = frozenset()) -> list[str]:
+def unique_names(rng, n: int, *, exclude: set[str] = frozenset()) -> list[str]:
     """n distinct two-character place names (no doubled character, none in exclude)."""
     pairs = [head + tail for head in NAME_HEADS for tail in NAME_TAILS
              if head != tail and head + tail not in exclude]
@@ -374,76 +369,3 @@ def _mark_dedicated(cells: list[dict], villages: dict[str, dict], rng) -> None:
         stem = village_name.removesuffix("社区").removesuffix("村")
         cells[index].update(kind="dedicated", dedicated_type=str(kind),
                             name=f"{stem}{DEDICATED_TYPES[kind]}专属网格")
-
-
-def place_buildings(
-    *, cells: list[dict], regions: RegionSet, size: DemoSize, seed: int
-) -> pd.DataFrame:
-    """Buildings whose households add up to size.households, clustered as people settle.
-
-    One row per building: lon, lat (strictly inside its cell), address, floors,
-    households_count, cell_code, village_code; ordered by cell, then west to east.
-    """
-    rng = np.random.default_rng(seed)
-    households = apportion(regions.settlement.class_shares(), size.households)
-    buildings = apportion(households / RELATIVE_HOUSEHOLDS_PER_BUILDING, size.buildings)
-    buildings = np.clip(buildings, np.minimum(households, 1), households)
-    tree = shapely.STRtree([cell["geometry"] for cell in cells])
-    parts = [_buildings_of_class(regions.settlement, tree, klass, count, households[klass], rng)
-             for klass, count in enumerate(buildings.tolist()) if count]
-    table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values(["cell", "lon"], kind="stable", ignore_index=True)
-    table["address"] = _addresses(table["cell"].to_numpy(), cells, regions, rng)
-    table["cell_code"] = [cells[i]["code"] for i in table["cell"]]
-    table["village_code"] = table["cell_code"].str[:12]
-    columns = ["lon", "lat", "address", "floors", "households_count", "cell_code", "village_code"]
-    return table[columns]
-
-
-def _buildings_of_class(settlement: Settlement, tree, klass: int, count: int, households: int,
-                        rng) -> pd.DataFrame:
-    """count buildings of one class holding households in all; blocks vary more in size."""
-    lonlat, owners = draw_inside(lambda n: settlement.sample(n, rng, klass=klass)[0], tree, count)
-    sizes = rng.lognormal(0.0, 0.3 if CLASSES[klass] == "rural" else 0.6, count)
-    per_building = 1 + rng.multinomial(households - count, sizes / sizes.sum())
-    return pd.DataFrame({"lon": lonlat[:, 0], "lat": lonlat[:, 1], "cell": owners,
-                         "floors": _floors(klass, per_building, rng),
-                         "households_count": per_building})
-
-
-def _floors(klass: int, households: np.ndarray, rng) -> np.ndarray:
-    """Floors: 2–4 flats a floor in blocks, 2 in market-town houses; farmhouses 1–3 floors."""
-    if CLASSES[klass] == "urban":
-        flats_per_floor = rng.integers(2, 5, len(households))
-        return np.clip(np.ceil(households / flats_per_floor), 3, 33).astype(int)
-    if CLASSES[klass] == "market":
-        return np.clip(np.ceil(households / 2), 1, 9).astype(int)
-    return rng.integers(1, 4, len(households))
-
-
-def _addresses(cell_index: np.ndarray, cells: list[dict], regions: RegionSet, rng) -> list[str]:
-    """标准地址: district, town, village, then road and number (社区) or 组 and number (村).
-
-    cell_index must be sorted (buildings ordered by cell, then west to east): numbers run
-    1, 2, 3… along each cell's road or group.
-    """
-    towns = {town["code"]: town["name"] for town in regions.towns}
-    by_village: dict[str, list[dict]] = {}
-    for cell in cells:
-        by_village.setdefault(cell["village_code"], []).append(cell)
-    streets = {}
-    for village in regions.villages:
-        mine = by_village.get(village["code"], [])
-        if village["urban"]:
-            suffixes = rng.choice(list(ROAD_SUFFIXES), len(mine), p=list(ROAD_SUFFIXES.values()))
-            names = _unique_names(rng, len(mine))
-            labels = [name + str(suffix) for name, suffix in zip(names, suffixes, strict=True)]
-        else:
-            labels = [f"{int(cell['code'][-3:])}组" for cell in mine]
-        prefix = f"{regions.district['name']}{towns[village['parent_code']]}{village['name']}"
-        streets.update((cell["code"], prefix + label)
-                       for cell, label in zip(mine, labels, strict=True))
-    prefixes = [streets[cell["code"]] for cell in cells]
-    numbers = np.arange(len(cell_index)) - np.searchsorted(cell_index, cell_index) + 1
-    return [f"{prefixes[c]}{n}号"
-            for c, n in zip(cell_index.tolist(), numbers.tolist(), strict=True)]

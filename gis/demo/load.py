@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.demo import contents
+from gis.demo.buildings import place_buildings
 from gis.demo.copy import copy_rows
 from gis.demo.geometry import (
     DEFAULT_BAND,
@@ -23,7 +24,6 @@ from gis.demo.geometry import (
     build_cells,
     build_regions,
     load_district,
-    place_buildings,
 )
 from gis.errors import Conflict, InvalidInput
 from gis.people.assignment import assign_buildings

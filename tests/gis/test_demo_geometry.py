@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Point, box
 
+from gis.demo.buildings import place_buildings
 from gis.demo.geometry import (
     DEDICATED_TYPES,
     SIZES,
@@ -21,7 +22,6 @@ from gis.demo.geometry import (
     build_regions,
     load_district,
     load_district_boundary,
-    place_buildings,
 )
 from gis.demo.partition import (
     LocalFrame,
