@@ -18,12 +18,12 @@ one Python process (uvloop) on the same 2 cores: their parsing is in the figures
 Both sides see every case at every console (a row says so) and write nothing but the
 cases (deleted at the end) and the bench users (bench-console-*, kept for the next run).
 The sides alternate, each on a fresh worker with its clients opened afresh (SSE consoles
-10 at a time: a burst of authenticated requests larger than the app's connection pool
-stalls a worker: sync dependencies hold the threadpool's threads waiting for a connection
-while the requests holding connections wait for a thread, until the pool's 30 s time-out
-fails some; polling 200 clients a second drives a worker into that state when it cannot
-keep up); `--rounds` rounds of `--cases`. A case not seen by every console within the wait
-(6 s) counts as the wait, and the row says how many (case, console) pairs missed it.
+10 at a time, as written before api/deps.py's session slots: a burst of authenticated
+requests larger than the connection pool used to stall a worker, sync dependencies holding
+the threadpool's threads while waiting for a connection; requests now wait for a slot
+without a thread, tests/api/test_request_burst.py); `--rounds` rounds of `--cases`. A
+case not seen by every console within the wait (6 s) counts as the wait, and the row
+says how many (case, console) pairs missed it.
 
     .venv/bin/python -m bench.dispatch_fanout [--consoles 200] [--cases 30] [--rounds 2]
         [--database-url OWNER_URL --app-url APP_URL]
