@@ -61,7 +61,8 @@ def require_draft(session: Session, *, generation_id: int) -> Generation:
     if generation.status != "draft":
         raise GenerationLocked(f"generation {generation.id} is {generation.status}: only a "
                                "draft can be changed; create a draft and edit that",
-                               where="generation")
+                               where="generation", details={"generation": generation.id,
+                                                            "status": generation.status})
     return generation
 
 
@@ -122,6 +123,7 @@ def activate(session: Session, *, generation_id: int, grid: GridSettings,
             f"generation {draft.id} has {len(report.blocking)} blocking finding(s); "
             "fix them before activating", where="generation",
             details={"findings": [f.message for f in report.blocking],
+                     "findings_zh": [f.message_zh for f in report.blocking],
                      "codes": sorted({c for f in report.blocking for c in f.codes})})
     effective_from = effective_from or dt.date.today()
     previous = active_generation(session)

@@ -40,8 +40,8 @@ def lock_draft(session: Session, *, generation_id: int,
             f"generation {draft.id} changed since you read it: it is at version "
             f"{draft.version}{_by(draft.updated_by, draft.updated_at)}, your request was "
             f"based on version {expected_version}; reload it and try again",
-            where="If-Match", details=_details(draft.version, expected_version,
-                                               draft.updated_by, draft.updated_at))
+            where="If-Match", details={"generation": draft.id, **_details(
+                draft.version, expected_version, draft.updated_by, draft.updated_at)})
     return draft
 
 
