@@ -283,6 +283,75 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "editor.renumbered": ("已重新编号：", "Renumbered:"),
     "editor.renumber.none": ("没有编码需要改变", "no code had to change"),
 
+    # the server's refusals as the editor shows them (maps/static/js/editor_api.js picks one
+    # by the error body's `error` code and fills in its details as text), and the kinds of
+    # validation findings (gis/grid/validation.py; the sentences come with each finding)
+    "refusal.stale.cell": ("网格 {code} 在您读取后已被修改：现为第 {current} 版{by}，"
+                           "您的修改基于第 {yours} 版。请重新读取该网格后再编辑。",
+                           "cell {code} changed since you read it: it is at version "
+                           "{current}{by}, your edit was based on version {yours}; reload "
+                           "the cell and redo your edit"),
+    "refusal.stale.generation": ("草稿 {generation} 在您读取后已被修改：现为第 {current} 版"
+                                 "{by}，您的请求基于第 {yours} 版。请刷新后重试。",
+                                 "generation {generation} changed since you read it: it is "
+                                 "at version {current}{by}, your request was based on "
+                                 "version {yours}; reload it and try again"),
+    "refusal.stale.history": ("网格 {code} 在修改记录第 {seq} 步之后被记录之外的修改改变了；"
+                              "撤销或重做这一步会覆盖那次修改。",
+                              "cell {code} changed outside the history since edit {seq}; "
+                              "undo/redo of that edit would overwrite it"),
+    "refusal.stale": ("数据在您读取后已被他人修改，请刷新后重试。",
+                      "it changed since you read it; reload and try again"),
+    "refusal.by": ("（{what}）", " ({what})"),
+    "refusal.and": ("，", ", "),
+    "refusal.edited_by": ("修改人 {who}", "by {who}"),
+    "refusal.edited_at": ("时间 {when}", "at {when}"),
+    "refusal.action.added": ("新增", "added"),
+    "refusal.action.redrawn": ("改绘", "redrawn"),
+    "refusal.action.removed": ("删除", "removed"),
+    "refusal.action.restored": ("恢复", "restored"),
+    "refusal.outside_area": ("{codes} 不在您的管辖范围内，您不能修改。",
+                             "{codes}: outside your area, you may not edit it"),
+    "refusal.outside_area.changes": ("该草稿修改了您管辖范围之外的 {count} 个网格（{codes}），"
+                                     "须由管辖范围包括它们的人员操作。",
+                                     "the draft changes {count} cells outside your area "
+                                     "({codes}); someone whose area covers them must"),
+    "refusal.denied": ("您无权执行该操作：{message}", "not allowed: {message}"),
+    "refusal.locked.generation": ("版本 {generation} {status}，只有草稿可以修改；"
+                                  "请新建草稿后在草稿上编辑。",
+                                  "generation {generation} is {status}: only a draft can be "
+                                  "changed; create a draft and edit that"),
+    "refusal.locked": ("该版本不是草稿，不能修改：{message}",
+                       "not a draft, cannot be changed: {message}"),
+    "refusal.activation": ("还有 {count} 个阻止生效的问题，请先修正：{findings}",
+                           "{count} blocking findings remain; fix them first: {findings}"),
+    "refusal.activation.other": ("不能生效：{message}", "cannot be activated: {message}"),
+    "refusal.where": ("（{where}）", " ({where})"),
+    "refusal.geometry": ("图形无效{where}：{message}", "invalid geometry{where}: {message}"),
+    "refusal.coordinates": ("坐标有误{where}：{message}", "wrong coordinates{where}: {message}"),
+    "refusal.input": ("输入有误{where}：{message}", "invalid input{where}: {message}"),
+    "refusal.request": ("请求有误：{problems}", "invalid request: {problems}"),
+    "refusal.not_found": ("未找到{where}：{message}", "not found{where}: {message}"),
+    "refusal.concurrent": ("他人同时提交了对同一数据的修改，请重试。",
+                           "another change to the same data was committed at the same "
+                           "moment; try again"),
+    "refusal.clash": ("与已存储的数据冲突（可能是他人同时写入），请刷新后重试。",
+                      "the change clashes with data already stored (possibly written by "
+                      "someone else at the same moment); reload and try again"),
+    "refusal.conflict": ("与当前状态冲突：{message}", "conflict: {message}"),
+    "refusal.unavailable": ("数据库暂时不可用，请稍后重试。",
+                            "the database is unavailable; try again shortly"),
+    "finding.invalid_geometry": ("图形无效", "invalid geometry"),
+    "finding.multipart": ("多部分图形", "several parts"),
+    "finding.code": ("编码不合规", "code"),
+    "finding.overlap": ("重叠", "overlap"),
+    "finding.gap": ("缝隙", "gap"),
+    "finding.outside_village": ("超出村界", "outside its village"),
+    "finding.sliver": ("狭长碎片", "sliver"),
+    "finding.households": ("超出户数范围", "households outside the band"),
+    "finding.coverage_edge": ("边界顶点不一致", "unshared border"),
+    "finding.off_grid": ("顶点不在精度格网上", "off the precision grid"),
+
     # the site header (maps/templates/_nav.html) and the web map's overlays
     # (maps/static/js/map_coverage.js, map_incidents.js)
     "nav.dashboard": ("网格力量看板", "Staffing dashboard"),

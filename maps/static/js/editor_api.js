@@ -37,13 +37,79 @@
   const get = (url) => E.session.api(url).then(window.onegrid.json);
   E.get = get;
 
-  // A refusal in words: the server's message (api/errors.py) and, for FastAPI's own
-  // validation errors, where each problem is.
+  // A refusal in words. English pages show the server's own message (api/errors.py). On a
+  // Chinese page the error's stable code (`error`, the domain exception's name) and its
+  // details pick a sentence of the catalogue (maps/i18n.py, refusal.*), the versions, codes
+  // and names filled in as text; a code the catalogue does not know keeps the server's
+  // message. FastAPI's own validation errors say where each problem is.
+  const fill = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, name) =>
+    (values[name] === undefined || values[name] === null ? "" : String(values[name])));
+  const when = (iso) => {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? String(iso)
+      : date.toLocaleString("zh-CN", { hour12: false });
+  };
+  // "（改绘，修改人 alice，时间 2026/12/2 11:00:00）": what the details know of the last edit
+  const editedBy = (d) => {
+    const parts = [d.action ? t(`refusal.action.${d.action}`) : "",
+                   d.edited_by ? fill("refusal.edited_by", { who: d.edited_by }) : "",
+                   d.edited_at ? fill("refusal.edited_at", { when: when(d.edited_at) }) : ""];
+    const said = parts.filter(Boolean);
+    return said.length ? fill("refusal.by", { what: said.join(t("refusal.and")) }) : "";
+  };
+  const whereOf = (body) => (body.where ? fill("refusal.where", { where: body.where }) : "");
+  const SENTENCES = {
+    StaleEdit: (d) => {
+      const versions = { current: d.current_version, yours: d.your_version, by: editedBy(d) };
+      if (d.code && d.current_version !== undefined) {
+        return fill("refusal.stale.cell", { code: d.code, ...versions });
+      }
+      if (d.code && d.seq !== undefined) return fill("refusal.stale.history", d);
+      if (d.current_version !== undefined) {
+        return fill("refusal.stale.generation", { generation: d.generation, ...versions });
+      }
+      return t("refusal.stale");
+    },
+    PermissionDenied: (d, body) => {
+      if (!Array.isArray(d.outside_area)) return fill("refusal.denied", body);
+      const codes = d.outside_area.join("、");
+      if (d.outside_area_count !== undefined) {
+        return fill("refusal.outside_area.changes", { codes, count: d.outside_area_count });
+      }
+      return fill("refusal.outside_area", { codes });
+    },
+    GenerationLocked: (d, body) => (d.generation === undefined ? fill("refusal.locked", body)
+      : fill("refusal.locked.generation", {
+        generation: d.generation, status: t(`editor.status.${d.status}`) })),
+    ActivationRefused: (d, body) => (Array.isArray(d.findings_zh)
+      ? fill("refusal.activation", { count: d.findings_zh.length,
+                                     findings: d.findings_zh.join("；") })
+      : fill("refusal.activation.other", body)),
+    InvalidGeometry: (d, body) => fill("refusal.geometry", { ...body, where: whereOf(body) }),
+    CoordinateError: (d, body) => fill("refusal.coordinates", { ...body, where: whereOf(body) }),
+    InvalidInput: (d, body) => fill("refusal.input", { ...body, where: whereOf(body) }),
+    NotFound: (d, body) => fill("refusal.not_found", { ...body, where: whereOf(body) }),
+    ConcurrentChange: () => t("refusal.concurrent"),
+    Conflict: (d, body) => {
+      const state = String(d.sqlstate || "");
+      if (state === "40001" || state === "40P01") return t("refusal.concurrent");
+      if (state.startsWith("23")) return t("refusal.clash");
+      return fill("refusal.conflict", body);
+    },
+    DatabaseUnavailable: () => t("refusal.unavailable"),
+  };
   E.refusal = (answer) => {
     const body = answer.body || {};
+    const sentence = Object.prototype.hasOwnProperty.call(SENTENCES, body.error)
+      ? SENTENCES[body.error] : null;
+    if (E.page.lang !== "en" && sentence) {
+      const details = body.details && typeof body.details === "object" ? body.details : {};
+      return sentence(details, body);
+    }
     if (typeof body.message === "string") return body.message;
     if (Array.isArray(body.detail)) {
-      return body.detail.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`).join("; ");
+      const problems = body.detail.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`).join("; ");
+      return E.page.lang === "en" ? problems : fill("refusal.request", { problems });
     }
     if (typeof body.detail === "string") return body.detail;
     return `HTTP ${answer.status}`;

@@ -95,6 +95,9 @@
     if (finding.codes[0]) E.selectCell(finding.codes[0]);
     if (E.narrow.matches) E.setPanel(false);
   }
+  // A finding's sentence in the page's language (both come with it, gis/grid/validation.py);
+  // a server without the Chinese one leaves the English.
+  E.findingText = (f) => (E.page.lang === "en" ? f.message : f.message_zh || f.message);
   function showFindings(geojson) {
     E.findingsLayer.clearLayers();
     findingsList.replaceChildren(...geojson.features.map((feature) => {
@@ -102,10 +105,11 @@
       const before = E.findingsLayer.getLayers().length;
       if (feature.geometry) E.findingsLayer.addData(feature);
       const layer = E.findingsLayer.getLayers()[before]; // undefined: nowhere to draw it
-      if (layer) layer.bindTooltip(() => element("span", { textContent: f.message }));
+      const sentence = E.findingText(f);
+      if (layer) layer.bindTooltip(() => element("span", { textContent: sentence }));
       const b = element("button", { type: "button", className: `finding-${f.severity}` },
         element("span", { className: "kind", textContent: t(`editor.severity.${f.severity}`) }),
-        ` ${f.message}`);
+        ` ${sentence}`);
       b.addEventListener("click", () => zoomTo(layer, f));
       return element("li", {}, b);
     }));

@@ -74,7 +74,9 @@
     renderer: outlines,
     style: { color: "#d00000", weight: 3, dashArray: "4 3", fillOpacity: 0.1 },
     onEachFeature: (f, layer) => layer.bindTooltip(() => element("span", {},
-      String(f.properties.kind || ""), element("br"), String(f.properties.message || ""))),
+      t(`finding.${f.properties.kind}`), element("br"),
+      // the sentence in the page's language: both come with each finding
+      String((page.lang !== "en" && f.properties.message_zh) || f.properties.message || ""))),
   });
   const buildings = L.layerGroup();
   const highlight = L.geoJSON(null, { renderer: outlines, interactive: false,
