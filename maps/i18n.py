@@ -330,6 +330,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "refusal.geometry": ("图形无效{where}：{message}", "invalid geometry{where}: {message}"),
     "refusal.coordinates": ("坐标有误{where}：{message}", "wrong coordinates{where}: {message}"),
     "refusal.input": ("输入有误{where}：{message}", "invalid input{where}: {message}"),
+    "refusal.reason.line_misses_cell": ("分割线没有切开网格 {code}：线必须从网格的一边穿到另一边。",
+                                        "the line does not cut cell {code}: it must cross "
+                                        "the cell from edge to edge"),
+    "refusal.reason.merge_one_village": ("合并需要同一村（社区）的两个或更多网格。",
+                                         "merge needs two or more cells of the same village"),
+    "refusal.reason.merge_not_neighbours": ("网格 {codes} 合并后不是一个多边形：只能合并有"
+                                            "共同边界的网格。",
+                                            "cells {codes} do not form one polygon: merge "
+                                            "only cells that share a border"),
+    "refusal.reason.nothing_left": ("该修改会使网格 {code} 什么也不剩：请改为删除或合并该网格。",
+                                    "the edit would leave nothing of cell {code}: remove or "
+                                    "merge it instead"),
+    "refusal.reason.cut_into_parts": ("该修改会把网格 {code} 切成 {parts} 块；一个网格必须保持为"
+                                      "一个多边形。",
+                                      "the edit would cut cell {code} into {parts} parts; a "
+                                      "cell must stay one polygon"),
+    "refusal.reason.parts": ("一个网格必须是一个闭合的多边形，这里却有 {parts} 个部分。",
+                             "a cell must be one closed polygon; got {parts} parts"),
+    "refusal.reason.invalid_polygon": ("多边形无效（例如边界自相交）：{why}",
+                                       "the polygon is invalid: {why}"),
+    "refusal.permission": ("您的角色无权执行该操作（需要权限 {permission}）。",
+                           "not allowed: needs the permission {permission}"),
     "refusal.request": ("请求有误：{problems}", "invalid request: {problems}"),
     "refusal.not_found": ("未找到{where}：{message}", "not found{where}: {message}"),
     "refusal.concurrent": ("他人同时提交了对同一数据的修改，请重试。",

@@ -213,7 +213,8 @@ def split_cell(session: Session, *, generation_id: int, code: str,
     parts = sorted(split(cell_shape(current), line).geoms, key=lambda p: -p.area)
     if len(parts) < 2:
         raise InvalidGeometry(f"the line does not cut cell {code}: it must cross the cell "
-                              "from edge to edge", where="line")
+                              "from edge to edge", where="line",
+                              details={"reason": "line_misses_cell", "code": code})
     new_codes = next_serial_codes(session, village_code=code[:12], count=len(parts) - 1)
     cells = [(part_code, check_cell_polygon(part, where=f"part {part_code}"),
               {"name": None} if part_code != code else {})
@@ -226,7 +227,8 @@ def merge_cells(session: Session, *, generation_id: int, codes: list[str]) -> li
     draft = require_draft(session, generation_id=generation_id)
     codes = sorted(set(codes))
     if len(codes) < 2 or len({c[:12] for c in codes}) != 1:
-        raise InvalidInput("merge needs two or more cells of the same village", where="codes")
+        raise InvalidInput("merge needs two or more cells of the same village", where="codes",
+                           details={"reason": "merge_one_village"})
     cells = [current_cell(session, generation_id=draft.id, code=c) for c in codes]
     missing = [c for c, cell in zip(codes, cells, strict=True) if cell is None]
     if missing:
@@ -235,7 +237,8 @@ def merge_cells(session: Session, *, generation_id: int, codes: list[str]) -> li
     merged = shapely.union_all([cell_shape(cell) for cell in cells])
     if merged.geom_type != "Polygon":
         raise InvalidGeometry(f"cells {', '.join(codes)} do not form one polygon: merge only "
-                              "cells that share a border", where="codes")
+                              "cells that share a border", where="codes",
+                              details={"reason": "merge_not_neighbours", "codes": codes})
     # simplify(0) drops the vertices left exactly on a straight edge where the merged
     # cells met; noding (write_noded) puts back those a neighbour still shares.
     merged = check_cell_polygon(shapely.simplify(merged, 0), where="merged cell")

@@ -50,11 +50,13 @@ def _one_polygon(geom: BaseGeometry, *, code: str, where: str) -> Polygon:
     polygons = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
     if not polygons:
         raise InvalidGeometry(f"the edit would leave nothing of cell {code}: remove or merge "
-                              "it instead", where=where, details={"code": code})
+                              "it instead", where=where,
+                              details={"reason": "nothing_left", "code": code})
     if len(polygons) > 1:
         raise InvalidGeometry(f"the edit would cut cell {code} into {len(polygons)} parts; "
                               "a cell must stay one polygon", where=where,
-                              details={"code": code})
+                              details={"reason": "cut_into_parts", "code": code,
+                                       "parts": len(polygons)})
     return shapely.normalize(polygons[0])
 
 

@@ -45,7 +45,7 @@ def check_cell_polygon(geom: BaseGeometry, *, where: str) -> Polygon:
         parts = shapely.get_parts(geom)
         if len(parts) != 1:
             raise InvalidGeometry(f"a cell must be one closed polygon; got {len(parts)} parts",
-                                  where=where)
+                                  where=where, details={"reason": "parts", "parts": len(parts)})
         geom = parts[0]
     if geom.geom_type != "Polygon":
         raise InvalidGeometry(f"a cell must be a Polygon; got {geom.geom_type}", where=where)
@@ -60,7 +60,9 @@ def check_cell_polygon(geom: BaseGeometry, *, where: str) -> Polygon:
         raise InvalidGeometry(f"coordinates {geom.bounds} are not lon/lat degrees "
                               "(EPSG:4326, longitude first)", where=where)
     if not geom.is_valid:
-        raise InvalidGeometry(f"the polygon is invalid: {explain_validity(geom)}", where=where)
+        why = explain_validity(geom)
+        raise InvalidGeometry(f"the polygon is invalid: {why}", where=where,
+                              details={"reason": "invalid_polygon", "why": why})
     if geom.has_z:
         geom = shapely.force_2d(geom)
     return shapely.normalize(geom)

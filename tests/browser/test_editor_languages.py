@@ -97,6 +97,13 @@ REFUSALS = [
     ({"error": "InvalidGeometry", "message": "the polygon is invalid: Self-intersection",
       "where": "geometry"},
      "图形无效（geometry）：the polygon is invalid: Self-intersection"),
+    ({"error": "InvalidGeometry", "message": f"the line does not cut cell {WEST}: it must "
+      "cross the cell from edge to edge", "where": "line",
+      "details": {"reason": "line_misses_cell", "code": WEST}},
+     f"分割线没有切开网格 {WEST}：线必须从网格的一边穿到另一边。"),
+    ({"error": "PermissionDenied", "message": "ann may not cells write",
+      "details": {"permission": "cells:write"}},
+     "您的角色无权执行该操作（需要权限 cells:write）。"),
     ({"error": "Conflict", "message": "the change clashes with data already stored",
       "details": {"sqlstate": "40P01"}},
      "他人同时提交了对同一数据的修改，请重试。"),

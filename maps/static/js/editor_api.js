@@ -42,8 +42,17 @@
   // details pick a sentence of the catalogue (maps/i18n.py, refusal.*), the versions, codes
   // and names filled in as text; a code the catalogue does not know keeps the server's
   // message. FastAPI's own validation errors say where each problem is.
+  const text = (value) => (Array.isArray(value) ? value.map(String).join("、") : String(value));
   const fill = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, name) =>
-    (values[name] === undefined || values[name] === null ? "" : String(values[name])));
+    (values[name] === undefined || values[name] === null ? "" : text(values[name])));
+  // The sentence for a refusal's reason code (details.reason), when the catalogue has one.
+  const known = (key) => Object.prototype.hasOwnProperty.call(E.page.strings, key);
+  const whereOf = (body) => (body.where ? fill("refusal.where", { where: body.where }) : "");
+  const reasoned = (d, body, fallback) => {
+    const key = `refusal.reason.${d.reason}`;
+    return typeof d.reason === "string" && known(key) ? fill(key, d)
+      : fill(fallback, { ...body, where: whereOf(body) });
+  };
   const when = (iso) => {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? String(iso)
@@ -51,13 +60,13 @@
   };
   // "（改绘，修改人 alice，时间 2026/12/2 11:00:00）": what the details know of the last edit
   const editedBy = (d) => {
-    const parts = [d.action ? t(`refusal.action.${d.action}`) : "",
+    const action = `refusal.action.${d.action}`;
+    const parts = [d.action ? (known(action) ? t(action) : text(d.action)) : "",
                    d.edited_by ? fill("refusal.edited_by", { who: d.edited_by }) : "",
                    d.edited_at ? fill("refusal.edited_at", { when: when(d.edited_at) }) : ""];
     const said = parts.filter(Boolean);
     return said.length ? fill("refusal.by", { what: said.join(t("refusal.and")) }) : "";
   };
-  const whereOf = (body) => (body.where ? fill("refusal.where", { where: body.where }) : "");
   const SENTENCES = {
     StaleEdit: (d) => {
       const versions = { current: d.current_version, yours: d.your_version, by: editedBy(d) };
@@ -71,8 +80,9 @@
       return t("refusal.stale");
     },
     PermissionDenied: (d, body) => {
+      if (typeof d.permission === "string") return fill("refusal.permission", d);
       if (!Array.isArray(d.outside_area)) return fill("refusal.denied", body);
-      const codes = d.outside_area.join("、");
+      const codes = d.outside_area;
       if (d.outside_area_count !== undefined) {
         return fill("refusal.outside_area.changes", { codes, count: d.outside_area_count });
       }
@@ -85,9 +95,9 @@
       ? fill("refusal.activation", { count: d.findings_zh.length,
                                      findings: d.findings_zh.join("；") })
       : fill("refusal.activation.other", body)),
-    InvalidGeometry: (d, body) => fill("refusal.geometry", { ...body, where: whereOf(body) }),
-    CoordinateError: (d, body) => fill("refusal.coordinates", { ...body, where: whereOf(body) }),
-    InvalidInput: (d, body) => fill("refusal.input", { ...body, where: whereOf(body) }),
+    InvalidGeometry: (d, body) => reasoned(d, body, "refusal.geometry"),
+    CoordinateError: (d, body) => reasoned(d, body, "refusal.coordinates"),
+    InvalidInput: (d, body) => reasoned(d, body, "refusal.input"),
     NotFound: (d, body) => fill("refusal.not_found", { ...body, where: whereOf(body) }),
     ConcurrentChange: () => t("refusal.concurrent"),
     Conflict: (d, body) => {
