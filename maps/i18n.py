@@ -244,7 +244,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "Conflict: someone changed this cell while you were editing. Your "
                         "edit was not saved; the map shows the cell as it is now, redo "
                         "your edit."),
-    "editor.changed_by": ("修改人与时间：", "Changed by:"),
     "editor.load_failed": ("无法读取，请重试。", "Could not be read; try again."),
     "editor.undo.done": ("已撤销。", "Undone."),
     "editor.redo.done": ("已重做。", "Redone."),

@@ -270,7 +270,7 @@ def test_a_stale_save_says_who_changed_the_cell_meanwhile(page, editor_url):
     message = page.locator("#message")
     expect(message).to_contain_text("冲突：在您编辑期间，他人已修改了该网格")
     expect(message).to_contain_text(f"网格 {WEST} 在您读取后已被修改")
-    expect(message).to_contain_text("修改人与时间：")
+    expect(message).to_contain_text("修改人")  # who changed it, once
     expect(page.locator("path.cell")).to_have_count(3)  # the draft as it is now
     expect(page.locator("#impact")).to_be_hidden()  # the stale edit is dropped
     assert set(draft_cells(editor_url, generation)) == {WEST, EAST, NEW}

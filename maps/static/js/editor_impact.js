@@ -106,12 +106,9 @@
 
   // 409: who changed what meanwhile, then the cells as they are now (the edit is dropped).
   function conflict(answer, edit) {
-    const d = (answer.body && answer.body.details) || {};
-    const lines = [element("b", { textContent: t("editor.conflict") }), " ", E.refusal(answer)];
-    if (d.edited_by || d.edited_at) {
-      lines.push(element("br"), `${t("editor.changed_by")} ${d.edited_by || "?"} · ${d.edited_at || ""}`);
-    }
-    E.say(lines, "error conflict");
+    // the refusal names who changed it and when (E.refusal, from the details)
+    E.say([element("b", { textContent: t("editor.conflict") }), " ", E.refusal(answer)],
+          "error conflict");
     const codes = edit.codes || [edit.code || edit.to];
     return E.afterSave().then(() => Promise.all(codes.filter(E.feature).map(E.readCell)));
   }
