@@ -11,18 +11,32 @@ context per round (HTTP cache cold), the order rotated each round:
   (the draft's cells of the view, simplified below zoom 14, as SVG paths);
 - peer: the page a team writes first, served by this bench from the same process (not by
   the product): the vendored Leaflet, every cell of the active generation from /cells
-  (every page, following `next`, full geometry), then one L.geoJSON with default options.
+  (every page, following `next`, full geometry), then one L.geoJSON with default options
+  (SVG). It has no panel, fonts, legend or other layers: the least a page drawing every
+  cell loads, so its request count and bytes are not like for like with ours.
 
 "first" is the time from navigation start until the first cells are on screen, "all"
 until the last cells of the first settled view are (the page made no request for 0.5 s).
 On screen: the moment a page marks its cells drawn (map.js's #map[data-cells-drawn], set
 in the frame the canvas drew them; the editor's and the peer's #map[data-cells], set
 once their SVG paths are added) plus the next two animation frames, so the frame that
-painted them is over (about 16-33 ms against our pages, which mark a frame later).
-Every request must stay on 127.0.0.1 (checked per round). Goal (issue 15): the map shows
-cells within 3 s on the demo.
+painted them is over (one frame, ~16 ms, against the map, which marks a frame later).
+Every request must stay on 127.0.0.1 (checked per round).
 
     .venv/bin/python -m bench.map_paint [--rounds 5]
+
+Last run (2026-12-02, h-paint, 5 rounds, 2 shared cores at load average 7-9 from other
+work; first cells / all cells of the view, medians):
+  district demo (100,000 households, 309 cells): map 0.64 s / 0.84 s · editor 1.04 s ·
+    peer 0.35 s. Goal met. Ratios 1.81x / 2.37x (map), 2.94x (editor).
+  city demo (1,000,000 households, 3,067 cells): map 0.81 s (0.68-1.20) / 2.02 s ·
+    editor 2.14 s (1.94-3.65) · peer 1.32 s. Goal met. Ratios 0.61x / 1.53x (map),
+    1.61x (editor).
+  Where the time goes (resource timing of one cold load): the map asks for the default
+  view's cells as soon as map.js runs and again for the towns' view after /regions
+  answers (fitBounds), 500 cells a page one after the other; the editor waits for
+  /openapi.json (135 KB) before anything, then /generations, /generations/{id},
+  /regions, then /cells: five round trips in a row.
 """
 from __future__ import annotations
 
