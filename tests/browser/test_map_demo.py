@@ -1,6 +1,6 @@
-"""The web map over the small demo (a district's seat town, 16 or so cells, 5,000
-households): the cells are drawn, coloured by the household band, and nothing is fetched
-from anywhere but onegrid. Not timed (bench/map_paint.py measures how soon)."""
+"""The web map and the editor over the small demo (a district's seat town, 16 or so
+cells, 5,000 households): the cells are drawn, coloured by the household band, and nothing
+is fetched from anywhere but onegrid. Not timed (bench/map_paint.py measures how soon)."""
 from __future__ import annotations
 
 import uuid
@@ -134,3 +134,20 @@ def test_cells_switched_off_are_not_drawn(page, demo_url):
       return painted;
     }""")
     assert pixels == 0
+
+
+def test_the_editor_shows_the_demo_grid_as_cells_before_any_draft(page, demo_url,
+                                                                  small_demo_url):
+    seen = watch(page)
+    page.goto(f"{demo_url}/editor")
+    cells = active_cells(small_demo_url)
+    # no draft yet: the active generation, read only, every cell of the towns' view drawn
+    expect(page.locator("#create-draft")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#map")).to_have_attribute("data-cells", str(cells), timeout=WAIT_MS)
+    paths = page.locator("path.cell")
+    expect(paths).to_have_count(cells)
+    fills = {p.get_attribute("fill") for p in paths.all()}
+    assert fills and fills <= {"#f4d35e", "#2a9d8f", "#e63946"}, fills
+    page.wait_for_load_state("networkidle")
+    local = urlsplit(demo_url).netloc
+    assert [u for u in seen["requests"] if urlsplit(u).netloc != local] == []
