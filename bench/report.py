@@ -29,6 +29,7 @@ from bench import (
     dispatch_report,
     impact,
     locate,
+    map_paint,
     reads,
     rollup_writes,
     tiles,
@@ -257,6 +258,7 @@ def main() -> None:
     validated = validate.run()
     impacts = impact.run(rounds=args.rounds)
     dispatched = dispatch_report.run_scratch(size)  # commits: its own throwaway cluster
+    painted = map_paint.run(rounds=args.rounds)  # issue 15: cells on screen in Chromium
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
 
@@ -293,6 +295,7 @@ time-out.
 {validate_section(validated)}
 {impact_section(impacts)}
 {dispatch_report.section(dispatched)}
+{map_paint.section(painted)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
     out = Path(args.out)

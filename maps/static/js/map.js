@@ -174,6 +174,11 @@
         density.addData(fc);
         const seen = cells.getLayers().length;
         shown.textContent = `${seen} / ${total ?? seen} ${t("cells.shown")}`;
+        // data-cells-drawn (tests, bench/map_paint.py): the cells on screen, set in the
+        // frame the canvas draws them in (after Leaflet's own redraw, asked for first)
+        requestAnimationFrame(() => {
+          if (map.hasLayer(cells)) el.dataset.cellsDrawn = String(seen);
+        });
         if (!fc.next || seen >= MAX_CELLS) return null;
         const url = new URL(fc.next, window.location.href);
         return load(url.pathname + url.search);
