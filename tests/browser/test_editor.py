@@ -237,14 +237,7 @@ def test_a_planner_names_a_cell_and_renumbers_the_village(page, editor_url):
     assert named["properties"]["name"] == "西街 <b>一</b> 格"
     assert shape(named["geometry"]).equals(box(0.4, 0, 1, 1))  # the outline is unchanged
     expect(page.locator("#figures")).to_contain_text("西街 <b>一</b> 格")  # as text
-    # renumbering is offered only where the server has the endpoint; never pretended
-    offered = "/generations/{generation_id}/renumber" in httpx.get(
-        f"{editor_url}/openapi.json").json()["paths"]
     renumber = page.locator("#renumber")
-    if not offered:
-        expect(renumber).to_be_disabled()
-        expect(renumber).to_have_attribute("title", "服务器尚未提供该功能的接口")
-        return
     with page.expect_response(lambda r: r.url.endswith("/renumber")) as renumbered:
         renumber.click()
     assert renumbered.value.status == 200, renumbered.value.text()
