@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
@@ -43,7 +45,41 @@ def status_for(exc: errors.OnegridError) -> int:
     return 500
 
 
+# How many of a request's validation errors the message names (`detail` lists them all).
+NAMED_IN_MESSAGE = 5
+
+
+def validation_body(detail: list[dict]) -> dict:
+    """A 422 for a request that failed validation, shaped as a domain error.
+
+    `detail` is FastAPI's list (jsonable, each with `loc`, `msg`, `type`...). The body has
+    what every domain error has (InvalidInput's `error`, a `message` naming each field and
+    why, `where` the first field as "query.limit") and keeps `detail` for older clients.
+    The fast lanes (api/locate_lane.py, api/tile_lane.py) answer with this same body."""
+    named = [f"{location(error.get('loc', ()))}: {error.get('msg', 'invalid')}"
+             for error in detail[:NAMED_IN_MESSAGE]]
+    if len(detail) > NAMED_IN_MESSAGE:
+        named.append(f"and {len(detail) - NAMED_IN_MESSAGE} more (see detail)")
+    where = location(detail[0].get("loc", ())) if detail else None
+    body = errors.InvalidInput("; ".join(named) or "the request is invalid",
+                               where=where or None).to_dict()
+    body["detail"] = detail
+    return body
+
+
+def location(loc) -> str:
+    """("query", "limit") -> query.limit; ("body", "members", 0, "name") -> body.members[0].name."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_body(jsonable_encoder(exc.errors())), status_code=422)
+
     @app.exception_handler(errors.OnegridError)
     async def domain_error(request: Request, exc: errors.OnegridError) -> JSONResponse:
         status = status_for(exc)

@@ -4,7 +4,7 @@ api.app.OnegridApp hands a request to a lane before any middleware when the lane
 it; every other request goes through FastAPI as usual. The lane runs what the documented
 route (api/routers/locate.py) runs, the same parameter model, principal cache, permission
 check and statement, and answers errors with the same bodies and statuses (api.errors table,
-FastAPI's 422 shape for bad parameters). What it skips is per-request machinery that cost
+and api.errors.validation_body for bad parameters). What it skips is per-request machinery that cost
 more than the query itself: matching the path against every route, solving dependencies,
 the middleware stack (exception, telemetry and body-limit wrappers on every send),
 building a Response (bench/locate.py measures both paths). An exception the lane does not
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import Scope, Send
 
-from api.errors import status_for
+from api.errors import status_for, validation_body
 from api.routers import locate
 from api.security_headers import API_HEADERS
 from gis.errors import OnegridError
@@ -49,7 +49,7 @@ class LocateLane:
             body = await locate.answer(request, params, statement=self.statement)
             status = 200
         except ValidationError as exc:
-            status, body = 422, {"detail": validation_detail(exc)}
+            status, body = 422, validation_body(validation_detail(exc))
         except OnegridError as exc:
             status, body = status_for(exc), exc.to_dict()
             if status == 401:

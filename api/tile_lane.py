@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Scope, Send
 
-from api.errors import status_for
+from api.errors import status_for, validation_body
 from api.locate_lane import validation_detail
 from api.pool import get_pool, request_session, session_override
 from api.routers.locate import cached_principal
@@ -73,7 +73,7 @@ class TileLane:
             if tile.data:
                 headers += [_MVT, (b"x-generation", str(tile.generation_id).encode())]
         except ValidationError as exc:
-            status, body = 422, orjson.dumps({"detail": validation_detail(exc)})
+            status, body = 422, orjson.dumps(validation_body(validation_detail(exc)))
             headers.append(_JSON)
         except OnegridError as exc:
             status, body = status_for(exc), orjson.dumps(exc.to_dict())

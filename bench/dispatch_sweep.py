@@ -4,11 +4,11 @@ Data: `--cases` open cases (dispatched, handling, feedback, verified; 40% villag
 town, 20% district level; 80% overdue by up to three days, 20% due within three days;
 each with the light it would show now), inserted by the owner in one committed
 INSERT ... SELECT into random cells and leaf categories, and deleted at the end (no log
-row is ever committed for them; an index on incidents.duplicate_of is built for the
-deletion and dropped in its transaction: without it each row's foreign-key check scans
-the table). Both sides run as the service's app login (row-level
-security on, the sweeper's unrestricted scope), with the same `now`, one transaction
-each that is timed and then ROLLED BACK, so every round starts from the same state:
+row is ever committed for them; each deleted row's foreign-key check on
+incidents.duplicate_of is a probe of its index, migration 0031). Both sides run as the
+service's app login (row-level security on, the sweeper's unrestricted scope), with the
+same `now`, one transaction each that is timed and then ROLLED BACK, so every round
+starts from the same state:
 - ours: `gis.incidents.sweeper.run` (what the app's background task and `onegrid
   incidents sweep` run): the advisory lock, overdue cases in batches of 500 through the
   ORM (FOR UPDATE SKIP LOCKED), escalated, logged, flushed per batch; then one UPDATE of
@@ -150,17 +150,14 @@ def insert_cases(owner_url: str, *, count: int, now: dt.datetime) -> int:
 def remove_cases(owner_url: str) -> None:
     """Delete the cases insert_cases made (no log row of theirs was ever committed).
 
-    incidents.duplicate_of has no index, so the foreign key's check of each deleted row
-    scans the whole table (100,000 deletions: hours); an index of the owner's, built for
-    the deletion and dropped with it (the transaction), makes each check a probe."""
+    Each deleted row's foreign-key check (incidents naming it in duplicate_of) probes
+    incidents_duplicate_of_idx (migration 0031); before it, each check scanned the table
+    (100,000 deletions: hours)."""
     engine = make_engine(owner_url, pool_size=1)
     try:
         with Session(engine) as session, session.begin():
-            session.execute(text("CREATE INDEX bench_incidents_duplicate_of"
-                                 " ON incidents (duplicate_of)"))
             session.execute(text("DELETE FROM incidents WHERE code LIKE :p"),
                             {"p": PREFIX + "%"})
-            session.execute(text("DROP INDEX bench_incidents_duplicate_of"))
     finally:
         engine.dispose()
 

@@ -40,7 +40,9 @@ def import_file(session: SessionDep, principal: PrincipalDep, settings: Settings
                            skip_invalid=skip_invalid, repair=repair,
                            secret_key=settings.security.secret_key, principal=principal)
     if commit and not report.committed:
-        raise InvalidInput(report.note, where=file.filename, details=report.as_dict())
+        # the report under details.report, as a refused region or layer import has it
+        raise InvalidInput(report.note, where=file.filename,
+                           details={"report": report.as_dict()})
     return report.as_dict()
 
 

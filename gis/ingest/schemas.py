@@ -20,7 +20,8 @@ class Repair(BaseModel):
 class Rejection(BaseModel):
     """A feature that will not be imported, and why."""
 
-    index: int
+    index: int = Field(description="feature index in the file, from 0 (CSV, spreadsheet: "
+                                   "data row, from 0)")
     field: str = Field(description="the column at fault, or 'geometry'")
     reason: str
 
@@ -50,26 +51,36 @@ class LayerChange(BaseModel):
                         "import never replaces them, it adds a new layer")
 
 
-class ImportReport(BaseModel):
-    """The answer of every import, dry run or commit."""
+class ReportCore(BaseModel):
+    """What every import's report says at its top level, whatever the kind: regions and
+    layers (ImportReport), and buildings, households, persons, special populations, staff
+    (gis/people/ingest/report.py adds its own keys to these)."""
 
     source: str = Field(description="the file name as given")
-    kind: Literal["regions", "layer"]
-    layer: str | None = Field(None, description="the layer read inside the file")
-    crs: str = Field(description="the CRS the coordinates were declared in")
+    kind: str = Field(description="what was imported: regions, layer, buildings, persons…")
+    crs: str | None = Field(None, description="the CRS the coordinates were declared in")
     crs_note: str | None = None
     crs_declared: bool = Field(False, description="the CRS was given explicitly (--crs)")
     datum: DatumCheck | None = Field(None, description=(
         "inside China, in degrees: how the data fits the national county lines as declared, "
         "as GCJ-02 and as BD-09; a suspect verdict refuses a commit without --crs"))
     columns: dict[str, str | None] = Field(
-        {}, description="which source column was used for code, name, level…")
-    features_read: int = 0
+        {}, description="which source column was used for each field")
+    features_read: int = Field(0, description="features (or rows) read from the file")
     valid: int = Field(0, description="features that will be imported (repaired included)")
     repaired: list[Repair] = []
-    rejected: list[Rejection] = []
+    rejected: list[Rejection] = Field([], description=(
+        "what will not be imported, and why: a commit is refused unless skip_invalid"))
     committed: bool = False
     skip_invalid: bool = False
+
+
+class ImportReport(ReportCore):
+    """The answer of a region or layer import, dry run or commit."""
+
+    kind: Literal["regions", "layer"]
+    layer: str | None = Field(None, description="the layer read inside the file")
+    crs: str = Field(description="the CRS the coordinates were declared in")
     coverage: CoverageCheck | None = Field(None, description=(
         "gaps, overlaps and children outside their parent among the valid features"))
     regions: RegionChanges | None = None

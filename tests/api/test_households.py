@@ -74,7 +74,7 @@ def test_import_over_http_dry_run_then_commit(client, db, three_cells):
     refused = client.post("/imports/people/households", files={"file": ("hh.csv", data)},
                           data={"commit": "true"})
     assert refused.status_code == 422
-    assert refused.json()["details"]["invalid_problems"][0]["where"] == "row 3"
+    assert refused.json()["details"]["report"]["invalid_problems"][0]["where"] == "row 3"
     good = client.post("/imports/people/households",
                        files={"file": ("hh.csv", data.rsplit(b"H2", 1)[0])},
                        data={"commit": "true"})

@@ -77,7 +77,8 @@ def test_rows_that_do_not_fit_are_named_and_nothing_is_written(manager, world):
                ",,W1,")  # no member given
     report = post(manager, data, commit=True)
     assert report.status_code == 422
-    problems = {p["where"]: p["reason"] for p in report.json()["details"]["invalid_problems"]}
+    problems = {p["where"]: p["reason"]
+                for p in report.json()["details"]["report"]["invalid_problems"]}
     assert "is in cell " + MIDDLE_CODE in problems["row 2"]
     assert "not a serving party member" in problems["row 3"]
     assert "no household NOPE" in problems["row 4"]

@@ -72,7 +72,7 @@ def test_persons_outside_the_area_are_named_and_nothing_is_written(db, west_impo
                   "import that")]
     refused = post(west_importer, "persons", data, commit=True)
     assert refused.status_code == 422, refused.text
-    assert refused.json()["details"]["invalid_rows"] == 2
+    assert refused.json()["details"]["report"]["invalid_rows"] == 2
     assert count_all(db, "persons") == 2
 
 

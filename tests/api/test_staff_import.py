@@ -59,7 +59,8 @@ def test_rows_outside_the_area_or_with_bad_values_are_named(db, manager):
                "G005,钱无,,否,500151001001999,网格长,,")
     report = post(manager, data, commit=True)
     assert report.status_code == 422
-    problems = {(p["where"], p["field"]) for p in report.json()["details"]["invalid_problems"]}
+    problems = {(p["where"], p["field"])
+                for p in report.json()["details"]["report"]["invalid_problems"]}
     assert problems == {("row 2", "cell_code"), ("row 3", "phone"), ("row 3", "role"),
                         ("row 4", "cell_code")}
     assert everything(db, "SELECT count(*) FROM staff") == [(0,)]

@@ -1,10 +1,14 @@
-"""The import report: what was read, matched, located, left unlocated, skipped, refused."""
+"""The import report: what was read, matched, located, left unlocated, skipped, refused.
+
+Its answer (as_dict) has every key a region or layer import's report has
+(gis.ingest.schemas.ReportCore: source, kind, crs, features_read, valid, repaired,
+rejected...), then the keys only people imports have (matches, unlocated, duplicates...)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from gis.crs.datum import DatumCheck
-from gis.ingest.schemas import Repair
+from gis.ingest.schemas import Rejection, Repair, ReportCore
 from gis.people.ingest.validate import Problem
 
 LISTED = 200  # problems listed per section; the counts are always complete
@@ -37,14 +41,17 @@ class ImportReport:
         return len({p.where for p in self.invalid})
 
     def as_dict(self) -> dict:
-        return {
-            "kind": self.kind, "source": self.source, "columns": self.columns, "crs": self.crs,
+        core = ReportCore(source=self.source, kind=self.kind, crs=self.crs,
+                          crs_declared=self.crs_declared, datum=self.datum,
+                          columns=self.columns, features_read=self.rows_read,
+                          valid=self.stored, repaired=self.repaired[:LISTED],
+                          committed=self.committed, skip_invalid=self.skip_invalid)
+        return core.model_dump() | {
+            "rejected": [rejection(p) for p in self.invalid[:LISTED]],
             "rows_read": self.rows_read,
             # a dry run or a refused commit stores nothing: "would_store" says what a
             # commit would have written
             "stored": self.stored if self.committed else 0, "would_store": self.stored,
-            "datum": self.datum.model_dump() if self.datum else None,
-            "repaired": [r.model_dump() for r in self.repaired[:LISTED]],
             "matched_by_building_code": self.matched_by_building_code,
             "matched_by_address": self.matched_by_address,
             "located_by_coordinates": self.located_by_coordinates,
@@ -82,3 +89,13 @@ class ImportReport:
                 lines.append(f"  … and {len(problems) - 20} more {title}")
         lines.append("  COMMITTED" if self.committed else f"  NOT committed: {self.note}")
         return "\n".join(lines)
+
+
+def rejection(problem: Problem) -> dict:
+    """An invalid row as every import lists a rejection (index from 0, field, reason), and
+    `where` as the file's reader says it ("row 7": spreadsheet row, the header is row 1;
+    "feature 3": GeoJSON feature index). index is -1 if `where` names no row."""
+    kind, _, number = problem.where.partition(" ")
+    index = int(number) - (2 if kind == "row" else 0) if number.isdigit() else -1
+    return Rejection(index=index, field=problem.field, reason=problem.reason).model_dump() \
+        | {"where": problem.where}
