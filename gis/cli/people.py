@@ -1,6 +1,7 @@
 """`onegrid people import|assign|reassign|rollups`: people data in, households into cells."""
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 
@@ -34,7 +35,11 @@ def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_oka
                repair: bool = typer.Option(True, help="rebuild invalid footprints "
                                            "(make_valid) and report how"),
                commit: bool = typer.Option(False, help="write (one transaction); "
-                                           "default is a dry run")) -> None:
+                                           "default is a dry run"),
+               as_json: bool = typer.Option(False, "--json", help="print the report as JSON "
+                                            "(the keys of every import's report, as "
+                                            "`onegrid import` prints them, and people's own)")
+               ) -> None:
     """Import FILE (.csv, .xlsx, .geojson) and print the report; a dry run unless --commit."""
     from gis.people.ingest.headers import load_mapping
     from gis.people.ingest.service import import_people
@@ -50,7 +55,8 @@ def import_cmd(kind: Kind, file: Path = typer.Argument(..., exists=True, dir_oka
     except OnegridError as exc:
         typer.echo(f"error: {exc.where + ': ' if exc.where else ''}{exc.message}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(report.summary())
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) if as_json
+               else report.summary())
     if commit and not report.committed:
         raise typer.Exit(1)
 

@@ -1,6 +1,8 @@
 """`onegrid people import` on hostile files: a clear message and exit code, no traceback."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -33,3 +35,16 @@ def test_a_row_limit_from_the_environment_applies(cli_env, tmp_path, monkeypatch
     result = runner.invoke(app, ["people", "import", "households", str(path)])
     assert result.exit_code == 2, result.output
     assert "refused: more than 2 rows (imports.max_rows)" in result.output
+
+
+def test_the_json_report_has_the_keys_of_every_import_report(cli_env, tmp_path):
+    from gis.ingest.schemas import ReportCore
+
+    path = tmp_path / "hh.csv"
+    path.write_text("户编号,经度,纬度\nH1,106.015,29.805\nH2,abc,29.805\n", encoding="utf-8")
+    result = runner.invoke(app, ["people", "import", "households", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(ReportCore.model_fields) <= set(report)
+    assert [(r["where"], r["field"]) for r in report["rejected"]] == [("row 3", "lon")]
+    assert report["committed"] is False and report["features_read"] == 2
