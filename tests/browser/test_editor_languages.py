@@ -107,6 +107,12 @@ REFUSALS = [
     ({"error": "Conflict", "message": "the change clashes with data already stored",
       "details": {"sqlstate": "40P01"}},
      "他人同时提交了对同一数据的修改，请重试。"),
+    # a request the server could not read (FastAPI's validation: `detail` is a list; the
+    # message says the same): the field and why once, not the domain sentence of the code
+    ({"error": "InvalidInput", "message": "body.reason: Field required",
+      "where": "body.reason",
+      "detail": [{"loc": ["body", "reason"], "msg": "Field required", "type": "missing"}]},
+     "请求有误：body.reason: Field required"),
     ({"error": "SomethingNew", "message": "a refusal no catalogue knows yet"},
      "a refusal no catalogue knows yet"),
 ]

@@ -96,17 +96,19 @@
   };
   E.refusal = (answer) => {
     const body = answer.body || {};
-    const sentence = Object.prototype.hasOwnProperty.call(SENTENCES, body.error)
-      ? SENTENCES[body.error] : null;
+    // a request the server could not read (FastAPI's validation, `detail` a list): the
+    // fields and why, below; a domain refusal: its sentence by code
+    const sentence = !Array.isArray(body.detail)
+      && Object.prototype.hasOwnProperty.call(SENTENCES, body.error) ? SENTENCES[body.error] : null;
     if (E.page.lang !== "en" && sentence) {
       const details = body.details && typeof body.details === "object" ? body.details : {};
       return sentence(details, body);
     }
-    if (typeof body.message === "string") return body.message;
     if (Array.isArray(body.detail)) {
       const problems = body.detail.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`).join("; ");
       return E.page.lang === "en" ? problems : fill("refusal.request", { problems });
     }
+    if (typeof body.message === "string") return body.message;
     if (typeof body.detail === "string") return body.detail;
     return `HTTP ${answer.status}`;
   };
