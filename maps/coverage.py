@@ -10,19 +10,35 @@ from maps.audit_report import FAILED_BANDS
 from maps.audit_text import texts
 from maps.folium_offline import offline_map, render_offline
 
-NO_VALUE = "#bdbdbd"  # no full-time worker / no helper: the ratio does not exist
-MEASURES = ("households_per_fulltime", "special_per_helper", "vacancies", "rules_failed")
+NO_VALUE = "#bdbdbd"  # no full-time worker / helper / party member: no ratio
+MEASURES = ("households_per_fulltime", "special_per_helper", "households_per_party_member",
+            "vacancies", "rules_failed")
+# what a cell without a value lacks (the text key of its legend row and tooltip); the
+# measures not named here always have a value
+NO_VALUE_TEXT = {"households_per_fulltime": "no_fulltime", "special_per_helper": "no_helper",
+                 "households_per_party_member": "no_party_member"}
+# extra tooltip fields of a measure's layer: the counts behind its ratio
+DETAIL = {"households_per_party_member": ("party_members", "party_households")}
+
+
+def pivot(top: float) -> tuple[tuple[float, str, str], ...]:
+    """Four bands around a standard's maximum: a cell exactly at it is still green (the rule
+    fails above it). Ratios are rounded to 0.1, so +0.05 starts a band just above a bound."""
+    return ((0, "#1a9850", f"≤ {top / 2:g}"), (top / 2 + 0.05, "#a6d96a", f"{top / 2:g}–{top:g}"),
+            (top + 0.05, "#fc8d59", f"> {top:g}"),
+            (top * 1.5 + 0.05, "#d73027", f"> {top * 1.5:g}"))
 
 
 def bands(measure: str, standards: dict) -> tuple[tuple[float, str, str], ...]:
-    """(lower bound, colour, label) per band; households per worker pivot on the standard
-    (a cell exactly at the standard is still green: the rule fails above it)."""
+    """(lower bound, colour, label) per band, ascending; households per worker and per
+    party member pivot on their standard's max_households."""
     if measure == "households_per_fulltime":
-        top = standards["households_per_fulltime"]["max_households"]
-        return ((0, "#1a9850", f"≤ {top / 2:g}"), (top / 2 + 0.05, "#a6d96a",
-                                                  f"{top / 2:g}–{top:g}"),
-                (top + 0.05, "#fc8d59", f"> {top:g}"), (top * 1.5 + 0.05, "#d73027",
-                                                        f"> {top * 1.5:g}"))
+        return pivot(standards["households_per_fulltime"]["max_households"])
+    if measure == "households_per_party_member":
+        # 0 (members registered, none looking after a household) apart from a light load;
+        # a cell with no member at all has no ratio (NO_VALUE)
+        (_, light, label), *rest = pivot(standards[measure]["max_households"])
+        return ((0, "#c2a5cf", "0"), (0.05, light, label), *rest)
     if measure == "special_per_helper":
         return ((0, "#1a9850", "< 10"), (10, "#a6d96a", "10–30"), (30, "#fc8d59", "30–60"),
                 (60, "#d73027", "≥ 60"))
@@ -50,6 +66,8 @@ def coverage_features(result: dict, geometries: dict, *, escape: bool = True) ->
         props = {m: (float(cell[m]) if cell[m] is not None else None) for m in MEASURES}
         props |= {"code": esc(cell["code"]), "name": esc(cell["name"] or ""),
                   "households": cell["households"], "fulltime": cell["fulltime_workers"],
+                  "party_members": cell["party_members"],
+                  "party_households": cell["party_households"],
                   "failed": esc(", ".join(cell["failed_rules"]) or "—"),
                   **{f"{m}_text": "—" if cell[m] is None else str(cell[m]) for m in MEASURES}}
         out.append({"type": "Feature", "geometry": geometry, "properties": props})
@@ -73,8 +91,10 @@ def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
             style_function=lambda f, m=measure, s=scale: {
                 "color": "#444", "weight": 0.7, "fillOpacity": 0.7,
                 "fillColor": colour(f["properties"][m], s)},
-            tooltip=folium.GeoJsonTooltip([*tooltip_fields, f"{measure}_text"],
-                                          aliases=[*aliases, t[measure]])).add_to(fmap)
+            tooltip=folium.GeoJsonTooltip(
+                [*tooltip_fields, *DETAIL.get(measure, ()), f"{measure}_text"],
+                aliases=[*aliases, *(t[d] for d in DETAIL.get(measure, ())), t[measure]]),
+        ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     boxes = [shape(f["geometry"]).bounds for f in features]
     if boxes:
@@ -92,12 +112,12 @@ def _legend(result: dict, t: dict) -> str:
     blocks = []
     for measure in MEASURES:
         scale = bands(measure, result["standards"])
+        if measure in NO_VALUE_TEXT:
+            scale = (*scale, (None, NO_VALUE, t[NO_VALUE_TEXT[measure]]))
         rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> '
                        f"{html.escape(label)}</div>" for _, c, label in scale)
         blocks.append(f"<div><b>{html.escape(t[measure])}</b>{rows}</div>")
     return ('<div id="coverage-legend" style="position:fixed;bottom:20px;left:10px;'
             'z-index:1000;background:#fff;padding:6px 10px;border:1px solid #999;'
             'font:12px sans-serif;display:flex;gap:12px">'
-            + "".join(blocks)
-            + f'<div><span style="background:{NO_VALUE}">&nbsp;&nbsp;&nbsp;</span> —</div>'
-            + "</div>")
+            + "".join(blocks) + "</div>")

@@ -300,6 +300,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "coverage.fulltime": ("专职网格员", "full-time workers"),
     "coverage.failed": ("未达标规则", "rules failed"),
     "coverage.load_failed": ("覆盖数据读取失败", "the coverage could not be read"),
+    # serving party members' households on the coverage layer (issue 16)
+    "coverage.households_per_party_member": ("每名在职党员联系户数",
+                                             "Households per serving party member"),
+    "coverage.no_party_member": ("无在职党员", "no serving party member"),
+    "coverage.party_members": ("在职党员", "serving party members"),
+    "coverage.party_households": ("党员联系户", "households looked after"),
     "layer.incidents": ("事件", "Incidents"),
     "incidents.open": ("全部待办", "all open"),
     "incidents.any": ("全部", "any"),
