@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from bench import (
     assign_bulk,
+    audit,
     dispatch_report,
     impact,
     locate,
@@ -256,6 +257,7 @@ def main() -> None:
     located = locate.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     validated = validate.run()
     impacts = impact.run(rounds=args.rounds)
+    audited = audit.run(rounds=args.rounds, timeout_s=args.timeout * 2)  # staffing audit
     dispatched = dispatch_report.run_scratch(size)  # commits: its own throwaway cluster
     load_after = load()
     block = f"""## {size.capitalize()}: {described}
@@ -292,6 +294,7 @@ time-out.
 {locate_section(located)}
 {validate_section(validated)}
 {impact_section(impacts)}
+{audit.section(audited)}
 {dispatch_report.section(dispatched)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->
 """
