@@ -1,14 +1,15 @@
 """The staffing audit through the API against the same standards computed in pandas.
 
-  - ours: GET /audit/staffing on a running onegrid (uvicorn, one worker, dev mode: the
-    development administrator, so the whole area), as the app role with row-level
-    security on; timed until the whole JSON body has arrived (per cell: every standard,
-    vacancies, workload; region rollups, named workers, 12 months of trends, workload per
-    worker, cell and region). Also the same service in-process (no HTTP), and in-process as
-    the manager of one town (row-level security narrows what every table yields);
-  - peer: pandas after reading the raw tables as the same app role (scope_all on, so
-    row-level security applies as for the administrator): the per-cell standards and the
-    per-cell workload only, computed in memory (bench/audit_peer.py).
+- ours: GET /audit/staffing on a running onegrid (uvicorn, one worker, dev mode: the
+  development administrator, so the whole area), as the app role with row-level security
+  on, timed until the whole JSON body has arrived (per cell: every standard, vacancies,
+  workload; region rollups, named workers, 12 months of trends, workload per worker, cell
+  and region). Also the same service in-process (no HTTP), and in-process as the manager
+  of one town (row-level security narrows what every table yields; no peer row).
+- peer: pandas after reading the raw tables as the same app role (scope_all on, so
+  row-level security applies as for the administrator): the per-cell standards and the
+  per-cell workload only, computed in memory (bench/audit_peer.py).
+
 Not like for like, and it favours the peer: ours does more (region rollups, workers,
 trends, JSON over HTTP); the peer counts households from household_cells where ours reads
 the maintained cell_rollups. Within each round the three whole-area rows run in turn. The
@@ -19,8 +20,8 @@ dropped). Goal (issue 16): GET /audit/staffing at most 2 s on the city demo.
 
     ONEGRID_DATABASE__DATA_DIR=... .venv/bin/python -m bench.audit [--rounds 5]
 
-Measured on 2 shared cores (other work running; see the load averages): BENCHMARKS.md,
-section "Staffing audit", written by `make bench`.
+Figures: BENCHMARKS.md, section "Staffing audit", written by `make bench` (2 shared cores,
+other work running: see its load averages).
 """
 from __future__ import annotations
 
