@@ -21,7 +21,17 @@ dropped). Goal (issue 16): GET /audit/staffing at most 2 s on the city demo.
     ONEGRID_DATABASE__DATA_DIR=... .venv/bin/python -m bench.audit [--rounds 5]
 
 Figures: BENCHMARKS.md, section "Staffing audit", written by `make bench` (2 shared cores,
-other work running: see its load averages).
+other work running: see its load averages). Last run by hand (2026-12-02, commit 24b7438,
+load average 7-9 from others' work; ms, median of 5 (min..max); answers agreed on every cell):
+  district demo (309 cells, 100,000 households, 2,476 staff, 6,024 party household links):
+    GET /audit/staffing 304 (196..382) · service 275 · town manager (7 cells) 285 ·
+    pandas peer 1,345 (1,198..2,143): ours / peer 0.23x.
+  city demo (3,067 cells, 1,000,000 households, 19,152 staff, 60,378 links, 30,000 cases):
+    GET /audit/staffing 3,682 (3,053..3,865) · service 3,894 (1,729..4,989) · town manager
+    (83 cells) 1,669 · pandas peer 17,260: ours / peer 0.21x. The goal (2 s) was not met
+    at that load. One audit in-process, by statement: the per-cell query 812, workload
+    271, trends 147, workers 74, the rest < 50 (1.4 s of SQL in a 1.7 s call); writing
+    the 4.2 MB of JSON 130-240.
 """
 from __future__ import annotations
 
