@@ -62,6 +62,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_fulltime": ("无专职网格员", "no full-time worker"),
     "no_helper": ("无帮扶人", "no helper"),
     "no_party_member": ("无在职党员", "no serving party member"),
+    "cell_code": ("网格编码", "cell code"),
+    "cell_name": ("网格名称", "cell name"),
+    "failed_rules": ("未达标规则", "rules failed"),
 }
 
 

@@ -79,10 +79,16 @@ def coverage_map_html(result: dict, geometries: dict, *, lang: str = "zh",
     """An offline page: one choropleth layer per measure (the first shown), a legend each."""
     t = texts(lang)
     fmap = offline_map(basemap_url=basemap_url, control_scale=True)
+    # the bundled Chinese font and the favicon, as on every onegrid page (maps/conflation.py)
+    fmap.get_root().header.add_child(folium.Element(
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+        '<link rel="stylesheet" href="/static/vendor/noto-sans-sc/400.css">'
+        '<link rel="stylesheet" href="/static/css/folium.css">'))
     features = coverage_features(result, geometries)
     collection = {"type": "FeatureCollection", "features": features}
     tooltip_fields = ["code", "name", "households", "fulltime", "failed"]
-    aliases = ["code", "name", t["households"], t["fulltime_workers"], t["rules"]]
+    aliases = [t["cell_code"], t["cell_name"], t["households"], t["fulltime_workers"],
+               t["failed_rules"]]
     # folium's tooltip refuses a layer without features: an empty audit gets a note
     for n, measure in enumerate(MEASURES if features else ()):
         scale = bands(measure, result["standards"])
@@ -117,7 +123,8 @@ def _legend(result: dict, t: dict) -> str:
         rows = "".join(f'<div><span style="background:{c}">&nbsp;&nbsp;&nbsp;</span> '
                        f"{html.escape(label)}</div>" for _, c, label in scale)
         blocks.append(f"<div><b>{html.escape(t[measure])}</b>{rows}</div>")
-    return ('<div id="coverage-legend" style="position:fixed;bottom:20px;left:10px;'
+    # above the scale bar (bottom left)
+    return ('<div id="coverage-legend" style="position:fixed;bottom:50px;left:10px;'
             'z-index:1000;background:#fff;padding:6px 10px;border:1px solid #999;'
-            'font:12px sans-serif;display:flex;gap:12px">'
+            'font-size:12px;display:flex;gap:12px">'  # the page's font (folium.css)
             + "".join(blocks) + "</div>")

@@ -77,6 +77,8 @@ def test_coverage_map_page_is_offline_with_a_layer_per_measure(client, db, three
     r = client.get("/audit/staffing/map", params={"lang": "en"})
     assert r.status_code == 200
     assert "/static/vendor/leaflet/leaflet.js" in r.text and "cdn." not in r.text
+    # the bundled Chinese font (a PC without one showed boxes for every Chinese label)
+    assert '<link rel="stylesheet" href="/static/vendor/noto-sans-sc/400.css">' in r.text
     for name in ("households per full-time worker", "special population per helper",
                  "households looked after per party member", "vacancies", "rules failed"):
         assert name in r.text
