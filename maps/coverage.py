@@ -12,13 +12,15 @@ from maps.folium_offline import offline_map, render_offline
 
 NO_VALUE = "#bdbdbd"  # no full-time worker / helper / party member: no ratio
 MEASURES = ("households_per_fulltime", "special_per_helper", "households_per_party_member",
-            "vacancies", "rules_failed")
+            "party_households_share", "vacancies", "rules_failed")
 # what a cell without a value lacks (the text key of its legend row and tooltip); the
 # measures not named here always have a value
 NO_VALUE_TEXT = {"households_per_fulltime": "no_fulltime", "special_per_helper": "no_helper",
-                 "households_per_party_member": "no_party_member"}
+                 "households_per_party_member": "no_party_member",
+                 "party_households_share": "no_party_member_or_households"}
 # extra tooltip fields of a measure's layer: the counts behind its ratio
-DETAIL = {"households_per_party_member": ("party_members", "party_households")}
+DETAIL = {"households_per_party_member": ("party_members", "party_households"),
+          "party_households_share": ("party_members", "party_households")}
 
 
 def pivot(top: float) -> tuple[tuple[float, str, str], ...]:
@@ -39,6 +41,11 @@ def bands(measure: str, standards: dict) -> tuple[tuple[float, str, str], ...]:
         # a cell with no member at all has no ratio (NO_VALUE)
         (_, light, label), *rest = pivot(standards[measure]["max_households"])
         return ((0, "#c2a5cf", "0"), (0.05, light, label), *rest)
+    if measure == "party_households_share":
+        # no standard to judge it by: a neutral sequential scale; any household looked
+        # after, however few, leaves the 0 band
+        return ((0, "#c2a5cf", "0"), (1e-9, "#deebf7", "< 10%"), (0.1, "#9ecae1", "10–25%"),
+                (0.25, "#4292c6", "25–50%"), (0.5, "#08519c", "≥ 50%"))
     if measure == "special_per_helper":
         return ((0, "#1a9850", "< 10"), (10, "#a6d96a", "10–30"), (30, "#fc8d59", "30–60"),
                 (60, "#d73027", "≥ 60"))
@@ -53,6 +60,27 @@ def colour(value, scale) -> str:
     return [c for floor, c, _ in scale if float(value) >= floor][-1]
 
 
+def party_households_share(cell: dict) -> float | None:
+    """The share of the cell's households that its serving party members look after; no
+    value where no member is registered (or nobody lives)."""
+    if not cell["party_members"] or not cell["households"]:
+        return None
+    return cell["party_households"] / cell["households"]
+
+
+def measured(cell: dict) -> dict:
+    """Each measure of a cell as a number, None where it has no value."""
+    values = {m: cell.get(m) for m in MEASURES}
+    values["party_households_share"] = party_households_share(cell)
+    return {m: None if v is None else float(v) for m, v in values.items()}
+
+
+def shown(measure: str, value: float | None, raw) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if measure == "party_households_share" else str(raw)
+
+
 def coverage_features(result: dict, geometries: dict, *, escape: bool = True) -> list[dict]:
     """GeoJSON features of the audited cells with each measure. escape: for folium, whose
     tooltip inserts values as HTML (names come from imported files); the dashboard puts
@@ -63,13 +91,13 @@ def coverage_features(result: dict, geometries: dict, *, escape: bool = True) ->
         geometry = geometries.get(cell["code"])
         if geometry is None:
             continue
-        props = {m: (float(cell[m]) if cell[m] is not None else None) for m in MEASURES}
+        props = measured(cell)
         props |= {"code": esc(cell["code"]), "name": esc(cell["name"] or ""),
                   "households": cell["households"], "fulltime": cell["fulltime_workers"],
                   "party_members": cell["party_members"],
                   "party_households": cell["party_households"],
                   "failed": esc(", ".join(cell["failed_rules"]) or "—"),
-                  **{f"{m}_text": "—" if cell[m] is None else str(cell[m]) for m in MEASURES}}
+                  **{f"{m}_text": shown(m, props[m], cell.get(m)) for m in MEASURES}}
         out.append({"type": "Feature", "geometry": geometry, "properties": props})
     return out
 

@@ -20,7 +20,7 @@ from tests.browser.test_pages import open_map, watch
 from tests.live_server import serving
 
 MEASURES = ("households_per_fulltime", "special_per_helper", "households_per_party_member",
-            "vacancies", "rules_failed")
+            "party_households_share", "vacancies", "rules_failed")
 NO_VALUE = "#bdbdbd"
 WEST = {"lon": 0.5, "lat": 0.5}  # inside the west cell of the committed two-cell grid
 

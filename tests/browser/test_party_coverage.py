@@ -1,6 +1,7 @@
 """Serving party members' households on the coverage maps, in headless Chromium: the web
-map's layer, the dashboard's measure and the folium page's layer draw the audited cells, a
-cell with a member in its band, a cell without one grey and said so; nothing from outside."""
+map's layers, the dashboard's measures and the folium page's layers (households per member,
+share of households looked after) draw the audited cells, a cell with a member in its band,
+a cell without one grey and said so; nothing from outside."""
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,10 @@ from tests.browser.test_pages import open_map, watch
 from tests.factories import VILLAGE, add_own_household
 
 PARTY = "households_per_party_member"
+SHARE = "party_households_share"
 NO_VALUE = "#bdbdbd"
 GREEN = "#1a9850"  # households per member at most half the standard (20 as shipped)
+MOST = "#08519c"  # at least half the cell's households looked after
 
 
 @pytest.fixture()
@@ -64,6 +67,16 @@ def test_the_web_maps_party_layer_draws_its_cells(page, party_grid, live_url):
     tooltip = page.locator(".leaflet-tooltip")
     expect(tooltip).to_contain_text("每名在职党员联系户数: 3")
     expect(tooltip).to_contain_text("在职党员 1 · 党员联系户 3")
+
+    # the share: all three households of the west cell; the east has no member
+    page.check(f"#layer-coverage-{SHARE}")
+    expect(page.locator(f"#layer-coverage-{PARTY}")).not_to_be_checked()
+    expect(legend.locator("h3")).to_have_text("党员联系户覆盖率")
+    expect(legend).to_contain_text("无在职党员或无住户")
+    expect(cells).to_have_count(2)
+    assert fills(cells) == sorted([MOST, NO_VALUE])
+    page.locator(f"path.coverage-cell[fill='{MOST}']").hover()
+    expect(tooltip).to_contain_text("党员联系户覆盖率: 100.0%")
     assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
     assert page.evaluate("window.__xss") is None
     assert outside(seen, live_url) == []
@@ -79,6 +92,11 @@ def test_the_dashboard_offers_the_party_measure(page, party_grid, live_url):
     expect(legend).to_contain_text("无在职党员")
     assert fills(page.locator("#coverage path.leaflet-interactive")) == sorted(
         [GREEN, NO_VALUE])
+    page.select_option("#measure", SHARE)
+    expect(page.locator(f"#coverage-legend[data-measure='{SHARE}']")).to_contain_text(
+        "无在职党员或无住户")
+    assert fills(page.locator("#coverage path.leaflet-interactive")) == sorted(
+        [MOST, NO_VALUE])
     assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
     assert outside(seen, live_url) == []
 
@@ -88,7 +106,7 @@ def test_the_folium_page_has_the_party_layer(page, party_grid, live_url):
     page.goto(f"{live_url}/audit/staffing/map?lang=en")
     page.wait_for_selector("path.leaflet-interactive")
     overlays = page.locator(".leaflet-control-layers-overlays label")
-    expect(overlays).to_have_count(5)
+    expect(overlays).to_have_count(6)
     page.uncheck(".leaflet-control-layers-overlays input >> nth=0")  # the first, shown
     party = overlays.filter(has_text="households looked after per party member")
     party.locator("input").check()

@@ -3,7 +3,14 @@ standard's max_households, 0 is its own band, a cell without a member has no val
 from __future__ import annotations
 
 from gis.staff.standards import load_standards
-from maps.coverage import MEASURES, NO_VALUE, bands, colour, coverage_features
+from maps.coverage import (
+    MEASURES,
+    NO_VALUE,
+    bands,
+    colour,
+    coverage_features,
+    party_households_share,
+)
 
 PARTY = "households_per_party_member"
 
@@ -51,3 +58,28 @@ def test_features_carry_the_party_counts_and_no_ratio_without_a_member():
     assert (none[PARTY], none[f"{PARTY}_text"], none["party_members"]) == (None, "—", 0)
     assert (two[PARTY], two["party_members"], two["party_households"]) == (3.5, 2, 7)
     assert none["name"] == "&lt;b&gt;甲&lt;/b&gt;"  # folium's tooltip takes HTML
+
+
+def test_party_households_share_bands_and_values():
+    scale = bands("party_households_share", shipped())
+    zero, few, some, many, most = (c for _, c, _ in scale)
+    assert [colour(v, scale) for v in (0, 0.0004, 0.0999, 0.1, 0.2499, 0.25, 0.4999, 0.5, 1)] \
+        == [zero, few, few, some, some, many, many, most, most]
+    base = {"households": 2000, "party_members": 1, "party_households": 1}
+    assert party_households_share(base) == 0.0005  # one household of 2,000: not 0
+    assert colour(party_households_share(base), scale) == few
+    assert party_households_share(base | {"party_members": 0}) is None  # no member
+    assert party_households_share(base | {"households": 0}) is None  # nobody lives there
+    assert party_households_share(base | {"party_households": 0}) == 0
+
+
+def test_the_share_is_shown_as_a_percentage():
+    cell = {m: None for m in MEASURES} | {
+        "code": "c", "name": "", "households": 8, "fulltime_workers": 0, "party_members": 1,
+        "party_households": 3, "failed_rules": [], "vacancies": 0, "rules_failed": 0,
+        PARTY: 3}
+    [feature] = coverage_features({"cells": [cell]}, {"c": {"type": "Point",
+                                                          "coordinates": [0, 0]}})
+    props = feature["properties"]
+    assert (props["party_households_share"], props["party_households_share_text"]) == (
+        0.375, "37.5%")

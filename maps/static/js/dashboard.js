@@ -193,14 +193,16 @@
     // what a grey cell lacks (a ratio without its divisor); other measures always have a value
     const NO_VALUE_TEXT = { households_per_fulltime: "no_fulltime",
                             special_per_helper: "no_helper",
-                            households_per_party_member: "no_party_member" };
+                            households_per_party_member: "no_party_member",
+                            party_households_share: "no_party_member_or_households" };
+    const PARTY = ["households_per_party_member", "party_households_share"];
     const colour = (m, v) => (v === null ? NO_VALUE
       : fc.bands[m].filter((b) => v >= b[0]).pop()[1]);
     let measure = measures[0];
     const tip = (p) => {
       const value = p[measure] === null && NO_VALUE_TEXT[measure]
         ? t[NO_VALUE_TEXT[measure]] : p[`${measure}_text`];
-      const party = measure === "households_per_party_member"
+      const party = PARTY.includes(measure)
         ? [element("br"), `${t.party_members} ${p.party_members} · ` +
            `${t.party_households} ${p.party_households}`] : [];
       return element("span", {}, `${p.code} ${p.name}`, element("br"),
