@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from bench import (
     assign_bulk,
+    audit,
     dispatch_report,
     impact,
     locate,
@@ -257,6 +258,7 @@ def main() -> None:
     located = locate.run(rounds=args.tile_rounds, seconds=args.tile_seconds)
     validated = validate.run()
     impacts = impact.run(rounds=args.rounds)
+    audited = audit.run(rounds=args.rounds, timeout_s=args.timeout * 2)  # staffing audit
     dispatched = dispatch_report.run_scratch(size)  # commits: its own throwaway cluster
     painted = map_paint.run(rounds=args.rounds)  # issue 15: cells on screen in Chromium
     load_after = load()
@@ -294,6 +296,7 @@ time-out.
 {locate_section(located)}
 {validate_section(validated)}
 {impact_section(impacts)}
+{audit.section(audited)}
 {dispatch_report.section(dispatched)}
 {map_paint.section(painted)}
 <!-- data: {json.dumps(section_data(pairs, writes, tile_rows, assigned))} -->

@@ -54,6 +54,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "visit_source": ("走访按各记录的最近走访日期计算（系统未保存逐次走访记录）",
                      "visits are measured from each record's last visit date (no visit log "
                      "is kept)"),
+    # coverage maps: serving party members' households, and what a cell without a ratio lacks
+    "households_per_party_member": ("每名在职党员联系户数",
+                                    "households looked after per party member"),
+    "party_members": ("在职党员", "serving party members"),
+    "party_households": ("党员联系户数", "households looked after by party members"),
+    "no_fulltime": ("无专职网格员", "no full-time worker"),
+    "no_helper": ("无帮扶人", "no helper"),
+    "no_party_member": ("无在职党员", "no serving party member"),
+    "party_households_share": ("党员联系户覆盖率",
+                               "share of households looked after by party members"),
+    "no_party_member_or_households": ("无在职党员或无住户",
+                                      "no serving party member, or no households"),
+    "cell_code": ("网格编码", "cell code"),
+    "cell_name": ("网格名称", "cell name"),
+    "failed_rules": ("未达标规则", "rules failed"),
 }
 
 

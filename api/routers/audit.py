@@ -80,7 +80,8 @@ def staffing(session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 
 @router.get("/audit/staffing/map", response_class=HTMLResponse,
             summary="Coverage choropleths (households per full-time worker, special "
-                    "populations per helper, vacancies, rules failed) as an offline page")
+                    "populations per helper, households per serving party member and the "
+                    "share they look after, vacancies, rules failed) as an offline page")
 def coverage_map(session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
                  access: AccessContextDep, region: AuditRegion = None,
                  lang: Lang = "zh") -> HTMLResponse:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 from openpyxl import load_workbook
@@ -76,10 +77,30 @@ def test_coverage_map_page_is_offline_with_a_layer_per_measure(client, db, three
     r = client.get("/audit/staffing/map", params={"lang": "en"})
     assert r.status_code == 200
     assert "/static/vendor/leaflet/leaflet.js" in r.text and "cdn." not in r.text
+    # the bundled Chinese font (a PC without one showed boxes for every Chinese label)
+    assert '<link rel="stylesheet" href="/static/vendor/noto-sans-sc/400.css">' in r.text
     for name in ("households per full-time worker", "special population per helper",
-                 "vacancies", "rules failed"):
+                 "households looked after per party member",
+                 "share of households looked after by party members", "vacancies",
+                 "rules failed"):
         assert name in r.text
     assert "'sha256-" in r.headers["content-security-policy"]
+
+
+def test_coverage_map_page_has_a_party_members_layer(client, db, three_cells):
+    staffed(db)
+    hire(db, name="党员", cells=[WEST_CODE], role="party_member", party_member=True)
+    page = client.get("/audit/staffing/map").text
+    # the layer in the layer control (folium writes its name JSON-escaped) with the counts
+    # behind the ratio in its tooltip, and its legend rows (no member: grey, apart from 0)
+    overlays = page.split("overlays")[1].split("}")[0]
+    assert json.dumps("每名在职党员联系户数") in overlays and overlays.count("geo_json_") == 6
+    assert json.dumps("党员联系户覆盖率") in overlays
+    assert ('let fields = ["code", "name", "households", "fulltime", "failed", '
+            '"party_members", "party_households", "households_per_party_member_text"];') in page
+    legend = page.split('id="coverage-legend"')[1]
+    assert "每名在职党员联系户数" in legend and "无在职党员" in legend
+    assert "党员联系户覆盖率" in legend and "≥ 50%" in legend
 
 
 def test_dashboard_shell_is_chinese_first_with_english_available(client):
@@ -97,8 +118,13 @@ def test_coverage_geojson_carries_measures_raw(client, db, three_cells):
     west = next(f for f in fc["features"] if f["properties"]["code"] == WEST_CODE)
     assert west["properties"]["name"] == "<b>x</b>"  # raw: the page puts it in as text
     assert west["properties"]["rules_failed"] == 0 and west["geometry"]["type"] == "Polygon"
-    assert set(fc["bands"]) == {"households_per_fulltime", "special_per_helper", "vacancies",
-                                "rules_failed"}
+    assert set(fc["bands"]) == {"households_per_fulltime", "special_per_helper",
+                                "households_per_party_member", "party_households_share",
+                                "vacancies", "rules_failed"}
+    # west has no party member: no ratio (null), not 0
+    assert (west["properties"]["households_per_party_member"],
+            west["properties"]["party_households_share"],
+            west["properties"]["party_members"]) == (None, None, 0)
 
 
 def test_coverage_map_of_an_empty_area_says_so(client, db, three_cells):

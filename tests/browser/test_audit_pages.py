@@ -81,6 +81,6 @@ def test_the_folium_coverage_page_draws_offline(page, staffed_grid, live_url):
         "script-src")[1].split(";")[0]
     page.wait_for_selector("path.leaflet-interactive")
     assert page.locator("path.leaflet-interactive").count() == 2  # the first layer shown
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 4
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 6
     assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
     assert outside(seen, live_url) == []

@@ -19,7 +19,8 @@ from tests.browser.test_audit_pages import outside, staffed_grid  # noqa: F401 (
 from tests.browser.test_pages import open_map, watch
 from tests.live_server import serving
 
-MEASURES = ("households_per_fulltime", "special_per_helper", "vacancies", "rules_failed")
+MEASURES = ("households_per_fulltime", "special_per_helper", "households_per_party_member",
+            "party_households_share", "vacancies", "rules_failed")
 NO_VALUE = "#bdbdbd"
 WEST = {"lon": 0.5, "lat": 0.5}  # inside the west cell of the committed two-cell grid
 
@@ -42,7 +43,7 @@ def test_a_coverage_layer_draws_the_audited_cells_with_its_legend(page, staffed_
     open_map(page, live_url)
     group = page.locator("#layers-coverage")
     expect(group).to_contain_text("网格力量覆盖")
-    expect(group.locator("input")).to_have_count(4)
+    expect(group.locator("input")).to_have_count(len(MEASURES))
     assert not [u for u in seen["requests"] if "/audit/staffing/cells" in u]  # not yet
 
     page.check("#layer-coverage-vacancies")

@@ -189,24 +189,43 @@
     const measures = Object.keys(fc.bands);
     select.replaceChildren(...measures.map((m) => element("option", { value: m,
       textContent: t[m] })));
-    const colour = (m, v) => (v === null ? "#bdbdbd"
+    const NO_VALUE = "#bdbdbd";
+    // what a grey cell lacks (a ratio without its divisor); other measures always have a value
+    const NO_VALUE_TEXT = { households_per_fulltime: "no_fulltime",
+                            special_per_helper: "no_helper",
+                            households_per_party_member: "no_party_member",
+                            party_households_share: "no_party_member_or_households" };
+    const PARTY = ["households_per_party_member", "party_households_share"];
+    const colour = (m, v) => (v === null ? NO_VALUE
       : fc.bands[m].filter((b) => v >= b[0]).pop()[1]);
     let measure = measures[0];
+    const tip = (p) => {
+      const value = p[measure] === null && NO_VALUE_TEXT[measure]
+        ? t[NO_VALUE_TEXT[measure]] : p[`${measure}_text`];
+      const party = PARTY.includes(measure)
+        ? [element("br"), `${t.party_members} ${p.party_members} · ` +
+           `${t.party_households} ${p.party_households}`] : [];
+      return element("span", {}, `${p.code} ${p.name}`, element("br"),
+        `${t[measure]}: ${value}`, ...party);
+    };
     const layer = L.geoJSON(fc, {
       style: (f) => ({ color: "#444", weight: 0.7, fillOpacity: 0.7,
                        fillColor: colour(measure, f.properties[measure]) }),
-      onEachFeature: (f, l) => l.bindTooltip(() => element("span", {},
-        `${f.properties.code} ${f.properties.name}`, element("br"),
-        `${t[measure]}: ${f.properties[`${measure}_text`]}`)),
+      onEachFeature: (f, l) => l.bindTooltip(() => tip(f.properties)),
     }).addTo(map);
     if (fc.features.length) map.fitBounds(layer.getBounds());
     else map.setView([29.85, 106.05], 10);
-    const legend = () => document.getElementById("coverage-legend").replaceChildren(
-      ...fc.bands[measure].map(([, c, label]) => {
-        const swatch = element("i");
-        swatch.style.background = c;
-        return element("span", {}, swatch, label);
-      }));
+    const legend = () => {
+      const rows = [...fc.bands[measure]];
+      if (NO_VALUE_TEXT[measure]) rows.push([null, NO_VALUE, t[NO_VALUE_TEXT[measure]]]);
+      document.getElementById("coverage-legend").replaceChildren(
+        ...rows.map(([, c, label]) => {
+          const swatch = element("i");
+          swatch.style.background = c;
+          return element("span", {}, swatch, label);
+        }));
+      document.getElementById("coverage-legend").dataset.measure = measure;
+    };
     select.addEventListener("change", () => {
       measure = select.value;
       layer.setStyle((f) => ({ fillColor: colour(measure, f.properties[measure]) }));

@@ -1,5 +1,6 @@
 // Staffing coverage on the web map: households per full-time worker, special populations
-// per helper, vacancies and rules failed, one choropleth each, from /audit/staffing/cells
+// per helper, households looked after per serving party member and the share of households
+// they look after, vacancies and rules failed, one choropleth each, from /audit/staffing/cells
 // (the audited cells of the caller's area, with each measure and its colour bands).
 // Offered only to callers who may read the audit; fetched when first switched on, once.
 // One measure at a time: switching one on switches the others off.
@@ -11,8 +12,15 @@
   // below the incidents' pane (450) and the markers.
   map.createPane("coverage").style.zIndex = 420;
   const svg = L.svg({ pane: "coverage" });
-  const MEASURES = ["households_per_fulltime", "special_per_helper", "vacancies", "rules_failed"];
-  const NO_VALUE = "#bdbdbd"; // no full-time worker / no helper: the ratio does not exist
+  const MEASURES = ["households_per_fulltime", "special_per_helper",
+                    "households_per_party_member", "party_households_share", "vacancies",
+                    "rules_failed"];
+  const NO_VALUE = "#bdbdbd"; // no full-time worker / helper / party member: no ratio
+  // what a grey cell lacks, where one measure says it more exactly than coverage.no_value
+  const NO_VALUE_TEXT = { households_per_party_member: "coverage.no_party_member",
+                          party_households_share: "coverage.no_party_member_or_households" };
+  const PARTY = ["households_per_party_member", "party_households_share"];
+  const noValue = (measure) => t(NO_VALUE_TEXT[measure] || "coverage.no_value");
   const group = document.getElementById("layers-coverage");
   const legend = document.getElementById("legend-coverage");
 
@@ -35,14 +43,19 @@
   function showLegend(measure, bands) {
     legend.replaceChildren(element("h3", { textContent: t(`coverage.${measure}`) }),
       ...bands.map(([, fill, label]) => swatch(fill, label)),
-      swatch(NO_VALUE, t("coverage.no_value")));
+      swatch(NO_VALUE, noValue(measure)));
     legend.dataset.measure = measure;
     legend.hidden = false;
   }
   const tooltip = (measure) => (f, layer) => layer.bindTooltip(() => {
     const p = f.properties;
+    const value = p[measure] === null && NO_VALUE_TEXT[measure] ? noValue(measure)
+      : p[`${measure}_text`];
+    const party = PARTY.includes(measure)
+      ? [element("br"), `${t("coverage.party_members")} ${p.party_members} · ` +
+         `${t("coverage.party_households")} ${p.party_households}`] : [];
     return element("span", {}, `${p.code} ${p.name || ""}`, element("br"),
-      `${t(`coverage.${measure}`)}: ${p[`${measure}_text`]}`, element("br"),
+      `${t(`coverage.${measure}`)}: ${value}`, ...party, element("br"),
       `${p.households} ${t("tooltip.households")} · ${t("coverage.fulltime")} ${p.fulltime}`,
       element("br"), `${t("coverage.failed")}: ${p.failed}`);
   });
