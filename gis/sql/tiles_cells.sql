@@ -52,9 +52,11 @@ counts AS MATERIALIZED (
         CAST(:scope_all AS text), CAST(:scope_prefixes AS text), CAST(:scope_cells AS text),
         ARRAY(SELECT s.id FROM selected AS s)) AS n
 ),
-features AS MATERIALIZED (
-    -- materialized: ST_AsMVTGeom runs once per feature (inlined, the IS NOT NULL test
-    -- below would run it a second time)
+features AS (
+    -- not materialized: each row goes straight into ST_AsMVT, which skips a row whose
+    -- geometry ST_AsMVTGeom dropped (NULL: outside the tile or under a pixel), adds
+    -- nothing of it to the layer, and returns an empty bytea when no row is left, so
+    -- ST_AsMVTGeom runs once per feature with no filter and no stored copy of the rows
     SELECT s.code::text AS code, s.name, s.kind, s.dedicated_type,
            s.village_code::text AS village_code, round(s.area_m2)::bigint AS area_m2,
            coalesce(n.households, 0) AS households,
@@ -68,4 +70,4 @@ features AS MATERIALIZED (
 )
 SELECT (SELECT g.id FROM generation AS g) AS generation_id,
        (SELECT ST_AsMVT(f.*, 'cells', CAST(:extent AS integer), 'geom')
-        FROM features AS f WHERE f.geom IS NOT NULL) AS tile
+        FROM features AS f) AS tile

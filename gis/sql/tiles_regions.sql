@@ -59,9 +59,11 @@ per_village AS (
     LEFT JOIN counts AS n ON n.cell_id = v.id
     GROUP BY v.village_code
 ),
-features AS MATERIALIZED (
-    -- materialized: ST_AsMVTGeom runs once per feature (inlined, the IS NOT NULL test
-    -- below would run it a second time)
+features AS (
+    -- not materialized: each row goes straight into ST_AsMVT, which skips a row whose
+    -- geometry ST_AsMVTGeom dropped (NULL: outside the tile or under a pixel), adds
+    -- nothing of it to the layer, and returns an empty bytea when no row is left, so
+    -- ST_AsMVTGeom runs once per feature with no filter and no stored copy of the rows
     SELECT s.code::text AS code, s.name, s.parent_code::text AS parent_code, s.urban,
            (SELECT coalesce(sum(v.households), 0)::bigint FROM per_village AS v
             WHERE left(v.village_code, CAST(:prefix AS integer))
@@ -72,4 +74,4 @@ features AS MATERIALIZED (
 )
 SELECT (SELECT g.id FROM generation AS g) AS generation_id,
        (SELECT ST_AsMVT(f.*, CAST(:layer AS text), CAST(:extent AS integer), 'geom')
-        FROM features AS f WHERE f.geom IS NOT NULL) AS tile
+        FROM features AS f) AS tile
