@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from gis.auth import rls
+from gis.auth.principal import Principal
 from gis.people import rollups
 from gis.people.assignment import assign_households
 from tests.gis.test_rollup_deltas import MID_LAT, Writer, kept, recounted
-from tests.people_fixtures import add_household, add_person, add_special, make_id
+from tests.people_fixtures import (
+    EAST_CODE,
+    WEST_CODE,
+    add_household,
+    add_person,
+    add_special,
+    make_id,
+)
 
 SQL = Path(__file__).resolve().parents[2] / "migrations" / "sql"
 
@@ -151,3 +160,22 @@ def test_downgrade_then_upgrade_backfills_the_weights(db, three_cells):
     writer.add_special()
     assert weights(db) == recounted_weights(db)
     assert kept(db) == recounted(db)
+
+
+def test_a_scoped_worker_keeps_the_weights_of_its_area_and_sees_no_others(db, three_cells,
+                                                                          logins):
+    """Under row-level security, as the service's app role: a worker of the west cell
+    adds a person and a record there (the triggers write the weights as the worker); the
+    weights are person data, so a worker of the east cell sees none of them."""
+    west = add_household(db, lon=106.005, lat=MID_LAT, external_id="w", members=2)
+    assign_households(db, generation_id=three_cells["generation"])
+    worker = Principal(username="w", permissions=frozenset({"households:read"}),
+                       cell_codes=(WEST_CODE,))
+    rls.scope_session(db, worker, as_role=logins.names.app)
+    person = add_person(db, household_id=west, name="甲", id_number=make_id())
+    add_special(db, person_id=person, category="disabled", level="high")
+    assert weights(db) == {west: (1, {("disabled", "high", "infinity"): 1})}
+    assert kept(db)[three_cells["west"]][2:4] == (1, 1)
+    rls.scope_session(db, Principal(username="e", permissions=frozenset({"households:read"}),
+                                    cell_codes=(EAST_CODE,)), as_role=logins.names.app)
+    assert weights(db) == {}
