@@ -279,6 +279,43 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Buildings placed, removed or moved: their households located by the building move.
+CREATE OR REPLACE FUNCTION onegrid_rollup_building_cells() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    placements text;
+    moved text;
+    how_many bigint;
+    cells bigint[];
+    deltas onegrid_rollup_delta[];
+BEGIN
+    placements := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT building_id, cell_id, 1 AS sign FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT building_id, cell_id, -1 AS sign FROM old_rows'
+        ELSE '(SELECT building_id, cell_id, 1 AS sign FROM new_rows
+               EXCEPT ALL SELECT building_id, cell_id, 1 FROM old_rows)
+              UNION ALL
+              (SELECT building_id, cell_id, -1 FROM old_rows
+               EXCEPT ALL SELECT building_id, cell_id, -1 FROM new_rows)' END;
+    moved := 'SELECT h.id AS household_id, pl.cell_id, pl.sign, h.members
+               FROM (' || placements || ') AS pl
+               JOIN households AS h ON h.building_id = pl.building_id
+                                   AND h.located_by = ''building''';
+    -- The cells where households move (none: nothing to count, nor to lock), locked
+    -- before the households' weights are read (the next statement, a new snapshot): a
+    -- person added to a moved household by a writer we waited for counts.
+    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || moved || ') AS m'
+        INTO how_many, cells;
+    IF how_many = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM onegrid_rollup_lock_cells(cells);
+    EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)), moved)
+        INTO deltas;
+    PERFORM onegrid_rollup_apply(deltas);
+    RETURN NULL;
+END $$;
+
 -- 0027 functions: end
 
 DROP FUNCTION onegrid_household_weights_rebuild();
