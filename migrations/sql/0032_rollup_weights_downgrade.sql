@@ -318,6 +318,7 @@ END $$;
 
 -- 0027 functions: end
 
+DROP FUNCTION onegrid_household_weights_forget(bigint[]);
 DROP FUNCTION onegrid_household_weights_rebuild();
 DROP FUNCTION onegrid_household_weights_recount(bigint[]);
 DROP TABLE household_special_weights;

@@ -25,7 +25,9 @@ SELECT set_config('onegrid.scope_all', 'on', true);
 --  - special_population_records: records added, removed or changed (person, category,
 --    level, end date) add +1/-1 to their person's household;
 --  - households: deleted households' weights are deleted (their persons' SET NULL
---    cascade finds no household to write to).
+--    cascade finds no household to write to), by a SECURITY DEFINER function that can
+--    only delete the weights of households that no longer exist (a caller with an area
+--    no longer sees them: the household has no cell any more).
 -- Weights are written after the cells' rollups, so every writer takes the cells' rows
 -- first (in cell id order) and the weights' rows next (in household id order): one lock
 -- order. A placement only reads the weights, after it locked its cells, in a new
@@ -131,6 +133,28 @@ BEGIN
     JOIN persons AS p ON p.id = r.person_id
     JOIN households AS h ON h.id = p.household_id
     GROUP BY 1, 2, 3, 4;
+END $$;
+
+-- The weights of households that no longer exist, deleted. A caller with an area no
+-- longer sees a deleted household's weights (the policy asks for the household's cell),
+-- so the households trigger deletes them through this function, as the owner with the
+-- whole area: it can only ever delete the weights of households that are gone.
+CREATE FUNCTION onegrid_household_weights_forget(household_ids bigint[]) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE
+    caller_scope text := current_setting('onegrid.scope_all', true);
+BEGIN
+    -- the whole area for these two statements only (an error aborts the transaction, or
+    -- the caller's subtransaction, which undoes the setting)
+    PERFORM set_config('onegrid.scope_all', 'on', true);
+    DELETE FROM household_weights AS w
+    WHERE w.household_id = ANY (household_ids)
+      AND NOT EXISTS (SELECT 1 FROM households AS h WHERE h.id = w.household_id);
+    DELETE FROM household_special_weights AS w
+    WHERE w.household_id = ANY (household_ids)
+      AND NOT EXISTS (SELECT 1 FROM households AS h WHERE h.id = w.household_id);
+    PERFORM set_config('onegrid.scope_all', coalesce(caller_scope, ''), true);
 END $$;
 
 ------------------------------------------------------------------ placements
@@ -261,10 +285,8 @@ BEGIN
         IF touched IS NOT NULL THEN
             PERFORM onegrid_rollup_refresh(touched);
         END IF;
-        DELETE FROM household_weights AS w
-        WHERE w.household_id IN (SELECT o.id FROM old_rows AS o);
-        DELETE FROM household_special_weights AS w
-        WHERE w.household_id IN (SELECT o.id FROM old_rows AS o);
+        PERFORM onegrid_household_weights_forget(
+            (SELECT array_agg(o.id ORDER BY o.id) FROM old_rows AS o));
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN

@@ -179,3 +179,21 @@ def test_a_scoped_worker_keeps_the_weights_of_its_area_and_sees_no_others(db, th
     rls.scope_session(db, Principal(username="e", permissions=frozenset({"households:read"}),
                                     cell_codes=(EAST_CODE,)), as_role=logins.names.app)
     assert weights(db) == {}
+
+
+def test_a_household_deleted_by_a_scoped_worker_leaves_no_weights(db, three_cells, logins):
+    west = add_household(db, lon=106.005, lat=MID_LAT, external_id="w", members=2)
+    assign_households(db, generation_id=three_cells["generation"])
+    person = add_person(db, household_id=west, name="甲", id_number=make_id())
+    add_special(db, person_id=person, category="disabled", level="high")
+    worker = Principal(username="w", permissions=frozenset({"households:read"}),
+                       cell_codes=(WEST_CODE,))
+    rls.scope_session(db, worker, as_role=logins.names.app)
+    db.execute(text("DELETE FROM households WHERE id = :h"), {"h": west})
+    db.execute(text("RESET ROLE"))  # back to the fixtures' superuser: every row
+    db.execute(text("SELECT set_config('onegrid.scope_all', 'on', true)"))
+    assert db.execute(text(
+        "SELECT (SELECT count(*) FROM household_weights WHERE household_id = :h) "
+        "+ (SELECT count(*) FROM household_special_weights WHERE household_id = :h)"),
+        {"h": west}).scalar_one() == 0
+    assert kept(db) == recounted(db)
