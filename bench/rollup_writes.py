@@ -4,13 +4,15 @@ Each scenario runs the same writes under each variant, as the database owner (th
 role; row-level security does not apply to it), every run rolled back (nothing written):
   - join only: the rollup triggers disabled, no rollups (the cost of the writes alone:
     the floor);
-  - deltas: the triggers as shipped (0027_rollup_deltas): what the changed rows
-    contribute, added to each affected cell in one upsert;
-  - deltas, 0027: the triggers of 0027_rollup_deltas, which read what a moved household
+  - deltas: the triggers as shipped (0027_rollup_deltas, 0032_rollup_weights): what the
+    changed rows contribute, added to each affected cell in one upsert; a moved
+    household's residents and records read from its weights (household_weights,
+    household_special_weights), which the persons and records triggers keep;
+  - deltas, 0027: the same deltas as 0027 computed them, reading what a moved household
     weighs from persons and special_population_records (a bulk statement: all of them),
-    swapped in inside the rolled-back transaction from
-    migrations/sql/0032_rollup_weights_downgrade.sql; "deltas" reads the households'
-    weights (0032_rollup_weights) instead;
+    swapped in inside the rolled-back transaction from the part of
+    migrations/sql/0032_rollup_weights_downgrade.sql between its markers (the weights'
+    tables stay; nothing keeps them during that run, which is rolled back);
   - recount: the triggers before 0027 (0012_speed, 0023_own_placements: every cell a
     statement touched recounted whole), swapped in inside the rolled-back transaction
     from migrations/sql/0027_rollup_deltas_downgrade.sql;
