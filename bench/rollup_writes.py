@@ -4,8 +4,15 @@ Each scenario runs the same writes under each variant, as the database owner (th
 role; row-level security does not apply to it), every run rolled back (nothing written):
   - join only: the rollup triggers disabled, no rollups (the cost of the writes alone:
     the floor);
-  - deltas: the triggers as shipped (0027_rollup_deltas): what the changed rows
-    contribute, added to each affected cell in one upsert;
+  - deltas: the triggers as shipped (0027_rollup_deltas, 0032_rollup_weights): what the
+    changed rows contribute, added to each affected cell in one upsert; a moved
+    household's residents and records read from its weights (household_weights,
+    household_special_weights), which the persons and records triggers keep;
+  - deltas, 0027: the same deltas as 0027 computed them, reading what a moved household
+    weighs from persons and special_population_records (a bulk statement: all of them),
+    swapped in inside the rolled-back transaction from the part of
+    migrations/sql/0032_rollup_weights_downgrade.sql between its markers (the weights'
+    tables stay; nothing keeps them during that run, which is rolled back);
   - recount: the triggers before 0027 (0012_speed, 0023_own_placements: every cell a
     statement touched recounted whole), swapped in inside the rolled-back transaction
     from migrations/sql/0027_rollup_deltas_downgrade.sql;
@@ -27,6 +34,7 @@ Scenarios:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -48,9 +56,10 @@ TRIGGERS = (("households", "households_rollup_insert"),
             ("persons", "persons_rollup_insert"),
             ("persons", "persons_rollup_update"),
             ("persons", "persons_rollup_delete"))
-DOWNGRADE = (Path(__file__).resolve().parents[1] / "migrations" / "sql"
-             / "0027_rollup_deltas_downgrade.sql")
-VARIANTS = ("join only", "deltas", "recount", "full refresh")
+SQL = Path(__file__).resolve().parents[1] / "migrations" / "sql"
+DOWNGRADE = SQL / "0027_rollup_deltas_downgrade.sql"
+WEIGHTS_DOWNGRADE = SQL / "0032_rollup_weights_downgrade.sql"
+VARIANTS = ("join only", "deltas", "deltas, 0027", "recount", "full refresh")
 MOVE_ONE_IN_A_HUNDRED = text(
     "UPDATE building_cells AS bc SET cell_id = coalesce(("
     "  SELECT min(c.id) FROM grid_cells AS c WHERE c.id > bc.cell_id"
@@ -68,6 +77,21 @@ def recount_functions() -> str:
     return found.group(1)
 
 
+def deltas_0027_functions() -> str:
+    """The trigger functions of 0027, before the weights (the part of 0032's downgrade
+    between its markers: the functions only, the weights' tables are left alone)."""
+    found = re.search(r"-- 0027 functions: begin\n(.*)-- 0027 functions: end",
+                      WEIGHTS_DOWNGRADE.read_text(), re.S)
+    if not found:
+        raise SystemExit(f"no 0027 functions between the markers of {WEIGHTS_DOWNGRADE}")
+    return found.group(1)
+
+
+def run_script(session, sql: str) -> None:
+    """A migration's SQL as alembic runs it: no parameters (psycopg would read its %s)."""
+    session.connection().connection.driver_connection.execute(sql)
+
+
 def set_triggers(session, *, enabled: bool) -> None:
     """The owner switches its own tables' triggers (session_replication_role would need
     a superuser); always inside the round's savepoint, so it is rolled back."""
@@ -77,9 +101,11 @@ def set_triggers(session, *, enabled: bool) -> None:
 
 
 def prepare(session, variant: str) -> None:
-    set_triggers(session, enabled=variant in ("deltas", "recount"))
+    set_triggers(session, enabled=variant in ("deltas", "deltas, 0027", "recount"))
     if variant == "recount":
-        session.connection().exec_driver_sql(recount_functions())
+        run_script(session, recount_functions())
+    elif variant == "deltas, 0027":
+        run_script(session, deltas_0027_functions())
 
 
 def bulk_assignment(session, variant: str) -> float:
@@ -128,9 +154,9 @@ def persons_added(session, variant: str) -> float:
 
 
 SCENARIOS = {"bulk assignment": (bulk_assignment, VARIANTS),
-             "coordinates only": (coordinates_only, VARIANTS[:3]),
-             "1% moved": (one_in_a_hundred_moved, VARIANTS[:3]),
-             "200 persons added": (persons_added, VARIANTS[:3])}
+             "coordinates only": (coordinates_only, VARIANTS[:4]),
+             "1% moved": (one_in_a_hundred_moved, VARIANTS[:4]),
+             "200 persons added": (persons_added, VARIANTS[:4])}
 
 
 def run(*, rounds: int = 3) -> dict[str, dict[str, list[float]]]:
@@ -174,8 +200,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    times = run(rounds=args.rounds)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print_table("rollup upkeep, median (min-max); upkeep = (time - join only) / join only",
-                HEADER, summary(run(rounds=args.rounds)))
+                HEADER, summary(times))
 
 
 if __name__ == "__main__":

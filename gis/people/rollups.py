@@ -45,9 +45,18 @@ COUNTS = text(
     "WHERE c.generation_low <= :g AND (c.generation_high IS NULL OR c.generation_high >= :g)")
 
 
+def repair_weights(session: Session) -> None:
+    """Recount every household's weights (residents, special-population records by
+    category, level and end date) that the rollup triggers read when households move
+    (migration 0032_rollup_weights; repair only: the triggers keep them current)."""
+    session.execute(text("SELECT onegrid_household_weights_rebuild()"))
+
+
 def repair_generation(session: Session, *, generation_id: int) -> tuple[int, int]:
-    """Recount every cell of a generation from scratch (repair only: the triggers keep the
-    counts current). Returns (cells recounted, cells whose counts it corrected)."""
+    """Recount every household's weights, then every cell of a generation, from scratch
+    (repair only: the triggers keep the counts current). Returns (cells recounted, cells
+    whose counts it corrected)."""
+    repair_weights(session)
     before = {r[0]: tuple(r[1:]) for r in session.execute(COUNTS, {"g": generation_id})}
     recounted = refresh_generation(session, generation_id=generation_id)
     after = {r[0]: tuple(r[1:]) for r in session.execute(COUNTS, {"g": generation_id})}
