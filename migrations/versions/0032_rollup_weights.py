@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0032_rollup_weights"
-down_revision = "0027_rollup_deltas"
+down_revision = "0031_incident_duplicate_index"
 branch_labels = None
 depends_on = None
 
