@@ -245,12 +245,19 @@ BEGIN
                FROM (' || placements || ') AS pl
                JOIN households AS h ON h.building_id = pl.building_id
                                    AND h.located_by = ''building''';
-    -- The cells of the placements (none: nothing to count, nor to lock), locked before
-    -- the households' weights are read (the next statement, a new snapshot): a person
-    -- added to a moved household by a writer we waited for counts. From the placements
-    -- alone: the households are joined once, for the deltas (a building without
-    -- households only has its cell's row locked, and nothing added to it).
-    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || placements || ') AS pl'
+    -- The cells of the placements whose buildings hold households (none: nothing to
+    -- count, nor to lock), locked before the households' weights are read (the next
+    -- statement, a new snapshot): a person added to a moved household by a writer we
+    -- waited for counts. A semi-join answered from ix_households_building (building_id,
+    -- id) INCLUDE (located_by), no heap visit; the households' rows are joined once, for
+    -- the deltas. A building without households touches no rollup row: locking (and
+    -- creating) the row of a cell outside the writer's area would be refused by
+    -- row-level security (a planner's dry run of buildings beyond its area must say
+    -- which rows are outside, not fail).
+    EXECUTE 'SELECT count(*), array_agg(DISTINCT cell_id) FROM (' || placements || ') AS pl
+             WHERE EXISTS (SELECT 1 FROM households AS h
+                           WHERE h.building_id = pl.building_id
+                             AND h.located_by = ''building'')'
         INTO how_many, cells;
     IF how_many = 0 THEN
         RETURN NULL;

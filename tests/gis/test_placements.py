@@ -107,8 +107,9 @@ def test_migrations_0006_and_0023_down_and_up_keep_every_placement(db, three_cel
     by_point = add_household(db, lon=106.005, lat=MID_LAT, external_id="p")
     assign_households(db, generation_id=three_cells["generation"])
     db.flush()
-    # 0023_own_placements and 0012_speed's rollup triggers read household_cells: peeled
-    # off first, put back last
+    # 0032_rollup_weights' policies use 0012_speed's scope function, and 0023_own_placements
+    # and 0012_speed's rollup triggers read household_cells: peeled off first, put back last
+    db.execute(text((MIGRATION / "0032_rollup_weights_downgrade.sql").read_text()))
     db.execute(text((MIGRATION / "0023_own_placements_downgrade.sql").read_text()))
     own_before = db.execute(text("SELECT own_cell_id FROM households WHERE id = :h"),
                             {"h": by_point}).scalar_one()
@@ -123,6 +124,7 @@ def test_migrations_0006_and_0023_down_and_up_keep_every_placement(db, three_cel
     db.execute(text((MIGRATION / "0006_placements_upgrade.sql").read_text()))
     db.execute(text((MIGRATION / "0012_speed_upgrade.sql").read_text()))
     db.execute(text((MIGRATION / "0023_own_placements_upgrade.sql").read_text()))
+    db.execute(text((MIGRATION / "0032_rollup_weights_upgrade.sql").read_text()))
     assert cell_code_of(db, by_building) == EAST_CODE
     assert cell_code_of(db, by_point) == WEST_CODE
     own = db.execute(text("SELECT cell_id FROM household_own_cells WHERE household_id = :h"),
