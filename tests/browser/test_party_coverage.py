@@ -79,6 +79,7 @@ def test_the_web_maps_party_layer_draws_its_cells(page, party_grid, live_url):
     expect(cells).to_have_count(2)
     assert fills(cells) == sorted([MOST, NO_VALUE])
     page.locator(f"path.coverage-cell[fill='{MOST}']").hover()
+    expect(tooltip).to_have_count(1)  # the previous measure's tooltip went with its layer
     expect(tooltip).to_contain_text("党员联系户覆盖率: 100.0%")
     assert page.evaluate("window.__cspViolations") == [] and seen["refused"] == []
     assert page.evaluate("window.__xss") is None

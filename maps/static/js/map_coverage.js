@@ -86,6 +86,9 @@
         },
       });
       layer.on("remove", () => {
+        // a tooltip open on a cell of this measure goes with it (it lingered beside the
+        // next measure's, under the same pointer)
+        layer.eachLayer((cell) => cell.closeTooltip());
         if (legend.dataset.measure === measure) legend.hidden = true;
       });
       boxes.push(box);
