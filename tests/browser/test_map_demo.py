@@ -3,21 +3,17 @@ cells, 5,000 households): the cells are drawn, coloured by the household band, a
 is fetched from anywhere but onegrid. Not timed (bench/map_paint.py measures how soon)."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
-from gis import migrate
 from gis.db import sqlalchemy_url
-from gis.db_roles import RoleNames, apply_plan, setup_plan
 from gis.demo.load import load_demo
 from tests.browser.test_pages import watch
+from tests.committed_fixtures import committed_database
 from tests.live_server import serving
 
 BAND_COLOURS = {(0xf4, 0xd3, 0x5e), (0x2a, 0x9d, 0x8f), (0xe6, 0x39, 0x46)}  # map.js's bands
@@ -42,24 +38,11 @@ CANVAS_PIXELS = """() => {
 @pytest.fixture(scope="module")
 def small_demo_url(migrated_url, logins) -> Iterator[str]:
     """A new database in the test cluster holding the small demo, committed (the server's
-    own connections see it); dropped afterwards. Set up as committed_grid_url's is."""
-    name = f"onegrid_demo_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(sqlalchemy_url(logins.superuser), isolation_level="AUTOCOMMIT")
-    names = RoleNames(database=name, owner=logins.names.owner, app=logins.names.app)
-    apply_plan(setup_plan(names, owner_password=None, app_password=logins.app_password),
-               superuser_url=logins.superuser)
-    url = make_url(migrated_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url, app_role=names.app)
-        engine = create_engine(sqlalchemy_url(url))
-        with Session(engine) as session, session.begin():
-            load_demo(session, size="small", secret_key="test-key")
-        engine.dispose()
+    own connections see it); dropped afterwards."""
+    with committed_database(migrated_url, logins, prefix="onegrid_demo",
+                            fill=lambda s: load_demo(s, size="small",
+                                                     secret_key="test-key")) as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture()
