@@ -4,6 +4,8 @@ Layout of the state folder (default `.onegrid/pg`):
   data/          PGDATA, owned by the user that runs the server
   run/           the unix socket directory
   log/postgres.log
+  data/onegrid-sizing.conf  memory and WAL settings, rewritten at every start
+                            (gis/cluster_sizing.py)
   port, password connection facts for `onegrid db url`
 
 As root, `initdb` refuses to run, so the server runs as the unprivileged `postgres`
@@ -22,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gis import cluster_sizing
 from gis.db_roles import apply_plan, new_password, quote_literal, role_names, setup_plan
 from gis.errors import DatabaseUnavailable
 
@@ -65,10 +68,13 @@ class EmbeddedCluster:
     """Start, stop and describe one private cluster; every operation is safe to repeat."""
 
     def __init__(self, root: Path, *, durable: bool = True, owner_role: str = "",
-                 app_role: str = ""):
+                 app_role: str = "", memory: str | None = None):
         self.root = Path(root).absolute()
         self.roles = role_names(DATABASE, owner=owner_role or None, app=app_role or None)
         self.durable = durable  # tests turn fsync off: a throwaway cluster needs no crash safety
+        # "auto" (size to this machine), a size ("1GB": as if it had that much) or "off";
+        # None: ONEGRID_DATABASE__CLUSTER_MEMORY, else "auto" (gis/cluster_sizing.py).
+        self.memory = cluster_sizing.chosen_memory(memory)
         self.pgdata = self.root / "data"
         self.run_dir = self.root / "run"
         self.log_dir = self.root / "log"
@@ -86,6 +92,7 @@ class EmbeddedCluster:
             self._ensure_setup(status.port)  # cheap; brings an older cluster up to date
             return status
         self._remove_stale_pid()
+        self._write_sizing()
         if self.as_root:
             # Folders above may have changed since initdb (a chmod drops an ACL's mask).
             self._grant_traverse(self.root)
@@ -161,8 +168,23 @@ class EmbeddedCluster:
                 "jit = off"]
         if not self.durable:
             conf += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        conf.append(cluster_sizing.INCLUDE_LINE)  # last, so that its settings win
         with (self.pgdata / "postgresql.conf").open("a") as fh:
             fh.write("\n# onegrid embedded cluster\n" + "\n".join(conf) + "\n")
+
+    def _write_sizing(self) -> None:
+        """The sizing file, rewritten before each start; clusters initialised before it
+        existed get the include line appended (after every line they already have)."""
+        settings = cluster_sizing.settings_for(self.memory, self.pgdata)
+        sizing = self.pgdata / cluster_sizing.SIZING_FILE
+        sizing.write_text(cluster_sizing.render(settings, self.memory))
+        conf = self.pgdata / "postgresql.conf"
+        if cluster_sizing.INCLUDE_LINE not in conf.read_text().splitlines():
+            with conf.open("a") as fh:
+                fh.write("\n# onegrid: memory and WAL sized at each start\n"
+                         + cluster_sizing.INCLUDE_LINE + "\n")
+        if self.as_root:
+            self._hand_over([sizing])
 
     def _ensure_setup(self, port: int) -> None:
         """The DBA's one-time set-up (gis/db_roles.py), run by the bootstrap superuser."""

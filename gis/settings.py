@@ -23,6 +23,9 @@ class DatabaseSettings(BaseModel):
     owner_role: str = ""
     app_role: str = ""
     data_dir: Path = Path(".onegrid/pg")
+    # The embedded cluster's memory and WAL sizing (gis/cluster_sizing.py): "auto" (this
+    # machine's RAM), a size such as "8GB" (as if it had that much), or "off".
+    cluster_memory: str = "auto"
     pool_size: int = 10
     # The asyncpg pool of the /locate fast path. Small on purpose: each connection is a
     # server process, and more of them than cores only adds context switches (on 2 cores

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis import migrate
 from gis.cluster import EmbeddedCluster
+from gis.cluster_sizing import MEMORY_ENV
 from gis.db import make_engine
 from gis.db_roles import (
     RoleNames,
@@ -32,6 +33,12 @@ from gis.settings import get_settings
 hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("ONEGRID_HYPOTHESIS_PROFILE", "repeatable"))
+
+# Every embedded cluster the tests start (this session's, and those the CLI tests start in
+# subprocesses) is sized as for a 1 GB machine (gis/cluster_sizing.py: 256 MB of shared
+# buffers), not to the machine the suite runs on.
+TEST_CLUSTER_MEMORY = "1GB"
+os.environ.setdefault(MEMORY_ENV, TEST_CLUSTER_MEMORY)
 
 pytest_plugins = ["tests.factories", "tests.people_fixtures", "tests.grid_fixtures",
                   "tests.auth_fixtures", "tests.committed_fixtures",
@@ -64,7 +71,7 @@ def logins(tmp_path_factory) -> Iterator[Logins]:
                      app=with_login(given, user=names.app, password=app_pw))
         return
     root = Path(tmp_path_factory.mktemp("pg")) / "cluster"
-    cluster = EmbeddedCluster(root, durable=False)
+    cluster = EmbeddedCluster(root, durable=False, memory=os.environ[MEMORY_ENV])
     cluster.start()
     try:
         yield Logins(superuser=cluster.superuser_url(), owner=cluster.url(),

@@ -17,7 +17,7 @@ def settings() -> Settings:
 
 def cluster(s: Settings) -> EmbeddedCluster:
     return EmbeddedCluster(s.database.data_dir, owner_role=s.database.owner_role,
-                           app_role=s.database.app_role)
+                           app_role=s.database.app_role, memory=s.database.cluster_memory)
 
 
 def database_url(s: Settings, *, start: bool = True) -> str:
