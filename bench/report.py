@@ -165,16 +165,20 @@ def only_assign(path: Path, size: str, rounds: int, timeout_s: int) -> None:
 
 def section_data(pairs, writes, tile_rows, assigned=None) -> dict:
     """The medians of this run, kept in the report (a comment) to compare sizes later."""
-    rps = {}
+    rps, features = {}, {}
     for row in tile_rows:
         found = re.match(r"(\d+) req/s", row[1])
         if found:
             rps[row[0].split()[0]] = int(found.group(1))
+        per_tile = re.search(r"([\d.]+) cells per tile", row[0])
+        if per_tile:
+            features[row[0].split()[0]] = float(per_tile.group(1))
     return {"reads": {f"{a.name} ({a.caller})": a.median_s for a, _ in pairs},
             "writes": {f"{scenario}: {variant}": statistics.median(t)
                        for scenario, by_variant in writes.items()
                        for variant, t in by_variant.items()},
             "tiles": rps,
+            "tile_features": features,
             "assign": {f"{model}: {row.label}": row.median()
                        for model, rows in (assigned or {}).items() for row in rows}}
 
@@ -198,18 +202,59 @@ def growth(blocks: dict[str, str]) -> str:
                   "and demo may differ between them (the demo's cell count follows the "
                   "household band since the district's commit), so a row here compares "
                   "more than size. Run `make bench` on a city database to refresh it.")
-    rows = []
+    rows, notes = [], []
     for kind, unit in (("reads", "s"), ("writes", "s"), ("tiles", "req/s"), ("assign", "s")):
         for key, small in district.get(kind, {}).items():
             large = city.get(kind, {}).get(key)
             if small and large:
                 factor = small / large if unit == "req/s" else large / small
-                rows.append([f"{kind}: {key}", f"{factor:.1f}x"])
+                rows.append([f"{kind}: {key}", f"{factor:.1f}x",
+                             why(f"{kind}: {key}", factor, district, city, notes)])
+    listed = "".join(f"\n({n}) {note}" for n, note in enumerate(notes, 1))
     return ("## Growth from district to city\n\nHow many times slower each row is on the "
             "city (10x the households of the district): linear growth is about 10x for the "
             "bulk rows and about 1x for a page, a tile or a cell list (their work is "
-            "bounded)." + caveat + "\n\n" + table(["row", "city / district"], rows)
-            + "\n")
+            "bounded). \"why\": the known reason of a row that grows otherwise (notes "
+            "below the table)." + caveat + "\n\n"
+            + table(["row", "city / district", "why"], rows) + "\n" + listed
+            + ("\n" if listed else ""))
+
+
+# Rows known to grow faster than their size for a reason outside the code they measure
+# (found with EXPLAIN (ANALYZE, BUFFERS) on both sizes): a part of the row's name -> why.
+TILE_WHY = ("A tile covers the same area on both sizes; the city's cells are about 10x "
+            "denser, so a z10 or z12 tile carries about 10x the features (a z14 tile "
+            "fewer: cells larger than the tile). bench/tiles.py records the cells per "
+            "tile; per cell the work does not grow.")
+GROWTH_WHY = {
+    "tile z": TILE_WHY,
+    "tiles: z": TILE_WHY,
+    "/cells limit=1000": "The district has fewer cells than the page holds: a shorter page.",
+    "coordinates only:": "The scenario first sets every household's located_by in the "
+                         "same (rolled-back) transaction, untimed: a second version of "
+                         "every household row, unvacuumed and unanalysed, which the timed "
+                         "join then reads past. Committed and vacuumed, the same join "
+                         "(assign: households: ours) grows linearly.",
+}
+
+
+def why(row: str, factor: float, district: dict, city: dict, notes: list[str]) -> str:
+    """The note number of the reason a row grows as it does, when known (added to notes);
+    for tiles also the growth per cell (cells per tile recorded by bench/tiles.py)."""
+    reason = next((text for key, text in GROWTH_WHY.items() if key in row), None)
+    if reason is None:
+        return ""
+    if reason not in notes:
+        notes.append(reason)
+    shown = f"({notes.index(reason) + 1})"
+    zoom = re.search(r"tiles: (z\d+)", row)
+    if zoom:
+        small = district.get("tile_features", {}).get(zoom.group(1))
+        large = city.get("tile_features", {}).get(zoom.group(1))
+        if small and large:
+            shown += (f" {small:.0f} -> {large:.0f} cells per tile: "
+                      f"{factor / (large / small):.1f}x per cell")
+    return shown
 
 
 def merged(path: Path, size: str, block: str) -> str:

@@ -29,7 +29,8 @@ Scenarios:
   - 200 persons added: 200 single-row INSERTs into persons, one statement each (an
     import row by row, or the API).
 
-    .venv/bin/python -m bench.rollup_writes [--rounds 3]
+    .venv/bin/python -m bench.rollup_writes [--rounds 3] [--scenario NAME ...]
+                                            [--variant NAME ...]
 """
 from __future__ import annotations
 
@@ -159,17 +160,25 @@ SCENARIOS = {"bulk assignment": (bulk_assignment, VARIANTS),
              "200 persons added": (persons_added, VARIANTS[:4])}
 
 
-def run(*, rounds: int = 3) -> dict[str, dict[str, list[float]]]:
+def run(*, rounds: int = 3, scenarios: list[str] | None = None,
+        variants: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
+    """Every scenario under each of its variants (or only those named; "join only" is
+    always run: the other variants are shown against it)."""
     from sqlalchemy.orm import Session
 
     db = engine()
-    times = {name: {v: [] for v in variants} for name, (_, variants) in SCENARIOS.items()}
+    wanted = {name: tuple(v for v in all_variants
+                          if not variants or v == "join only" or v in variants)
+              for name, (_, all_variants) in SCENARIOS.items()
+              if not scenarios or name in scenarios}
+    times = {name: {v: [] for v in wanted[name]} for name in wanted}
     try:
         with Session(db) as session:
             session.execute(text("SELECT set_config('onegrid.scope_all', 'on', false)"))
             for _ in range(rounds):
-                for name, (scenario, variants) in SCENARIOS.items():
-                    for variant in variants:  # same order each round; rounds interleave
+                for name, chosen in wanted.items():
+                    scenario = SCENARIOS[name][0]
+                    for variant in chosen:  # same order each round; rounds interleave
                         session.execute(text("SAVEPOINT bench_run"))
                         times[name][variant].append(scenario(session, variant))
                         session.execute(text("ROLLBACK TO SAVEPOINT bench_run"))
@@ -199,9 +208,13 @@ HEADER = ["scenario", "variant", "time", "vs join only", "upkeep / join", "round
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
+                        help="only this scenario (repeatable); default: all")
+    parser.add_argument("--variant", action="append", choices=VARIANTS,
+                        help="only this variant besides join only (repeatable); default: all")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    times = run(rounds=args.rounds)
+    times = run(rounds=args.rounds, scenarios=args.scenario, variants=args.variant)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print_table("rollup upkeep, median (min-max); upkeep = (time - join only) / join only",
                 HEADER, summary(times))

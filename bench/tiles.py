@@ -76,6 +76,31 @@ def district_bbox() -> tuple[float, float, float, float]:
     return tuple(float(v) for v in row)
 
 
+FEATURES_PER_TILE = text("""
+SELECT avg(n)::float8 FROM (
+    -- cells of the active generation whose bbox meets each tile (EPSG:4326, as
+    -- gis/sql/tiles_cells.sql selects them; its buffer margin left out): the features a
+    -- tile carries, so that a zoom's req/s can be read per feature across sizes
+    SELECT (SELECT count(*) FROM grid_cells AS c
+            WHERE c.geom && ST_Transform(ST_TileEnvelope(:z, t.x, t.y), 4326)
+              AND c.generation_low <= g.id
+              AND (c.generation_high IS NULL OR c.generation_high >= g.id)) AS n
+    FROM unnest(CAST(:xs AS integer[]), CAST(:ys AS integer[])) AS t(x, y),
+         (SELECT id FROM grid_generations WHERE status = 'active') AS g
+) AS per_tile""")
+
+
+def features_per_tile(tiles: dict[int, list[tuple[int, int]]]) -> dict[int, float]:
+    """{z: mean cells per tile} over the tiles each zoom requests."""
+    db = engine()
+    with db.connect() as conn:
+        out = {z: conn.execute(FEATURES_PER_TILE, {"z": z, "xs": [x for x, _ in xys],
+                                                    "ys": [y for _, y in xys]}).scalar_one()
+               for z, xys in tiles.items()}
+    db.dispose()
+    return out
+
+
 def mean_bytes(base: str, paths: list[str]) -> float:
     sizes = [len(httpx.get(base + p, timeout=30).content) for p in paths[:100]]
     return sum(sizes) / len(sizes)
@@ -157,6 +182,7 @@ def run(*, rounds: int = 3, seconds: int = 5, connections: int = 8,
         return [[f"z{z}", "tipg not installed (.venv-tipg)", "", "", ""] for z in ZOOMS]
     bbox = district_bbox()
     tiles = {z: tile_range(bbox, z) for z in ZOOMS}
+    features = features_per_tile(tiles)
     runs: dict[str, list[dict]] = {"onegrid": [], "tipg": []}
     with tipg_view_and_role() as tipg_url:
         specs = servers(tipg_url, pool=pool or connections)
@@ -165,7 +191,7 @@ def run(*, rounds: int = 3, seconds: int = 5, connections: int = 8,
             for name in order:
                 runs[name].append(one_server(name, specs[name], tiles, seconds=seconds,
                                              connections=connections))
-    return [row_for(z, len(tiles[z]), runs) for z in ZOOMS]
+    return [row_for(z, len(tiles[z]), runs, features[z]) for z in ZOOMS]
 
 
 def shown(results: list) -> tuple[str, float | None]:
@@ -181,11 +207,12 @@ def shown(results: list) -> tuple[str, float | None]:
             f"{size:.1f} KiB"), median
 
 
-def row_for(z: int, count: int, runs: dict) -> list[str]:
+def row_for(z: int, count: int, runs: dict, features: float | None = None) -> list[str]:
     ours, ours_rps = shown([r[z] for r in runs["onegrid"]])
     peer, peer_rps = shown([r[z] for r in runs["tipg"]])
     ratio = f"{ours_rps / peer_rps:.2f}x" if ours_rps and peer_rps else "n/a"
-    return [f"z{z} ({count} tiles)", ours, peer, ratio, str(len(runs["onegrid"]))]
+    per_tile = f", {features:.1f} cells per tile" if features is not None else ""
+    return [f"z{z} ({count} tiles{per_tile})", ours, peer, ratio, str(len(runs["onegrid"]))]
 
 
 def main() -> None:
