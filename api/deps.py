@@ -14,7 +14,9 @@ from gis.db import unit_of_work
 from gis.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    """async: an attribute read needs no worker thread (a sync dependency costs a trip to
+    the threadpool and back, each waiting for the GIL while other requests run Python)."""
     return request.app.state.settings
 
 

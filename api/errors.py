@@ -75,7 +75,45 @@ def location(loc) -> str:
     return out
 
 
+# What a 422 for a request that failed validation looks like (validation_body): the
+# OpenAPI schema documents it under FastAPI's own component name, so every operation's
+# 422 response points at the body the service really sends.
+VALIDATION_SCHEMA = {
+    "title": "HTTPValidationError",
+    "description": "A request that failed validation, in the shape of every domain error "
+                   "(error, message naming each field and why, where) plus FastAPI's "
+                   "`detail` list for older clients.",
+    "type": "object",
+    "required": ["error", "message", "detail"],
+    "properties": {
+        "error": {"type": "string", "enum": ["InvalidInput"], "title": "Error"},
+        "message": {"type": "string", "title": "Message",
+                    "examples": ["query.limit: Input should be less than or equal to 1000"]},
+        "where": {"type": "string", "title": "Where", "examples": ["query.limit"]},
+        "detail": {"type": "array", "title": "Detail",
+                   "items": {"$ref": "#/components/schemas/ValidationError"}},
+    },
+}
+
+
+def document(app: FastAPI) -> None:
+    """The OpenAPI schema's 422 bodies are what validation_body sends."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            schemas = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = VALIDATION_SCHEMA
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def install(app: FastAPI) -> None:
+    document(app)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(validation_body(jsonable_encoder(exc.errors())), status_code=422)

@@ -37,12 +37,17 @@ class Routing:
     why_not: str | None = None
 
 
+# Both questions in one round trip (every intake asks them). road_edges always exists
+# (migration 0026), pgRouting or not.
+_ROUTING = text("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pgrouting')"
+                " AS installed, EXISTS (SELECT FROM road_edges) AS loaded")
+
+
 def routing(session: Session) -> Routing:
-    installed = session.execute(text(
-        "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pgrouting')")).scalar()
+    installed, loaded = session.execute(_ROUTING).one()
     if not installed:
         return Routing(False, "pgRouting is not installed in this database (optional: "
                               "install postgresql-pgrouting and CREATE EXTENSION pgrouting)")
-    if not session.execute(text("SELECT EXISTS (SELECT FROM road_edges)")).scalar():
+    if not loaded:
         return Routing(False, "no road network is loaded (onegrid import roads FILE)")
     return Routing(True)

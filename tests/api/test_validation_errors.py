@@ -66,3 +66,16 @@ def test_a_located_point_without_lon_is_refused_alike_by_the_lane_and_the_route(
     body = assert_refused(by_lane, where="query.lon", why="Field required")
     assert "query.generation" in body["message"]
     assert by_lane.json() == by_route.json()
+
+
+def test_the_openapi_schema_documents_the_422_body_the_service_sends(client):
+    schema = client.get("/openapi.json").json()
+    documented = schema["components"]["schemas"]["HTTPValidationError"]
+    refs = {op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+            for path in schema["paths"].values() for op in path.values()
+            if isinstance(op, dict) and "422" in op.get("responses", {})}
+    assert refs == {"#/components/schemas/HTTPValidationError"}
+    body = client.post("/generations", json={"note": "no name"}).json()
+    assert set(documented["required"]) <= set(body), "a required key is missing in a real 422"
+    assert set(body) <= set(documented["properties"]), "the 422 sends keys the schema hides"
+    assert body["error"] in documented["properties"]["error"]["enum"]

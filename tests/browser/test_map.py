@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -91,6 +93,41 @@ def test_cells_appear_after_a_loading_indicator(page, live_url):
             route.continue_()
     expect(page.locator("#cells-shown")).to_contain_text("2 / 2")
     expect(page.locator("#loading")).to_be_hidden()
+
+
+def test_a_view_of_several_pages_draws_every_cell_once(page, live_url):
+    """The village's two cells as if they filled more than a page: the first page brings
+    one and `next`; the next page, asked for at the larger size, repeats it with the
+    other. The map shows two cells, each once, out of two."""
+    asked = []
+    first_page = []
+
+    def paged(route):
+        query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
+        try:
+            fc = route.fetch().json()
+        except Exception:  # noqa: BLE001 - a request the page gave up on (the view moved)
+            return
+        asked.append(query)
+        if "after" not in query and len(fc["features"]) == 2:
+            first = fc["features"][0]
+            first_page.append(first)
+            later = {k: v for k, v in query.items() if k != "count"}
+            later["after"] = first["properties"]["code"]
+            fc = {**fc, "features": [first], "numberReturned": 1,
+                  "next": f"{live_url}/cells?{urlencode(later)}"}
+        elif "after" in query:
+            # a page repeating a cell already drawn (a retried or overlapping page)
+            fc = {**fc, "features": [*first_page[-1:], *fc["features"]]}
+        with contextlib.suppress(Exception):
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(fc))
+
+    page.route("**/cells?*", paged)
+    page.goto(f"{live_url}/map")
+    expect(page.locator("#cells-shown")).to_contain_text("2 / 2")
+    expect(page.locator("#map")).to_have_attribute("data-cells-drawn", "2")
+    following = [q for q in asked if "after" in q]
+    assert following and following[-1]["limit"] == "2000"  # the pages after the first
 
 
 @pytest.fixture()

@@ -137,3 +137,41 @@ def test_a_case_written_by_any_path_gets_its_chain_from_its_cell(db, dispatch_wo
     assert row[:5] == (EAST_CELL, VILLAGE, TOWN, "500151000000", dispatch_world["generation"])
     assert row.department.startswith("城管")
     assert row.yellow_at == THURSDAY + dt.timedelta(hours=9)
+
+
+def test_what_is_stored_is_what_the_answer_says(db, dispatch_world, logins):
+    as_caller(db, who := principal("dispatcher", VILLAGE), logins)
+    out = report(db, who, title="摊位占道", description="两个摊位", external_ref="12345-7",
+                 media_url="https://example.org/p.jpg", address="1组 3号",
+                 reporter={"phone": "13800000000"})
+    row = db.execute(text(
+        "SELECT code, status, level, version, title, description, department, triage,"
+        " external_ref, media_url, address, reporter, cell_code, village_code, town_code,"
+        " district_code, generation_id, reported_at, ST_X(geom) AS x, ST_Y(geom) AS y"
+        " FROM incidents WHERE id = :id"), {"id": out["id"]}).mappings().one()
+    assert row["code"] == f"SJ20261008{out['id']:06d}" == out["code"]
+    assert {k: row[k] for k in ("status", "level", "version", "title", "description",
+                                "department", "triage", "external_ref", "media_url",
+                                "address", "cell_code", "village_code", "town_code",
+                                "district_code", "reported_at")} == \
+        {k: out[k] for k in ("status", "level", "version", "title", "description",
+                             "department", "triage", "external_ref", "media_url", "address",
+                             "cell_code", "village_code", "town_code", "district_code",
+                             "reported_at")}
+    assert row["generation_id"] == out["generation"] == dispatch_world["generation"]
+    assert row["reporter"] == {"phone": "13800000000"} and (row["x"], row["y"]) == WEST_POINT
+    log = db.execute(text("SELECT from_status, to_status, level, action, role, note, at"
+                          " FROM incident_transitions WHERE incident_id = :id"),
+                     {"id": out["id"]}).all()
+    assert log == [(None, "reported", "village", "report", "dispatcher", "source: patrol",
+                    THURSDAY)]
+
+
+def test_a_case_number_past_six_digits_keeps_every_digit(db, dispatch_world, logins):
+    # the code pads the id to six digits, and never cuts a longer one
+    db.execute(text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), 1234566)"))
+    as_caller(db, who := principal("dispatcher"), logins)
+    out = report(db, who)
+    assert (out["id"], out["code"]) == (1234567, "SJ202610081234567")
+    assert db.execute(text("SELECT code FROM incidents WHERE id = 1234567")).scalar() == \
+        "SJ202610081234567"

@@ -20,12 +20,19 @@
   };
   E.onCellsLoaded = () => E.redrawMarks();
 
+  // What does not wait on another: the towns' outlines (the first view) with the list of
+  // generations, and the chosen generation's cells with the reading of that generation.
+  E.loadTowns();
+  let firstCells = null;
+  E.onChosen = (id) => { firstCells = E.loadCells(id); };
   E.loadCapabilities()
     .then(() => E.openDraft())
     .then((generation) => {
+      E.onChosen = null;
       E.refreshTools();
       if (!generation) return null;
-      return Promise.all([E.loadCells(), E.loadHistory(), E.validate().catch(() => null)]);
+      return Promise.all([firstCells || E.loadCells(), E.loadHistory(),
+                          E.validate().catch(() => null)]);
     })
     .then(() => { document.body.dataset.ready = "true"; })
     .catch(() => {});

@@ -15,14 +15,20 @@
 
   // Which generation: ?generation=, else the draft there is; none → a form to create one,
   // over the active generation's cells (read only), so the planner sees the grid at once.
+  // E.onChosen(id) hears the choice before the generation is read (its cells can come
+  // meanwhile).
+  const choose = (id) => {
+    if (E.onChosen) E.onChosen(id);
+    return E.readGeneration(id);
+  };
   E.openDraft = () => {
     const asked = E.page.generation;
-    if (asked) return E.readGeneration(asked);
+    if (asked) return choose(asked);
     return E.get("/generations").then((all) => {
       const draft = all.find((g) => g.status === "draft");
-      if (draft) return E.readGeneration(draft.id);
+      if (draft) return choose(draft.id);
       const active = all.find((g) => g.status === "active");
-      const shown = active ? E.readGeneration(active.id) : Promise.resolve(null);
+      const shown = active ? choose(active.id) : Promise.resolve(null);
       return shown.then((generation) => {
         showCreate();
         return generation;

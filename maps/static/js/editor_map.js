@@ -106,7 +106,8 @@
   const EXACT_ZOOM = 14; // from here on the stored vertices (snapping needs them)
   let pending = null;
   let placed = false;
-  function loadView() {
+  let shownId = null; // the generation whose cells are on the map
+  function loadView(generation = shownId) {
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5));
     const zoom = map.getZoom() < EXACT_ZOOM ? `&zoom=${map.getZoom()}` : "";
@@ -122,7 +123,6 @@
         const url = new URL(fc.next, window.location.href);
         return load(url.pathname + url.search);
       });
-    const generation = E.state.generation.id;
     return load(`/cells?generation=${generation}&bbox=${bbox.join(",")}${zoom}&limit=1000`)
       .then(() => {
         if (request.signal.aborted) return;
@@ -133,14 +133,31 @@
         if (E.onCellsLoaded) E.onCellsLoaded();
       }).catch(() => {});
   }
-  E.loadCells = () => {
-    if (!E.state.generation) return Promise.resolve();
-    if (placed) return loadView();
-    placed = true;
-    return E.get("/regions?level=town&zoom=10").then((fc) => {
-      const towns = L.geoJSON(fc);
-      if (fc.features.length) map.fitBounds(towns.getBounds(), { animate: false });
-    }).catch(() => {}).then(loadView);
+  // The towns' outlines, asked for once as the page starts (they do not depend on the
+  // generation, so they come while the generations are read): the first view.
+  let towns = null;
+  E.loadTowns = () => {
+    if (!towns) {
+      towns = E.get("/regions?level=town&zoom=10").then((fc) => {
+        if (!placed && fc.features.length) {
+          map.fitBounds(L.geoJSON(fc).getBounds(), { animate: false });
+        }
+      }).catch(() => {});
+    }
+    return towns;
+  };
+  // The cells of a generation in view; the first time, once the towns have placed the
+  // view. `id` lets the first load start as soon as the generation is chosen, before the
+  // generation itself is read (editor_draft.js).
+  E.loadCells = (id) => {
+    const generation = id || (E.state.generation && E.state.generation.id);
+    if (!generation) return Promise.resolve();
+    shownId = generation;
+    if (placed) return loadView(generation);
+    return E.loadTowns().then(() => {
+      placed = true;
+      return loadView(shownId);
+    });
   };
   map.on("moveend", () => { if (placed && !E.state.pending) loadView(); });
 

@@ -8,7 +8,8 @@
   const el = document.getElementById("map");
   const page = JSON.parse(el.dataset.page);
   const t = (key) => page.strings[key] || key;
-  const CELL_PAGE = 500; // cells per request: the first ones draw while the rest come
+  const CELL_PAGE = 500; // cells of the first request: the first ones draw while the rest come
+  const NEXT_PAGE = 2000; // cells per request after the first (/cells allows up to 10,000)
   const MAX_CELLS = 5000; // per view; zoom in for more
 
   const { element, json } = window.onegrid;
@@ -151,7 +152,8 @@
     if (fc.features.length) map.fitBounds(regions.getBounds());
   }).catch(() => {});
 
-  // Cells of the view, a page at a time: each page is drawn as it arrives.
+  // Cells of the view, a page at a time: each page is drawn as it arrives, and the next
+  // one is asked for before this one is drawn, so the server reads it while we draw.
   const shown = document.getElementById("cells-shown");
   let pending = null;
   function loadCells() {
@@ -162,29 +164,44 @@
     pending = request;
     let first = true;
     let total = null;
+    let asked = 0; // cells asked for so far: never more than MAX_CELLS per view
+    const drawn = new Set(); // codes on the map: a cell is drawn once
+    const load = (path, limit) => {
+      asked += limit;
+      return api(path, { signal: request.signal }).then(json);
+    };
     // Keyset paging: the first page counts the view's cells (count=true), each page says
-    // where the next one starts (`next`), which keeps the filters.
-    const load = (path) => api(path, { signal: request.signal })
-      .then(json).then((fc) => {
-        if (request.signal.aborted) return null;
-        if (first) { cells.clearLayers(); density.clearLayers(); first = false; }
-        if (fc.numberMatched !== undefined) total = fc.numberMatched;
-        generationId = fc.generation;
-        cells.addData(fc);
-        density.addData(fc);
-        const seen = cells.getLayers().length;
-        shown.textContent = `${seen} / ${total ?? seen} ${t("cells.shown")}`;
-        // data-cells-drawn (tests, bench/map_paint.py): the cells on screen, set in the
-        // frame the canvas draws them in (after Leaflet's own redraw, asked for first)
-        requestAnimationFrame(() => {
-          if (map.hasLayer(cells)) el.dataset.cellsDrawn = String(seen);
-        });
-        if (!fc.next || seen >= MAX_CELLS) return null;
-        const url = new URL(fc.next, window.location.href);
-        return load(url.pathname + url.search);
+    // where the next one starts (`next`), which keeps the filters; pages after the first
+    // are larger (fewer round trips), the first small (the first cells draw sooner).
+    const next = (fc) => {
+      if (!fc.next || asked >= MAX_CELLS) return null;
+      const url = new URL(fc.next, window.location.href);
+      const limit = Math.min(NEXT_PAGE, MAX_CELLS - asked);
+      url.searchParams.set("limit", String(limit));
+      return load(url.pathname + url.search, limit);
+    };
+    const draw = (fc) => {
+      if (request.signal.aborted) return null;
+      const following = next(fc);
+      if (first) { cells.clearLayers(); density.clearLayers(); first = false; }
+      if (fc.numberMatched !== undefined) total = fc.numberMatched;
+      generationId = fc.generation;
+      const fresh = { type: "FeatureCollection",
+                      features: fc.features.filter((f) => !drawn.has(f.properties.code)) };
+      fresh.features.forEach((f) => drawn.add(f.properties.code));
+      cells.addData(fresh);
+      density.addData(fresh);
+      const seen = cells.getLayers().length;
+      shown.textContent = `${seen} / ${total ?? seen} ${t("cells.shown")}`;
+      // data-cells-drawn (tests, bench/map_paint.py): the cells on screen, set in the
+      // frame the canvas draws them in (after Leaflet's own redraw, asked for first)
+      requestAnimationFrame(() => {
+        if (map.hasLayer(cells)) el.dataset.cellsDrawn = String(seen);
       });
-    load(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=${CELL_PAGE}&count=true`)
-      .catch(() => {});
+      return following ? following.then(draw) : null;
+    };
+    load(`/cells?bbox=${bbox.join(",")}&zoom=${map.getZoom()}&limit=${CELL_PAGE}&count=true`,
+         CELL_PAGE).then(draw).catch(() => {});
   }
   map.on("moveend", loadCells);
   loadCells();
