@@ -71,14 +71,37 @@ def parse_memory(value: str) -> int | None:
 
 
 def machine_ram_mb() -> int:
-    """Total memory of this machine (MemTotal; sysconf where there is no /proc)."""
+    """Memory this machine gives us: MemTotal (sysconf where there is no /proc), or less
+    when a control group (a container's memory limit) caps it."""
+    total = None
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
-                return int(line.split()[1]) // 1024  # kB
+                total = int(line.split()[1]) // 1024  # kB
+                break
     except OSError:
         pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    if total is None:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    limit = cgroup_limit_mb()
+    return min(total, limit) if limit else total
+
+
+CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"),  # cgroup v2
+                 Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))  # cgroup v1
+
+
+def cgroup_limit_mb(paths=CGROUP_LIMITS) -> int | None:
+    """The memory limit of the control group we run in, None when unlimited or unknown
+    ("max" in v2; v1 writes a huge number for none)."""
+    for path in paths:
+        try:
+            value = path.read_text().strip()
+        except OSError:
+            continue
+        if value.isdigit() and int(value) < 2**60:
+            return int(value) // (1024 * 1024)
+    return None
 
 
 def settings_for(memory: str, data_dir: Path) -> dict[str, str]:

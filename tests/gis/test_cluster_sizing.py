@@ -12,6 +12,7 @@ from gis.cluster_sizing import (
     INCLUDE_LINE,
     MEMORY_ENV,
     SIZING_FILE,
+    cgroup_limit_mb,
     parse_memory,
     settings_for,
     sized_settings,
@@ -50,6 +51,16 @@ def test_a_big_machine_is_capped():
 def test_wal_never_takes_more_than_an_eighth_of_the_free_disk():
     assert sized_settings(64 * 1024, disk_free_mb=16 * 1024)["max_wal_size"] == "2048MB"
     assert sized_settings(64 * 1024, disk_free_mb=100)["max_wal_size"] == "256MB"
+
+
+def test_a_container_memory_limit_caps_what_the_machine_offers(tmp_path):
+    v2, v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    v2.write_text("max\n")  # v2, unlimited: the v1 file (absent here) is asked next
+    assert cgroup_limit_mb((v2, v1)) is None
+    v2.write_text(f"{2 * 1024**3}\n")
+    assert cgroup_limit_mb((v2, v1)) == 2048
+    v1.write_text(f"{2**63 - 4096}\n")  # v1's "no limit"
+    assert cgroup_limit_mb((tmp_path / "absent", v1)) is None
 
 
 def test_memory_choices_parse_or_say_what_is_wrong():
