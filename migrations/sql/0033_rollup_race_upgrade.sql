@@ -1,5 +1,40 @@
--- Back to 0032_rollup_weights: its four trigger functions, verbatim (copied from
--- migrations/sql/0032_rollup_weights_upgrade.sql), without the household locks.
+-- A person (or special-population record) added to, or removed from, a household while
+-- another transaction gives that household its FIRST cell (an own placement or its
+-- building's placement INSERTed): the two writers locked no rollup row in common (the
+-- person's writer found no cell), so the person's writer counted nothing and the placing
+-- writer, reading the household's weights (0032), did not see the uncommitted person: the
+-- cell's rollup was off by one until `onegrid people rollups --commit`
+-- (tests/gis/test_rollups_race.py: 14 of its 24 cases fail on 0032).
+-- Moves and removals of placements were already exact: both writers lock the old cell's
+-- rollup row, and the persons/records writers read the cells again once it is locked.
+-- One exception fixed here too: persons DELETEd while their household moves recounted
+-- only the old cell (the delete path read the cells once); it now reads them again once
+-- they are locked, as the insert path does.
+--
+-- Now the writers meet on the household's row, before any cell is locked:
+--  - persons' and records' writers (insert, update, delete) lock the households they
+--    join FOR SHARE, one statement over the transition table, in id order (they do not
+--    wait for each other, nor for foreign-key checks' FOR KEY SHARE);
+--  - a placement INSERT (household_own_cells, building_cells: a first cell) locks the
+--    households it places FOR NO KEY UPDATE, in id order. An UPDATE of households (e.g.
+--    an assignment writing a household's unlocated_reason, a relocation) already holds
+--    the row. Placement UPDATEs and DELETEs (moves, removals) take no extra lock.
+-- Whichever writer is second waits for the first to commit and then, in its next
+-- statement (PL/pgSQL takes a new snapshot per statement under READ COMMITTED), reads
+-- what the first wrote: the placing writer its weights, the person's writer its cell.
+-- Lock order: households (id order) -> cells' rollup rows (id order) -> weights.
+--
+-- Cost: one row lock per household given a first cell (a bulk assignment after every
+-- placement was cleared locks every household) and per household joined by a persons'
+-- or records' statement; bench/rollup_writes.py ("deltas" vs "deltas, 0032") measures it.
+-- Deadlocks: an import adding persons to EXISTING households statement by statement (in
+-- file order) and a bulk placement of the same households (id order) can deadlock;
+-- PostgreSQL undoes one side (40P01), the API answers 409 "try again", the CLI "run the
+-- command again" (exit 75) (tests/gis/test_rollups_race_deadlock.py). New households of
+-- an import are invisible to other writers until it commits: no wait on those.
+--
+-- The four functions are 0032's (migrations/sql/0032_rollup_weights_upgrade.sql) with only
+-- the steps marked "0033" added; the downgrade restores 0032's bodies verbatim.
 
 ------------------------------------------------------------------ placements
 -- Own placements added, removed, or moved to another cell. The cells to lock and the
