@@ -149,3 +149,33 @@ def test_what_is_added_while_the_household_is_placed_counts_in_its_cell(
         assert kept.get(EAST, nothing) == recounted.get(EAST, nothing)
     finally:
         engine.dispose()
+
+
+FUNCTIONS = text("SELECT proname, prosrc FROM pg_proc WHERE proname IN ("
+                 "'onegrid_rollup_own_cells', 'onegrid_rollup_building_cells', "
+                 "'onegrid_rollup_persons', 'onegrid_rollup_special') ORDER BY proname")
+
+
+def bodies(url: str) -> dict[str, str]:
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(FUNCTIONS).all())
+    finally:
+        engine.dispose()
+
+
+def test_the_downgrade_restores_0032s_trigger_functions_verbatim(migrated_url):
+    from gis import migrate
+
+    migrate.downgrade(migrated_url, "0031_incident_duplicate_index")
+    migrate.upgrade(migrated_url, "0032_rollup_weights")
+    as_0032_made_them = bodies(migrated_url)
+    migrate.upgrade(migrated_url)
+    with_locks = bodies(migrated_url)
+    assert all("FOR SHARE" in with_locks[name] for name in ("onegrid_rollup_persons",
+                                                           "onegrid_rollup_special"))
+    migrate.downgrade(migrated_url, "0032_rollup_weights")
+    assert bodies(migrated_url) == as_0032_made_them
+    migrate.upgrade(migrated_url)
+    assert bodies(migrated_url) == with_locks
