@@ -73,10 +73,12 @@ BEGIN
     -- (FOR SHARE, below) has committed (the weights read next, a new statement, count
     -- it) or waits for us. Moves and removals need no lock: the writers meet on the old
     -- cell's rollup row, which both lock.
+    -- EXECUTE: planned with the transition table's real row count (a few households:
+    -- probes of the primary key; a bulk assignment: one hash join, then the sort).
     IF TG_OP = 'INSERT' THEN
-        PERFORM 1 FROM households AS h
-        WHERE h.id IN (SELECT n.household_id FROM new_rows AS n)
-        ORDER BY h.id FOR NO KEY UPDATE;
+        EXECUTE 'SELECT 1 FROM households AS h
+                 WHERE h.id IN (SELECT n.household_id FROM new_rows AS n)
+                 ORDER BY h.id FOR NO KEY UPDATE';
     END IF;
     PERFORM onegrid_rollup_lock_cells(cells);
     EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)), moved)
@@ -126,13 +128,12 @@ BEGIN
         RETURN NULL;
     END IF;
     -- 0033: the households of buildings placed in their first cell (an INSERT), FOR NO
-    -- KEY UPDATE in id order, before the cells, as for own placements (the semi-join is
-    -- answered from ix_households_building, then each household's row is locked).
+    -- KEY UPDATE in id order, before the cells, as for own placements.
     IF TG_OP = 'INSERT' THEN
-        PERFORM 1 FROM households AS h
-        WHERE h.located_by = 'building'
-          AND h.building_id IN (SELECT n.building_id FROM new_rows AS n)
-        ORDER BY h.id FOR NO KEY UPDATE;
+        EXECUTE 'SELECT 1 FROM households AS h
+                 WHERE h.located_by = ''building''
+                   AND h.building_id IN (SELECT n.building_id FROM new_rows AS n)
+                 ORDER BY h.id FOR NO KEY UPDATE';
     END IF;
     PERFORM onegrid_rollup_lock_cells(cells);
     EXECUTE format(onegrid_rollup_moves_sql(onegrid_rollup_bulk(how_many)), moved)
@@ -160,9 +161,9 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         -- 0033: the persons' households, FOR SHARE in id order, before their cells are
         -- read (as for persons added, below).
-        PERFORM 1 FROM households AS h
-        WHERE h.id IN (SELECT o.household_id FROM old_rows AS o)
-        ORDER BY h.id FOR SHARE;
+        EXECUTE 'SELECT 1 FROM households AS h
+                 WHERE h.id IN (SELECT o.household_id FROM old_rows AS o)
+                 ORDER BY h.id FOR SHARE';
         SELECT array_agg(DISTINCT hc.cell_id) INTO touched FROM household_cells AS hc
         WHERE hc.household_id IN (SELECT o.household_id FROM old_rows AS o);
         -- 0033: twice, as for persons added: where they count now, then again once those
