@@ -8,6 +8,10 @@ role; row-level security does not apply to it), every run rolled back (nothing w
     changed rows contribute, added to each affected cell in one upsert; a moved
     household's residents and records read from its weights (household_weights,
     household_special_weights), which the persons and records triggers keep;
+  - deltas, 0032: the same deltas without 0033_rollup_race's household locks (persons'
+    and records' writers FOR SHARE, first placements FOR NO KEY UPDATE), swapped in inside
+    the rolled-back transaction from migrations/sql/0033_rollup_race_downgrade.sql (0032's
+    functions verbatim): what closing the race costs;
   - deltas, 0027: the same deltas as 0027 computed them, reading what a moved household
     weighs from persons and special_population_records (a bulk statement: all of them),
     swapped in inside the rolled-back transaction from the part of
@@ -62,7 +66,9 @@ TRIGGERS = (("households", "households_rollup_insert"),
 SQL = Path(__file__).resolve().parents[1] / "migrations" / "sql"
 DOWNGRADE = SQL / "0027_rollup_deltas_downgrade.sql"
 WEIGHTS_DOWNGRADE = SQL / "0032_rollup_weights_downgrade.sql"
-VARIANTS = ("join only", "deltas", "deltas, 0027", "recount", "full refresh")
+RACE_DOWNGRADE = SQL / "0033_rollup_race_downgrade.sql"
+VARIANTS = ("join only", "deltas", "deltas, 0032", "deltas, 0027", "recount",
+            "full refresh")
 MOVE_ONE_IN_A_HUNDRED = text(
     "UPDATE building_cells AS bc SET cell_id = coalesce(("
     "  SELECT min(c.id) FROM grid_cells AS c WHERE c.id > bc.cell_id"
@@ -107,8 +113,11 @@ def set_triggers(session, *, enabled: bool) -> None:
 
 
 def prepare(session, variant: str) -> None:
-    set_triggers(session, enabled=variant in ("deltas", "deltas, 0027", "recount"))
-    if variant == "recount":
+    set_triggers(session, enabled=variant in ("deltas", "deltas, 0032", "deltas, 0027",
+                                              "recount"))
+    if variant == "deltas, 0032":
+        run_script(session, RACE_DOWNGRADE.read_text())
+    elif variant == "recount":
         run_script(session, recount_functions())
     elif variant == "deltas, 0027":
         run_script(session, deltas_0027_functions())
@@ -169,9 +178,9 @@ def persons_added(session, variant: str) -> float:
 
 
 SCENARIOS = {"bulk assignment": (bulk_assignment, VARIANTS),
-             "coordinates only": (coordinates_only, VARIANTS[:4]),
-             "1% moved": (one_in_a_hundred_moved, VARIANTS[:4]),
-             "200 persons added": (persons_added, VARIANTS[:4])}
+             "coordinates only": (coordinates_only, VARIANTS[:5]),
+             "1% moved": (one_in_a_hundred_moved, VARIANTS[:5]),
+             "200 persons added": (persons_added, VARIANTS[:5])}
 
 
 def run(*, rounds: int = 3, scenarios: list[str] | None = None,

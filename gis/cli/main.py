@@ -35,7 +35,13 @@ def run() -> None:
         typer.echo(f"onegrid: {exc.message}{where}", err=True)
         raise SystemExit(1) from None
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) not in SETUP_SQLSTATES:
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in RETRY_SQLSTATES:  # a lost race: the command's transaction undone
+            typer.echo("onegrid: another change to the same data ran at the same moment "
+                       f"({RETRY_SQLSTATES[sqlstate]}); nothing was written: run the "
+                       "command again", err=True)
+            raise SystemExit(EXIT_RETRY) from None
+        if sqlstate not in SETUP_SQLSTATES:
             raise
         first = str(exc.orig).strip().splitlines()[0]
         typer.echo(f"onegrid: the database refused: {first}. A role, privilege or extension "
@@ -43,6 +49,12 @@ def run() -> None:
                    "`onegrid db setup-sql --database NAME`", err=True)
         raise SystemExit(1) from None
 
+
+# A deadlock (e.g. a bulk people import and an assignment locking the same households in
+# different orders, migrations/sql/0033_rollup_race_upgrade.sql) or a serialization
+# failure: the database undid the whole command; running it again is safe.
+RETRY_SQLSTATES = {"40P01": "deadlock detected", "40001": "serialization failure"}
+EXIT_RETRY = 75  # EX_TEMPFAIL: a script may retry
 
 # insufficient_privilege, undefined_object (a role), feature/extension not available
 SETUP_SQLSTATES = {"42501", "42704", "58P01", "0A000"}
