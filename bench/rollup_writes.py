@@ -8,6 +8,11 @@ role; row-level security does not apply to it), every run rolled back (nothing w
     changed rows contribute, added to each affected cell in one upsert; a moved
     household's residents and records read from its weights (household_weights,
     household_special_weights), which the persons and records triggers keep;
+  - deltas, 0033: the same deltas as 0033_rollup_race placed them, before 0034_rollup_probes
+    (a few moved buildings joined with every household and weight by hash joins; a bulk
+    first placement locking every placed household's row), swapped in inside the
+    rolled-back transaction from migrations/sql/0034_rollup_probes_downgrade.sql (0033's
+    placement functions verbatim): what 0034 saves or costs;
   - deltas, 0032: the same deltas without 0033_rollup_race's household locks (persons'
     and records' writers FOR SHARE, first placements FOR NO KEY UPDATE), swapped in inside
     the rolled-back transaction from migrations/sql/0033_rollup_race_downgrade.sql (0032's
@@ -67,7 +72,8 @@ SQL = Path(__file__).resolve().parents[1] / "migrations" / "sql"
 DOWNGRADE = SQL / "0027_rollup_deltas_downgrade.sql"
 WEIGHTS_DOWNGRADE = SQL / "0032_rollup_weights_downgrade.sql"
 RACE_DOWNGRADE = SQL / "0033_rollup_race_downgrade.sql"
-VARIANTS = ("join only", "deltas", "deltas, 0032", "deltas, 0027", "recount",
+PROBES_DOWNGRADE = SQL / "0034_rollup_probes_downgrade.sql"
+VARIANTS = ("join only", "deltas", "deltas, 0033", "deltas, 0032", "deltas, 0027", "recount",
             "full refresh")
 MOVE_ONE_IN_A_HUNDRED = text(
     "UPDATE building_cells AS bc SET cell_id = coalesce(("
@@ -113,9 +119,11 @@ def set_triggers(session, *, enabled: bool) -> None:
 
 
 def prepare(session, variant: str) -> None:
-    set_triggers(session, enabled=variant in ("deltas", "deltas, 0032", "deltas, 0027",
-                                              "recount"))
-    if variant == "deltas, 0032":
+    set_triggers(session, enabled=variant in ("deltas", "deltas, 0033", "deltas, 0032",
+                                              "deltas, 0027", "recount"))
+    if variant == "deltas, 0033":
+        run_script(session, PROBES_DOWNGRADE.read_text())
+    elif variant == "deltas, 0032":
         run_script(session, RACE_DOWNGRADE.read_text())
     elif variant == "recount":
         run_script(session, recount_functions())
@@ -178,9 +186,9 @@ def persons_added(session, variant: str) -> float:
 
 
 SCENARIOS = {"bulk assignment": (bulk_assignment, VARIANTS),
-             "coordinates only": (coordinates_only, VARIANTS[:5]),
-             "1% moved": (one_in_a_hundred_moved, VARIANTS[:5]),
-             "200 persons added": (persons_added, VARIANTS[:5])}
+             "coordinates only": (coordinates_only, VARIANTS[:6]),
+             "1% moved": (one_in_a_hundred_moved, VARIANTS[:6]),
+             "200 persons added": (persons_added, VARIANTS[:6])}
 
 
 def run(*, rounds: int = 3, scenarios: list[str] | None = None,

@@ -121,12 +121,20 @@ def race(engine, first_sql: str, second_sql: str) -> None:
         second.close()
 
 
+# 0034: a bulk placement (more rows than onegrid.rollup_bulk_rows and than
+# onegrid.rollup_probe_share of its table's rows) locks persons and records IN SHARE MODE
+# instead of its households' rows; both settings 0 make these one-row placements bulk.
+BULK = {"options": "-c onegrid.rollup_bulk_rows=0 -c onegrid.rollup_probe_share=0"}
+
+
+@pytest.mark.parametrize("size", ["small", "bulk"])
 @pytest.mark.parametrize("first_writes", ["weight", "placement"])
 @pytest.mark.parametrize("path", list(PLACE))
 @pytest.mark.parametrize("added", ["person", "record", "person removed"])
 def test_what_is_added_while_the_household_is_placed_counts_in_its_cell(
-        committed_grid_url, first_writes, path, added):
-    engine = create_engine(sqlalchemy_url(committed_grid_url), pool_size=3)
+        committed_grid_url, first_writes, path, added, size):
+    engine = create_engine(sqlalchemy_url(committed_grid_url), pool_size=3,
+                           connect_args=BULK if size == "bulk" else {})
     try:
         with engine.begin() as setup:
             for sql in SETUP[path]:
