@@ -103,3 +103,33 @@ def test_the_downgrade_restores_0033s_placement_functions_verbatim(migrated_url)
     assert bodies(migrated_url) == as_0033_made_them
     migrate.upgrade(migrated_url)
     assert bodies(migrated_url) == with_probes
+
+
+def test_the_service_login_places_in_bulk_under_the_table_lock(db, three_cells, logins):
+    """A bulk first placement by the app role (row-level security on, the whole area):
+    it may lock persons and records IN SHARE MODE (it holds UPDATE and DELETE on them),
+    and the cell counts the placed households' residents and open records."""
+    from gis.auth import rls
+    from gis.auth.principal import development_principal
+    from gis.people.assignment import assign_households
+    from tests.gis.test_rollup_deltas import MID_LAT
+    from tests.people_fixtures import add_household, add_person, add_special, make_id
+
+    households = [add_household(db, lon=106.005, lat=MID_LAT, external_id=f"h{i}",
+                                members=2) for i in range(3)]
+    for seq, household in enumerate(households):
+        person = add_person(db, household_id=household, name="甲",
+                            id_number=make_id(seq=f"{seq + 1:03d}"))
+        add_special(db, person_id=person, category="disabled", level="high")
+    db.execute(text("SELECT set_config('onegrid.rollup_bulk_rows', '0', true)"))
+    db.execute(text("SELECT set_config('onegrid.rollup_probe_share', '0', true)"))
+    rls.scope_session(db, development_principal("planner"), as_role=logins.names.app)
+    assert db.execute(text("SELECT current_user")).scalar_one() == logins.names.app
+    assign_households(db, generation_id=three_cells["generation"])
+    assert db.execute(text(
+        "SELECT mode FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid() "
+        "AND relation = 'persons'::regclass AND mode = 'ShareLock'")).scalar() == "ShareLock"
+    db.execute(text("RESET ROLE"))
+    assert kept(db) == recounted(db)
+    assert kept(db)[three_cells["west"]][:4] == (3, 6, 3, 3)  # households, members,
+                                                            # residents, records
