@@ -163,6 +163,42 @@ def only_assign(path: Path, size: str, rounds: int, timeout_s: int) -> None:
     path.write_text(merged(path, size, block))
 
 
+WRITES_TITLE = "### Keeping rollups current: deltas vs recount vs the writes alone"
+
+
+def writes_section(writes: dict, note: str = "") -> str:
+    return f"""{WRITES_TITLE}
+
+{rollup_writes.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}{note}
+
+{table(rollup_writes.HEADER, rollup_writes.summary(writes))}
+"""
+
+
+def only_writes(path: Path, size: str, rounds: int) -> None:
+    """Re-run the rollup upkeep rows alone (on the service's database, rolled back) and
+    put them in place in this size's block, the other sections kept with their commit."""
+    load_before = load()
+    writes = rollup_writes.run(rounds=rounds)
+    note = (f"\n\nMeasured apart from the rest of this block: commit {commit()}, "
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average before "
+            f"{load_before}, after {load()}.")
+    text_now = path.read_text()
+    found = re.search(rf"<!-- size:{size} -->\n(.*?)<!-- /size:{size} -->", text_now, re.S)
+    if not found or WRITES_TITLE not in found.group(1):
+        raise SystemExit(f"no {size} block with rollup rows in {path}: run the whole "
+                         "report first")
+    block = re.sub(re.escape(WRITES_TITLE) + r".*?(?=\n### )",
+                   lambda _: writes_section(writes, note), found.group(1),
+                   count=1, flags=re.S)
+    data = re.search(r"<!-- data: (.*?) -->", block)
+    values = json.loads(data.group(1)) if data else {}
+    values["writes"] = section_data([], writes, [])["writes"]
+    block = re.sub(r"<!-- data: .*? -->", lambda _: f"<!-- data: {json.dumps(values)} -->",
+                   block)
+    path.write_text(merged(path, size, block))
+
+
 def section_data(pairs, writes, tile_rows, assigned=None) -> dict:
     """The medians of this run, kept in the report (a comment) to compare sizes later."""
     rps, features = {}, {}
@@ -316,7 +352,13 @@ def main() -> None:
     parser.add_argument("--only-assign", choices=("district", "city"), default=None,
                         help="re-run only the bulk assignment rows of this size (on a "
                              "throwaway cluster) and update them in the report")
+    parser.add_argument("--only-writes", choices=("district", "city"), default=None,
+                        help="re-run only the rollup upkeep rows (on the service's "
+                             "database, rolled back) and update them in the report")
     args = parser.parse_args()
+    if args.only_writes:
+        only_writes(Path(args.out), args.only_writes, args.write_rounds)
+        return
     if args.only_assign:
         only_assign(Path(args.out), args.only_assign, args.assign_rounds, args.timeout * 10)
         return
@@ -357,12 +399,7 @@ time-out.
 
 {table(["zoom", "onegrid", "tipg", "ratio (req/s)", "rounds"], tile_rows)}
 
-### Keeping rollups current: deltas vs recount vs the writes alone
-
-{rollup_writes.__doc__.split(chr(10), 2)[2].split("    .venv")[0].strip()}
-
-{table(rollup_writes.HEADER, rollup_writes.summary(writes))}
-
+{writes_section(writes)}
 {assign_section(assigned, args.assign_rounds)}
 {locate_section(located)}
 {validate_section(validated)}
