@@ -13,7 +13,9 @@ back and the time per 1,000, and read a 5,000-cell time off that (an extrapolati
 the loaded demo's count, not a measurement). Service code only: the HTTP response's
 encoding (pydantic, ~100 ms for the city's 3,067 cells, 1.5 MB) is not in it.
 A sample is the mean of as many calls as fill 50 ms (a single call if it takes longer),
-for both sides alike: a 2 ms read timed once is mostly the machine's noise.
+for both sides alike: a 2 ms read timed once is mostly the machine's noise; and the
+garbage collector runs before each sample, untimed (a full collection in the middle of
+a call, owed by the previous sample of either side, cost 100+ ms on the city's cells).
 Nothing is written: every round is rolled back. A statement over --timeout seconds is
 recorded as a time-out, not a crash.
 
@@ -22,6 +24,7 @@ recorded as a time-out, not a crash.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import statistics
 import time
@@ -134,6 +137,7 @@ def one_call(call, session) -> tuple[float | None, object]:
     """Seconds per call (None on a time-out) and what the last call returned; each call
     rolled back. Calls repeat until MIN_SAMPLE_S of calls (the mean is the sample)."""
     spent, calls, returned = 0.0, 0, None
+    gc.collect()  # the collector's debt from the last sample (either side) is paid untimed
     while calls < MAX_CALLS and (calls == 0 or spent < MIN_SAMPLE_S):
         session.execute(text("SAVEPOINT bench_round"))
         started = time.perf_counter()
