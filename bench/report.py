@@ -163,6 +163,26 @@ def only_assign(path: Path, size: str, rounds: int, timeout_s: int) -> None:
     path.write_text(merged(path, size, block))
 
 
+READS_TITLE = "### Reads as the app role (row-level security on) vs the owner's plan"
+
+
+def reads_section(pairs, rounds: int, timeout_s: int, note: str = "") -> str:
+    return f"""{READS_TITLE}
+
+The service code behind each request, in one process, no HTTP. "app role" runs as
+`onegrid_app` scoped to the caller (admin: unrestricted; town: a town manager; worker:
+three cells); "owner" runs the same call, same SQL, as the database owner, whom
+row-level security does not apply to (it returns the same rows for admin, more for the
+others). Ratio = app role / owner; the goal is at most 1.5x. Median over {rounds}
+rounds (min-max), the two alternating; a sample is the mean of as many calls as fill
+50 ms, the garbage collector run before it, untimed; a statement over {timeout_s} s
+counts as a time-out.{note}
+
+{table(["read", "caller", "app role", "owner", "ratio"],
+       [[a.name, a.caller, a.shown(), o.shown(), reads.ratio_of(a, o)] for a, o in pairs])}
+"""
+
+
 WRITES_TITLE = "### Keeping rollups current: deltas vs recount vs the writes alone"
 
 
@@ -175,25 +195,32 @@ def writes_section(writes: dict, note: str = "") -> str:
 """
 
 
-def only_writes(path: Path, size: str, rounds: int) -> None:
-    """Re-run the rollup upkeep rows alone (on the service's database, rolled back) and
-    put them in place in this size's block, the other sections kept with their commit."""
+def only_section(path: Path, size: str, what: str, args) -> None:
+    """Re-run one section's rows alone ("reads": as the app role and the owner; "writes":
+    the rollup upkeep, rolled back) on the service's database and put them in place in
+    this size's block, the other sections kept as they were (with their own commit)."""
     load_before = load()
-    writes = rollup_writes.run(rounds=rounds)
+    if what == "reads":
+        measured = reads.run(rounds=args.rounds, timeout_s=args.timeout)
+    else:
+        measured = rollup_writes.run(rounds=args.write_rounds)
     note = (f"\n\nMeasured apart from the rest of this block: commit {commit()}, "
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average before "
             f"{load_before}, after {load()}.")
+    section, title = ((reads_section(measured, args.rounds, args.timeout, note), READS_TITLE)
+                      if what == "reads" else (writes_section(measured, note), WRITES_TITLE))
     text_now = path.read_text()
     found = re.search(rf"<!-- size:{size} -->\n(.*?)<!-- /size:{size} -->", text_now, re.S)
-    if not found or WRITES_TITLE not in found.group(1):
-        raise SystemExit(f"no {size} block with rollup rows in {path}: run the whole "
+    if not found or title not in found.group(1):
+        raise SystemExit(f"no {size} block with that section in {path}: run the whole "
                          "report first")
-    block = re.sub(re.escape(WRITES_TITLE) + r".*?(?=\n### )",
-                   lambda _: writes_section(writes, note), found.group(1),
+    block = re.sub(re.escape(title) + r".*?(?=\n### )", lambda _: section, found.group(1),
                    count=1, flags=re.S)
     data = re.search(r"<!-- data: (.*?) -->", block)
     values = json.loads(data.group(1)) if data else {}
-    values["writes"] = section_data([], writes, [])["writes"]
+    fresh = (section_data(measured, {}, []) if what == "reads"
+             else section_data([], measured, []))
+    values[what] = fresh[what]
     block = re.sub(r"<!-- data: .*? -->", lambda _: f"<!-- data: {json.dumps(values)} -->",
                    block)
     path.write_text(merged(path, size, block))
@@ -352,12 +379,13 @@ def main() -> None:
     parser.add_argument("--only-assign", choices=("district", "city"), default=None,
                         help="re-run only the bulk assignment rows of this size (on a "
                              "throwaway cluster) and update them in the report")
-    parser.add_argument("--only-writes", choices=("district", "city"), default=None,
-                        help="re-run only the rollup upkeep rows (on the service's "
-                             "database, rolled back) and update them in the report")
+    parser.add_argument("--only", choices=("reads", "writes"), default=None,
+                        help="re-run only this section's rows (on the service's database, "
+                             "nothing written) and update them in place in the report "
+                             "(the size is read from the data)")
     args = parser.parse_args()
-    if args.only_writes:
-        only_writes(Path(args.out), args.only_writes, args.write_rounds)
+    if args.only:
+        only_section(Path(args.out), data_size()[0], args.only, args)
         return
     if args.only_assign:
         only_assign(Path(args.out), args.only_assign, args.assign_rounds, args.timeout * 10)
@@ -380,19 +408,7 @@ def main() -> None:
 Commit {commit()}, {started:%Y-%m-%d %H:%M} UTC. Load average (1, 5, 15 min) before:
 {load_before}; after: {load_after}.
 
-### Reads as the app role (row-level security on) vs the owner's plan
-
-The service code behind each request, in one process, no HTTP. "app role" runs as
-`onegrid_app` scoped to the caller (admin: unrestricted; town: a town manager; worker:
-three cells); "owner" runs the same call, same SQL, as the database owner, whom
-row-level security does not apply to (it returns the same rows for admin, more for the
-others). Ratio = app role / owner; the goal is at most 1.5x. Median over {args.rounds}
-rounds (min-max), the two alternating; a statement over {args.timeout} s counts as a
-time-out.
-
-{table(["read", "caller", "app role", "owner", "ratio"],
-       [[a.name, a.caller, a.shown(), o.shown(), reads.ratio_of(a, o)] for a, o in pairs])}
-
+{reads_section(pairs, args.rounds, args.timeout)}
 ### Vector tiles vs tipg (HTTP, same role, same columns)
 
 {tiles.__doc__.split(chr(10), 2)[2].split("    make bench")[0].strip()}
